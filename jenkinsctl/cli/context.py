@@ -1,0 +1,67 @@
+"""What every command gets: global options, the workspace (loaded on first use), output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import click
+
+
+@dataclass
+class AppContext:
+    verbose: int = 0
+    dry_run: bool = False
+    config_path: str | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    _workspace: Any = None
+
+    def workspace(self, paths=None):
+        """The validated workspace; raises (and nothing changes) when any descriptor is invalid."""
+        if paths:
+            from jenkinsctl.workspace import Workspace
+
+            return Workspace.load(self.config_path, self.environ, paths=paths)
+        if self._workspace is None:
+            from jenkinsctl.workspace import Workspace
+
+            self._workspace = Workspace.load(self.config_path, self.environ)
+        return self._workspace
+
+    def config(self):
+        from jenkinsctl.config.loader import load_config
+
+        return load_config(self.config_path, self.environ)
+
+    def out(self, text: str = "") -> None:
+        """Results: stdout."""
+        click.echo(text)
+
+    def info(self, text: str) -> None:
+        """Progress and notes: stderr, so stdout stays pipeable."""
+        click.echo(text, err=True)
+
+    def debug(self, text: str) -> None:
+        if self.verbose:
+            click.echo(text, err=True)
+
+    @property
+    def interactive(self) -> bool:
+        return sys.stdin.isatty()
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def dry_run_option(f):
+    """`--dry-run` on a subcommand too (same as the global option)."""
+
+    def _set(ctx: click.Context, _param, value: bool):
+        if value:
+            ctx.ensure_object(AppContext).dry_run = True
+        return value
+
+    return click.option("--dry-run", is_flag=True, expose_value=False, callback=_set,
+                        help="Print what would change and change nothing.")(f)

@@ -1,0 +1,1 @@
+"""The repository config `jenkinsctl.yaml`: organisation defaults shared by every service."""

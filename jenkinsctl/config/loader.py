@@ -1,0 +1,126 @@
+"""Find, load and validate `jenkinsctl.yaml`; environment variables override it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from jenkinsctl.config.model import Config
+from jenkinsctl.errors import ConfigError, Problem, UsageError
+from jenkinsctl.validation import validate_document
+from jenkinsctl.yamlfile import YamlDocument, YamlLoadError, dotted, load_yaml_file
+
+CONFIG_NAME = "jenkinsctl.yaml"
+
+# Highest priority last: a later variable overrides an earlier one for the same key.
+ENV_OVERRIDES: list[tuple[str, tuple[str, ...]]] = [
+    ("JENKINSCTL_NAMESPACE", ("namespace",)),
+    ("JENKINS_URL", ("jenkins", "url")),
+    ("JENKINSCTL_JENKINS_FOLDER", ("jenkins", "folder")),
+    ("AWS_DEFAULT_REGION", ("aws", "region")),
+    ("AWS_REGION", ("aws", "region")),
+    ("JENKINSCTL_AWS_ACCOUNT_ID", ("aws", "accountId")),
+    ("AWS_ENDPOINT_URL", ("aws", "endpointUrl")),
+    ("JENKINSCTL_AWS_ENDPOINT_URL", ("aws", "endpointUrl")),
+    ("JENKINSCTL_REGISTRY", ("registry", "host")),
+    ("JENKINSCTL_REGISTRY_ENDPOINT", ("registry", "endpoint")),
+]
+
+
+@dataclass
+class LoadedConfig:
+    config: Config
+    path: Path
+    doc: YamlDocument
+    overrides: dict[tuple, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def services_dir(self) -> Path:
+        return self.root / self.config.services_dir
+
+    def origin(self, path: tuple) -> str:
+        """Where a config value came from: `$VAR`, `jenkinsctl.yaml:L:C`, or a built-in default."""
+        for p, var in self.overrides.items():
+            if path[: len(p)] == p:
+                return f"${var}"
+        if path in self.doc.values:
+            line, col = self.doc.values[path]
+            return f"{self.doc.file}:{line}:{col}"
+        return "built-in default"
+
+
+def find_config(start: Path) -> Path | None:
+    for folder in [start, *start.parents]:
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    cwd = cwd or Path.cwd()
+    try:
+        return str(path.resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None,
+                cwd: Path | None = None) -> LoadedConfig:
+    environ = os.environ if environ is None else environ
+    cwd = cwd or Path.cwd()
+    explicit = explicit or environ.get("JENKINSCTL_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise UsageError(f"config file {explicit} does not exist",
+                             "pass the path of a jenkinsctl.yaml with --config")
+    else:
+        found = find_config(cwd)
+        if found is None:
+            raise UsageError(f"no {CONFIG_NAME} in {cwd} or any folder above it",
+                             "run jenkinsctl from your descriptors repository, or pass --config PATH")
+        path = found
+    name = display_path(path, cwd)
+    try:
+        doc = load_yaml_file(path, name)
+    except YamlLoadError as exc:
+        raise ConfigError([exc.problem], "config") from None
+    overrides = _apply_environment(doc, environ)
+    config, problems = validate_document(doc, Config)
+    problems = [_blame_override(p, overrides) for p in problems]
+    if problems:
+        raise ConfigError(problems, "config")
+    return LoadedConfig(config, path, doc, overrides)
+
+
+def _apply_environment(doc: YamlDocument, environ: Mapping[str, str]) -> dict[tuple, str]:
+    overrides: dict[tuple, str] = {}
+    if not isinstance(doc.data, dict):
+        return overrides
+    for var, path in ENV_OVERRIDES:
+        value = environ.get(var)
+        if not value:
+            continue
+        node = doc.data
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = value
+        overrides[path] = var
+    return overrides
+
+
+def _blame_override(problem: Problem, overrides: dict[tuple, str]) -> Problem:
+    for path, var in overrides.items():
+        if problem.path == dotted(path):
+            return Problem(f"${var}", 0, 0, problem.path, problem.message,
+                           f"environment variable {var} overrides {problem.path}")
+    return problem

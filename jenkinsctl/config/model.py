@@ -1,0 +1,95 @@
+"""`jenkinsctl.yaml`: the organisation's defaults, environments and endpoints."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from jenkinsctl.descriptor.model import Cpu, Memory, SemVer, Strategy
+from jenkinsctl.modelbase import Model, Name, invalid
+
+
+class JenkinsSettings(Model):
+    url: str | None = Field(None, description="Jenkins URL; JENKINS_URL overrides")
+    folder: str = Field("services", pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$",
+                        description="Root folder for generated jobs")
+    git_credentials_id: str | None = None
+    prune_grace_days: int = Field(7, ge=0, le=365, description="Disabled jobs are deleted after this")
+    builds_to_keep: int = Field(50, ge=1, le=10000)
+    days_to_keep: int = Field(30, ge=1, le=3650)
+
+
+class AwsSettings(Model):
+    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    account_id: str = Field("123456789012", pattern=r"^\d{12}$")
+    endpoint_url: str | None = Field(None, description="Sandbox: the moto server URL")
+
+
+class RegistrySettings(Model):
+    host: str | None = Field(None, description="Default: <account>.dkr.ecr.<region>.amazonaws.com")
+    endpoint: str | None = Field(None, description="Where to push and pull (sandbox: 127.0.0.1:5000)")
+
+
+class NetworkSettings(Model):
+    vpc_id: str | None = None
+    subnets: list[str] = Field(default_factory=list)
+    security_groups: list[str] = Field(default_factory=list)
+    assign_public_ip: bool = False
+
+
+class LoadBalancerSettings(Model):
+    listener_arn: str
+    test_listener_arn: str | None = None
+
+
+class EnvironmentSettings(Model):
+    cluster: str
+    approval: bool = Field(False, description="Deploys wait on a Jenkins input step")
+    account_id: str | None = Field(None, pattern=r"^\d{12}$")
+    region: str | None = None
+    registry: str | None = Field(None, description="Registry host of this environment, if not the default")
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    load_balancer: LoadBalancerSettings | None = None
+    log_retention_days: int = Field(30, ge=1, le=3653)
+
+
+class Defaults(Model):
+    agent_label: str = "docker"
+    agent_cpu: int = Field(1024, ge=128, le=16384)
+    agent_memory: Memory = 2048
+    strategy: Strategy = "rolling"
+    main_branch: str = "main"
+    cpu: Cpu = 256
+    memory: Memory = 512
+    desired_count: int = Field(1, ge=0, le=1000)
+    initial_version: SemVer = "0.1.0"
+    timeout_seconds: int = Field(900, ge=30, le=14400)
+
+
+class Config(Model):
+    api_version: Literal["jenkinsctl/v1"]
+    kind: Literal["Config"]
+    namespace: Name = Field(description="Owner mark of the jobs this seed generates")
+    services_dir: str = "services"
+    jenkins: JenkinsSettings = Field(default_factory=JenkinsSettings)
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    trusted_registries: list[str] = Field(default_factory=list)
+    environments: dict[Name, EnvironmentSettings]
+    defaults: Defaults = Field(default_factory=Defaults)
+    agents: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _some_environment(self) -> "Config":
+        if not self.environments:
+            raise invalid("no environments declared", "declare at least one, e.g. dev: {cluster: dev}")
+        return self
+
+    @property
+    def registry_host(self) -> str:
+        return self.registry.host or f"{self.aws.account_id}.dkr.ecr.{self.aws.region}.amazonaws.com"
+
+    @property
+    def environment_names(self) -> list[str]:
+        return list(self.environments)

@@ -1,0 +1,1 @@
+"""The service descriptor: model, loading with positions, checks, resolution, schema."""

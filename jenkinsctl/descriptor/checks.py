@@ -1,0 +1,125 @@
+"""Checks that need more than one field, the config, or other descriptors.
+
+They read the raw YAML data defensively, so they run even when the model did not validate:
+a user sees every problem of every file in one run."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from jenkinsctl.config.model import Config
+from jenkinsctl.descriptor.model import ServiceSpec
+from jenkinsctl.errors import Problem
+from jenkinsctl.secrets import looks_like_secret_name, looks_like_secret_value
+from jenkinsctl.yamlfile import YamlDocument
+
+SECRET_HINT = ("never put a secret in a descriptor: store it in SSM Parameter Store or Secrets Manager "
+               "and reference it under deploy.secrets, e.g. {name}: ssm:/{service}/{lower}")
+_PARAMS = (("blueGreen", "blue-green"), ("canary", "canary"), ("rolling", "rolling"))
+
+
+def _map(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def check_service(doc: YamlDocument, config: Config, file: Path) -> list[Problem]:
+    data = _map(doc.data)
+    problems: list[Problem] = []
+    name = data.get("name")
+    if isinstance(name, str) and file.stem != name:
+        problems.append(doc.problem(("name",), f"service '{name}' is in a file named {file.name}",
+                                    f"rename the file to {name}.yaml, or the service to '{file.stem}'"))
+    service = name if isinstance(name, str) else file.stem
+    problems += _plain_values(doc, ("build", "args"), _map(_map(data.get("build")).get("args")), service,
+                              "build args end up in the image history")
+    declared = config.environment_names
+    layers: list[tuple[tuple, dict]] = [(("deploy",), _map(data.get("deploy")))]
+    for env_name, override in _map(data.get("environments")).items():
+        if env_name not in declared:
+            close = difflib.get_close_matches(env_name, declared, n=1, cutoff=0.5)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + \
+                f"environments declared in jenkinsctl.yaml: {', '.join(declared)}"
+            problems.append(doc.problem(("environments", env_name), f"environment '{env_name}' is not "
+                                        "declared in jenkinsctl.yaml", hint, key=True))
+            continue
+        override = _map(override)
+        layers.append((("environments", env_name), override))
+        source = override.get("promoteFrom")
+        earlier = declared[: declared.index(env_name)]
+        if source is not None and source not in earlier:
+            problems.append(doc.problem(("environments", env_name, "promoteFrom"),
+                                        f"cannot promote to {env_name} from '{source}'",
+                                        "promote from an environment declared before it: "
+                                        + (", ".join(earlier) or "none is")))
+    for prefix, layer in layers:
+        env = _map(layer.get("env"))
+        problems += _plain_values(doc, prefix + ("env",), env, service,
+                                  "environment variables are readable by anyone who can see the task definition")
+        for key in sorted(set(env) & set(_map(layer.get("secrets")))):
+            problems.append(doc.problem(prefix + ("env", key), f"{key} is both a plain variable and a secret",
+                                        "keep it only under secrets", key=True))
+    problems += _strategies(doc, data, config)
+    return problems
+
+
+def _plain_values(doc: YamlDocument, prefix: tuple, values: dict, service: str, why: str) -> list[Problem]:
+    out = []
+    for key, value in values.items():
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            continue
+        value = str(value)
+        hint = SECRET_HINT.format(name=key, service=service, lower=str(key).lower().replace("_", "-"))
+        if looks_like_secret_name(str(key)) and value.strip():
+            out.append(doc.problem(prefix + (key,), f"'{key}' looks like a secret but has a plain-text value "
+                                   f"({why})", hint))
+        elif looks_like_secret_value(value):
+            out.append(doc.problem(prefix + (key,), f"the value of '{key}' looks like a credential ({why})", hint))
+    return out
+
+
+def _strategies(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
+    out, used = [], set()
+    base = _map(data.get("deploy"))
+    overrides = _map(data.get("environments"))
+    portless: dict[tuple, tuple[str, list[str]]] = {}
+    for env_name in config.environment_names:
+        override = _map(overrides.get(env_name))
+        if override.get("enabled") is False:
+            continue
+        strategy = override.get("strategy") or base.get("strategy") or config.defaults.strategy
+        port = override.get("port") or base.get("port")
+        used.add(strategy)
+        if strategy in ("blue-green", "canary") and port is None:
+            where = ("environments", env_name, "strategy") if override.get("strategy") else \
+                ("deploy", "strategy") if base.get("strategy") else ("name",)
+            portless.setdefault(where, (strategy, []))[1].append(env_name)
+    for where, (strategy, envs) in portless.items():
+        out.append(doc.problem(where, f"{strategy} (in {', '.join(envs)}) needs deploy.port",
+                               f"{strategy} shifts traffic on a load balancer, so the service must "
+                               "listen on a port; workers without a port deploy with strategy: rolling"))
+    for key, strategy in _PARAMS:
+        if base.get(key) is not None and strategy not in used:
+            out.append(doc.problem(("deploy", key), f"{key} settings are given but no environment deploys "
+                                   f"with strategy {strategy}",
+                                   f"set deploy.strategy: {strategy}, or remove deploy.{key}", key=True))
+    return out
+
+
+def check_across_files(entries: list[tuple[ServiceSpec, YamlDocument]]) -> list[Problem]:
+    problems = []
+    for field_path, label, key in ((("name",), "service name", lambda s: s.name),
+                                   (("image", "repository"), "image repository", lambda s: s.repository)):
+        owners: dict[str, list[tuple[ServiceSpec, YamlDocument]]] = {}
+        for spec, doc in entries:
+            owners.setdefault(key(spec), []).append((spec, doc))
+        for value, group in owners.items():
+            if len(group) < 2:
+                continue
+            for spec, doc in group:
+                others = [f"{d.file}:{':'.join(map(str, d.where(field_path)))}" for s, d in group if d is not doc]
+                path = field_path if field_path in doc.values else ("name",)
+                problems.append(doc.problem(path, f"{label} '{value}' is also used by " + ", ".join(others),
+                                            f"each service needs its own {label}"))
+    return problems

@@ -1,0 +1,202 @@
+"""The service descriptor `services/<name>.yaml` as written: it states only what differs from
+the defaults in `jenkinsctl.yaml`. `resolve.py` turns it into the resolved form."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, invalid
+
+Strategy = Literal["rolling", "blue-green", "canary"]
+STRATEGIES = ("rolling", "blue-green", "canary")
+TASK_CPU = (256, 512, 1024, 2048, 4096, 8192, 16384)
+SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_REF = re.compile(
+    r"^(ssm:/[A-Za-z0-9_.\-/]+|secretsmanager:[A-Za-z0-9/_+=.@\-]+(:[A-Za-z0-9_\-]+)?|"
+    r"arn:aws[a-z\-]*:(ssm|secretsmanager):[a-z0-9\-]+:\d{12}:(parameter/|secret:)[A-Za-z0-9/_+=.@\-:]+)$"
+)
+GIT_URL = re.compile(r"^(https?://|ssh://|git@[^:]+:|file://|/).+")
+
+
+def _cpu(value: int) -> int:
+    if value not in TASK_CPU:
+        raise invalid(f"{value} is not an ECS task cpu size", "one of " + ", ".join(map(str, TASK_CPU))
+                      + " (1024 = one vCPU)")
+    return value
+
+
+def _memory(value: int) -> int:
+    if not 128 <= value <= 122880:
+        raise invalid(f"{value} MiB is out of range", "memory is in MiB, between 128 and 122880")
+    return value
+
+
+def _env_values(value: object) -> object:
+    """YAML turns `WORKERS: 4` into an int; environment values are strings, so accept scalars."""
+    if isinstance(value, dict):
+        return {k: (str(v).lower() if isinstance(v, bool) else str(v))
+                if isinstance(v, (int, float, bool)) else v for k, v in value.items()}
+    return value
+
+
+def _env_names(value: dict[str, str]) -> dict[str, str]:
+    for key in value:
+        if not ENV_NAME.match(key):
+            raise invalid(f"'{key}' is not a valid environment variable name",
+                          "letters, digits and underscores, not starting with a digit")
+    return value
+
+
+def _secret_refs(value: dict[str, str]) -> dict[str, str]:
+    _env_names(value)
+    for key, ref in value.items():
+        if not SECRET_REF.match(ref):
+            raise invalid(f"{key}: '{ref}' is not a secret reference",
+                          "use ssm:/path/to/parameter, secretsmanager:name[:json-key], or the "
+                          "parameter's or secret's full ARN; never the secret itself")
+    return value
+
+
+def _semver(value: str) -> str:
+    if not SEMVER.match(value):
+        raise invalid(f"'{value}' is not a semantic version", "write MAJOR.MINOR.PATCH, e.g. 0.1.0")
+    return value
+
+
+def _git_url(value: str) -> str:
+    if not GIT_URL.match(value):
+        raise invalid(f"'{value}' is not a git repository URL",
+                      "e.g. https://github.com/acme/orders-api.git or git@github.com:acme/orders-api.git")
+    return value
+
+
+Cpu = Annotated[int, AfterValidator(_cpu)]
+Memory = Annotated[int, AfterValidator(_memory)]
+EnvVars = Annotated[dict[str, str], BeforeValidator(_env_values), AfterValidator(_env_names)]
+SecretRefs = Annotated[dict[str, str], AfterValidator(_secret_refs)]
+SemVer = Annotated[str, AfterValidator(_semver)]
+
+
+class BuildSpec(Model):
+    dockerfile: str = "Dockerfile"
+    context: str = "."
+    target: str | None = None
+    args: EnvVars = Field(default_factory=dict)
+    test: str | None = Field(None, description="Test command run inside the built image")
+    compose: str | None = Field(None, description="Compose file for integration tests")
+    test_network: bool = Field(False, description="Give the test container a network")
+
+
+class ImageSpec(Model):
+    repository: Repository | None = Field(None, description="Default: <team>/<name>")
+    keep: int = Field(100, ge=1, le=10000, description="Lifecycle policy: keep the newest N images")
+    untagged_days: int = Field(7, ge=1, le=3650)
+
+
+class VersioningSpec(Model):
+    scheme: Literal["semver", "sha"] = "semver"
+    initial: SemVer | None = None
+    tag_prefix: str = Field("v", pattern=r"^[A-Za-z0-9._-]{0,20}$")
+
+
+class HealthCheck(Model):
+    path: str = Field("/healthz", pattern=r"^/")
+    interval_seconds: int = Field(15, ge=5, le=300)
+    healthy_threshold: int = Field(2, ge=2, le=10)
+    unhealthy_threshold: int = Field(3, ge=2, le=10)
+    grace_seconds: int = Field(60, ge=0, le=7200)
+
+
+class RollingSpec(Model):
+    min_healthy_percent: int = Field(100, ge=0, le=100)
+    max_percent: int = Field(200, ge=100, le=200)
+
+
+class BlueGreenSpec(Model):
+    bake_seconds: int = Field(600, ge=0, le=86400, description="Old revision kept for instant rollback")
+    test_listener: bool = Field(False, description="Check the new revision through the test listener first")
+
+
+class CanarySpec(Model):
+    steps: list[int] = Field(default_factory=lambda: [10, 50, 100])
+    interval_seconds: int = Field(60, ge=0, le=86400)
+    alarms: list[str] = Field(default_factory=list, description="CloudWatch alarms that abort the canary")
+
+    @model_validator(mode="after")
+    def _steps(self) -> "CanarySpec":
+        s = self.steps
+        if not s or s[-1] != 100 or any(not 0 < x <= 100 for x in s) or s != sorted(set(s)):
+            raise invalid(f"steps {s} must rise strictly and end at 100",
+                          "e.g. [10, 50, 100]: percent of traffic on the new revision at each step")
+        return self
+
+
+class Autoscaling(Model):
+    min: int = Field(ge=0, le=1000)
+    max: int = Field(ge=1, le=1000)
+    cpu_target: int = Field(60, ge=10, le=95)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "Autoscaling":
+        if self.min > self.max:
+            raise invalid(f"min {self.min} is above max {self.max}", "min is the floor, max the ceiling")
+        return self
+
+
+class DeploySettings(Model):
+    """Every key optional: what is unset comes from `jenkinsctl.yaml` or built-in defaults."""
+
+    cluster: str | None = None
+    port: int | None = Field(None, ge=1, le=65535, description="Container port; none for workers")
+    health_check: HealthCheck | None = None
+    cpu: Cpu | None = None
+    memory: Memory | None = None
+    desired_count: int | None = Field(None, ge=0, le=1000)
+    env: EnvVars | None = None
+    secrets: SecretRefs | None = None
+    strategy: Strategy | None = None
+    rolling: RollingSpec | None = None
+    blue_green: BlueGreenSpec | None = None
+    canary: CanarySpec | None = None
+    autoscaling: Autoscaling | None = None
+    timeout_seconds: int | None = Field(None, ge=30, le=14400)
+    host: str | None = Field(None, description="Listener rule host header")
+    path: str | None = Field(None, pattern=r"^/", description="Listener rule path pattern")
+
+
+class EnvironmentOverride(DeploySettings):
+    enabled: bool = True
+    approval: bool | None = None
+    promote_from: Name | None = None
+
+
+class AgentSpec(Model):
+    label: str | None = Field(None, pattern=r"^[A-Za-z0-9_.@-]+$")
+    cpu: int | None = Field(None, ge=128, le=16384)
+    memory: Memory | None = None
+    image: PinnedImage | None = None
+
+
+class ServiceSpec(Model):
+    api_version: Literal["jenkinsctl/v1"]
+    kind: Literal["Service"]
+    name: Name
+    team: Name
+    repo: Annotated[str, AfterValidator(_git_url)]
+    main_branch: str | None = None
+    description: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    build: BuildSpec = Field(default_factory=BuildSpec)
+    image: ImageSpec = Field(default_factory=ImageSpec)
+    versioning: VersioningSpec = Field(default_factory=VersioningSpec)
+    deploy: DeploySettings = Field(default_factory=DeploySettings)
+    environments: dict[str, EnvironmentOverride] = Field(default_factory=dict)
+    agent: AgentSpec = Field(default_factory=AgentSpec)
+
+    @property
+    def repository(self) -> str:
+        return self.image.repository or f"{self.team}/{self.name}"

@@ -1,0 +1,92 @@
+"""The resolved service: every default applied, one complete deploy setting per environment.
+This is what every other part of jenkinsctl reads."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from jenkinsctl.config.model import LoadBalancerSettings, NetworkSettings
+from jenkinsctl.descriptor.model import (
+    Autoscaling,
+    BlueGreenSpec,
+    BuildSpec,
+    CanarySpec,
+    HealthCheck,
+    RollingSpec,
+    Strategy,
+    VersioningSpec,
+)
+from jenkinsctl.modelbase import Model
+
+
+class ResolvedImage(Model):
+    repository: str
+    registry: str
+    keep: int
+    untagged_days: int
+
+    @property
+    def reference(self) -> str:
+        return f"{self.registry}/{self.repository}"
+
+
+class ResolvedAgent(Model):
+    label: str
+    cpu: int
+    memory: int
+    image: str | None = None
+
+
+class ResolvedEnvironment(Model):
+    name: str
+    cluster: str
+    approval: bool
+    promote_from: str | None
+    account_id: str
+    region: str
+    registry: str
+    network: NetworkSettings
+    load_balancer: LoadBalancerSettings | None
+    log_retention_days: int
+    port: int | None
+    health_check: HealthCheck
+    cpu: int
+    memory: int
+    desired_count: int
+    env: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    strategy: Strategy
+    rolling: RollingSpec | None = None
+    blue_green: BlueGreenSpec | None = None
+    canary: CanarySpec | None = None
+    autoscaling: Autoscaling | None = None
+    timeout_seconds: int
+    host: str | None = None
+    path: str | None = None
+
+
+class ResolvedService(Model):
+    name: str
+    team: str
+    repo: str
+    main_branch: str
+    description: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    source: str
+    build: BuildSpec
+    image: ResolvedImage
+    versioning: VersioningSpec
+    agent: ResolvedAgent
+    environments: dict[str, ResolvedEnvironment]
+
+    @property
+    def environment_order(self) -> list[str]:
+        return list(self.environments)
+
+    def environment(self, name: str) -> ResolvedEnvironment:
+        from jenkinsctl.errors import UsageError
+
+        if name not in self.environments:
+            raise UsageError(f"service {self.name} has no environment '{name}'",
+                             "its environments are: " + ", ".join(self.environments))
+        return self.environments[name]

@@ -1,0 +1,54 @@
+"""The pydantic base every user-written file's model shares: camelCase keys, no unknown keys,
+and errors that carry a hint."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from jenkinsctl.imageref import pin_problem
+from jenkinsctl.names import NAME_HINT, name_problem, repository_problem
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        str_strip_whitespace=True,
+    )
+
+
+def invalid(message: str, hint: str | None = None) -> PydanticCustomError:
+    return PydanticCustomError("jenkinsctl", message, {"hint": hint} if hint else {})
+
+
+def _name(value: str) -> str:
+    problem = name_problem(value)
+    if problem:
+        raise invalid(problem, NAME_HINT)
+    return value
+
+
+def _repository(value: str) -> str:
+    problem = repository_problem(value)
+    if problem:
+        raise invalid(problem, "lowercase path segments separated by '/', e.g. payments/orders-api")
+    return value
+
+
+def _pinned_image(value: str) -> str:
+    problem = pin_problem(value)
+    if problem:
+        raise invalid(problem, "pin the image to a version tag or a digest, e.g. "
+                      "registry.example.com/jenkins/inbound-agent:3283.v92c105e0f819-1")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+Repository = Annotated[str, AfterValidator(_repository)]
+PinnedImage = Annotated[str, AfterValidator(_pinned_image)]

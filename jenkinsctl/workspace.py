@@ -1,0 +1,115 @@
+"""The descriptors repository: its config and every service descriptor, validated together.
+
+Nothing that changes Jenkins or AWS runs unless `Workspace.load` succeeded, and it succeeds
+only when every descriptor and the config are valid."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from jenkinsctl.config.loader import LoadedConfig, display_path, load_config
+from jenkinsctl.descriptor.checks import check_across_files, check_service
+from jenkinsctl.descriptor.model import ServiceSpec
+from jenkinsctl.descriptor.resolve import Origins, resolve
+from jenkinsctl.descriptor.resolved import ResolvedService
+from jenkinsctl.errors import DescriptorError, Problem, UsageError
+from jenkinsctl.validation import validate_document
+from jenkinsctl.yamlfile import YamlDocument, YamlLoadError, load_yaml_file
+
+
+@dataclass
+class Service:
+    path: Path
+    spec: ServiceSpec
+    doc: YamlDocument
+    resolved: ResolvedService
+    origins: Origins
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass
+class Workspace:
+    loaded: LoadedConfig
+    services: dict[str, Service]
+
+    @property
+    def config(self):
+        return self.loaded.config
+
+    @property
+    def root(self) -> Path:
+        return self.loaded.root
+
+    @classmethod
+    def load(cls, config_path: str | Path | None = None, environ: Mapping[str, str] | None = None,
+             cwd: Path | None = None, paths: Iterable[Path] | None = None) -> "Workspace":
+        loaded = load_config(config_path, environ, cwd)
+        services, problems = load_services(loaded, paths, cwd)
+        if problems:
+            raise DescriptorError(problems, "descriptors")
+        return cls(loaded, services)
+
+    def service(self, name: str) -> Service:
+        if name in self.services:
+            return self.services[name]
+        close = difflib.get_close_matches(name, list(self.services), n=1)
+        raise UsageError(f"no service named '{name}' in {display_path(self.loaded.services_dir)}/",
+                         f"did you mean '{close[0]}'?" if close else
+                         "`jenkinsctl service list` shows the services; `jenkinsctl service new` adds one")
+
+    def select(self, names: Iterable[str]) -> list[Service]:
+        names = list(names)
+        return [self.service(n) for n in names] if names else list(self.services.values())
+
+
+def descriptor_files(loaded: LoadedConfig) -> list[Path]:
+    folder = loaded.services_dir
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
+                  cwd: Path | None = None) -> tuple[dict[str, Service], list[Problem]]:
+    """Load, check and resolve descriptors; every problem of every file is returned together.
+    Cross-file checks always look at the whole `services/` folder."""
+    all_files = descriptor_files(loaded)
+    wanted = [Path(p) for p in paths] if paths else all_files
+    problems: list[Problem] = []
+    entries: list[tuple[Path, ServiceSpec, YamlDocument]] = []
+    wanted_set = {p.resolve() for p in wanted}
+    for path in dict.fromkeys([*wanted, *all_files]):
+        is_wanted = path.resolve() in wanted_set
+        name = display_path(path, cwd)
+        if not path.exists():
+            problems.append(Problem(name, 0, 0, "", "no such file"))
+            continue
+        try:
+            doc = load_yaml_file(path, name)
+        except YamlLoadError as exc:
+            if is_wanted:
+                problems.append(exc.problem)
+            continue
+        spec, found = validate_document(doc, ServiceSpec)
+        found += check_service(doc, loaded.config, path)
+        if spec is not None:
+            entries.append((path, spec, doc))
+        if is_wanted:
+            problems += found
+    cross = check_across_files([(s, d) for _, s, d in entries])
+    wanted_files = {display_path(p, cwd) for p in wanted}
+    problems += [p for p in cross if p.file in wanted_files]
+    services: dict[str, Service] = {}
+    if not problems:
+        for path, spec, doc in entries:
+            if path.resolve() in wanted_set:
+                resolved, origins = resolve(spec, doc, loaded)
+                services[spec.name] = Service(path, spec, doc, resolved, origins)
+    problems.sort(key=lambda p: (p.file, p.line, p.col))
+    return services, problems

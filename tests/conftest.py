@@ -1,0 +1,89 @@
+"""Fixtures every tier shares. Tiers are folders: tests/unit, tests/integration, tests/e2e
+(each test gets the marker of its folder)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from support import REPO, CliResult, free_port
+
+# Captured before the hermetic fixture clears them: tests that can also run against a real
+# Jenkins read these.
+REAL_JENKINS = {k: os.environ.get(k) for k in ("JENKINS_URL", "JENKINS_USER", "JENKINS_API_TOKEN")}
+_LEAKY_ENV = ("JENKINS_URL", "JENKINS_USER", "JENKINS_API_TOKEN", "AWS_ENDPOINT_URL", "AWS_PROFILE",
+              "AWS_REGION", "AWS_DEFAULT_REGION", "BRANCH_NAME", "GIT_BRANCH", "GIT_COMMIT", "BUILD_URL")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        try:
+            tier = Path(str(item.fspath)).relative_to(REPO / "tests").parts[0]
+        except ValueError:
+            continue
+        if tier in ("unit", "integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch):
+    """Tests never see the developer's Jenkins, AWS or CI variables unless they set them."""
+    for key in list(os.environ):
+        if key in _LEAKY_ENV or key.startswith("JENKINSCTL_"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A scratch descriptors repository: this repo's jenkinsctl.yaml and example services."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copy(REPO / "jenkinsctl.yaml", root / "jenkinsctl.yaml")
+    shutil.copytree(REPO / "services", root / "services")
+    return root
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """Run `jenkinsctl ARGS...` in-process in `cwd`; returns exit code, stdout and stderr."""
+    from jenkinsctl.cli import run
+
+    def invoke(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliResult:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        for k, v in (env or {}).items():
+            monkeypatch.setenv(k, v)
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """A moto server (the AWS API) for the whole session, stopped at the end."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint):
+    """AWS clients on a freshly reset moto server."""
+    import requests
+
+    from jenkinsctl.aws.session import AwsClients
+
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    return AwsClients("us-east-1", moto_endpoint, environ={}, max_attempts=1)
