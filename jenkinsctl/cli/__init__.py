@@ -16,6 +16,11 @@ from jenkinsctl.cli.context import AppContext
 # name -> (module, attribute, one-line help shown by `jenkinsctl --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "service": ("jenkinsctl.cli.service", "service", "Create, validate and inspect service descriptors."),
+    "jobs": ("jenkinsctl.cli.jobs", "jobs", "Render Jenkins jobs from descriptors; diff and sync them."),
+    "step": ("jenkinsctl.cli.step", "step", "Pipeline steps: version, build, test, push, deploy, promote..."),
+    "pipeline": ("jenkinsctl.cli.pipeline", "pipeline", "Run a service's pipeline locally, stage by stage."),
+    "sandbox": ("jenkinsctl.cli.sandbox", "sandbox", "Start/stop the local sandbox: Docker, registry, moto."),
+    "agents": ("jenkinsctl.cli.agents", "agents", "Spot-backed ECS capacity for Jenkins build agents."),
 }
 
 EPILOG = """\b

@@ -1,0 +1,65 @@
+"""What a step gets (`StepContext`) and what it returns (`StepResult`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+from jenkinsctl.errors import UsageError
+from jenkinsctl.steps import results
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@dataclass
+class StepContext:
+    workspace: "object"  # jenkinsctl.workspace.Workspace
+    service: "object"  # jenkinsctl.workspace.Service
+    workdir: Path
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    dry_run: bool = False
+    report: Callable[[str], None] = _stderr
+
+    @property
+    def resolved(self):
+        return self.service.resolved
+
+    @property
+    def config(self):
+        return self.workspace.config
+
+    @property
+    def results_dir(self) -> Path:
+        return self.workdir / results.RESULTS_DIR
+
+    def read(self, step: str) -> dict[str, str]:
+        """Results an earlier step wrote (e.g. push reads build's IMAGE_ID)."""
+        return results.read(self.results_dir, step)
+
+    def write(self, result: "StepResult") -> None:
+        results.write(self.results_dir, result.step, result.values)
+
+
+@dataclass
+class StepResult:
+    step: str
+    values: dict[str, str]
+    summary: str = ""
+
+
+def make_context(app, service_name: str | None, workdir: str | None) -> StepContext:
+    """Pick the service (--service, $JENKINSCTL_SERVICE, or the only one) and the source checkout."""
+    ws = app.workspace()
+    if service_name:
+        svc = ws.service(service_name)
+    elif len(ws.services) == 1:
+        svc = next(iter(ws.services.values()))
+    else:
+        raise UsageError("which service? pass --service NAME (or set JENKINSCTL_SERVICE)",
+                         "services here: " + ", ".join(sorted(ws.services)))
+    return StepContext(ws, svc, Path(workdir or os.getcwd()).resolve(), app.environ, app.dry_run)
