@@ -3,9 +3,10 @@ and errors that carry a hint."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -46,6 +47,32 @@ def _pinned_image(value: str) -> str:
     if problem:
         raise invalid(problem, "pin the image to a version tag or a digest, e.g. "
                       "registry.example.com/jenkins/inbound-agent:3283.v92c105e0f819-1")
+    return value
+
+
+def matching(regex: str, message: str, hint: str | None = None):
+    """A string type whose mismatch error says `message` (with {value}) instead of the regex."""
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise invalid(message.format(value=value), hint)
+        return value
+
+    return Annotated[str, AfterValidator(check)]
+
+
+def _digits_to_str(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+AccountId = Annotated[str, BeforeValidator(_digits_to_str),
+                      AfterValidator(lambda v: _account(v))]
+
+
+def _account(value: str) -> str:
+    if not re.fullmatch(r"\d{12}", value):
+        raise invalid(f"'{value}' is not an AWS account ID", "12 digits; quote it in YAML to keep leading zeros")
     return value
 
 

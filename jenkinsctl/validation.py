@@ -34,11 +34,12 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 def _clean_loc(loc: tuple) -> tuple:
     # pydantic adds validator names ("function-after[...]") to locations; YAML paths don't have them
-    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p and "]" in p and "(" in p)
-                                         or p.startswith("function-")))
+    return tuple(p for p in loc if not (isinstance(p, str) and (p == "[key]" or p.startswith("function-")
+                                                                 or ("[" in p and "]" in p and "(" in p))))
 
 
 def _problem(doc: YamlDocument, cls: type[BaseModel], err: dict) -> Problem:
+    on_key = bool(err["loc"]) and err["loc"][-1] == "[key]"
     loc = _clean_loc(err["loc"])
     kind = err["type"]
     value = err.get("input")
@@ -63,7 +64,7 @@ def _problem(doc: YamlDocument, cls: type[BaseModel], err: dict) -> Problem:
         field_ = _field_at(cls, loc)
         if field_ is not None and field_.description:
             hint = field_.description
-    return doc.problem(loc, message, hint)
+    return doc.problem(loc, message, hint, key=on_key)
 
 
 def describe(value: Any) -> str:
@@ -86,6 +87,8 @@ def _message(kind: str, err: dict, value: Any, ctx: dict) -> str:
         return err["msg"]
     if kind == "literal_error":
         expected = ctx.get("expected", "").replace("'", "").replace(" or ", ", ")
+        if "," not in expected:
+            return f"must be {expected}; got {describe(value)}"
         return f"must be one of {expected}; got {describe(value)}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"must be a whole number; got {describe(value)}"

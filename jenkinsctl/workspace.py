@@ -79,8 +79,9 @@ def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
                   cwd: Path | None = None) -> tuple[dict[str, Service], list[Problem]]:
     """Load, check and resolve descriptors; every problem of every file is returned together.
     Cross-file checks always look at the whole `services/` folder."""
-    all_files = descriptor_files(loaded)
-    wanted = [Path(p) for p in paths] if paths else all_files
+    base = cwd or Path.cwd()
+    all_files = [p.resolve() for p in descriptor_files(loaded)]
+    wanted = [(base / p).resolve() for p in paths] if paths else all_files
     problems: list[Problem] = []
     entries: list[tuple[Path, ServiceSpec, YamlDocument]] = []
     wanted_set = {p.resolve() for p in wanted}

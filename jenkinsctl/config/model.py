@@ -7,13 +7,16 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from jenkinsctl.descriptor.model import Cpu, Memory, SemVer, Strategy
-from jenkinsctl.modelbase import Model, Name, invalid
+from jenkinsctl.modelbase import AccountId, Model, Name, invalid, matching
+
+Region = matching(r"^[a-z]{2}(-[a-z]+)+-\d$", "'{value}' is not an AWS region", "e.g. us-east-1 or eu-west-1")
+Folder = matching(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", "'{value}' is not a Jenkins folder path",
+                  "folder names separated by /, e.g. services or teams/delivery")
 
 
 class JenkinsSettings(Model):
     url: str | None = Field(None, description="Jenkins URL; JENKINS_URL overrides")
-    folder: str = Field("services", pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$",
-                        description="Root folder for generated jobs")
+    folder: Folder = Field("services", description="Root folder for generated jobs")
     git_credentials_id: str | None = None
     prune_grace_days: int = Field(7, ge=0, le=365, description="Disabled jobs are deleted after this")
     builds_to_keep: int = Field(50, ge=1, le=10000)
@@ -21,8 +24,8 @@ class JenkinsSettings(Model):
 
 
 class AwsSettings(Model):
-    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
-    account_id: str = Field("123456789012", pattern=r"^\d{12}$")
+    region: Region = "us-east-1"
+    account_id: AccountId = "123456789012"
     endpoint_url: str | None = Field(None, description="Sandbox: the moto server URL")
 
 
@@ -46,8 +49,8 @@ class LoadBalancerSettings(Model):
 class EnvironmentSettings(Model):
     cluster: str
     approval: bool = Field(False, description="Deploys wait on a Jenkins input step")
-    account_id: str | None = Field(None, pattern=r"^\d{12}$")
-    region: str | None = None
+    account_id: AccountId | None = None
+    region: Region | None = None
     registry: str | None = Field(None, description="Registry host of this environment, if not the default")
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     load_balancer: LoadBalancerSettings | None = None

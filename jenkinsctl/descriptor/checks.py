@@ -12,6 +12,7 @@ from typing import Any
 from jenkinsctl.config.model import Config
 from jenkinsctl.descriptor.model import ServiceSpec
 from jenkinsctl.errors import Problem
+from jenkinsctl.names import name_problem
 from jenkinsctl.secrets import looks_like_secret_name, looks_like_secret_value
 from jenkinsctl.yamlfile import YamlDocument
 
@@ -28,7 +29,7 @@ def check_service(doc: YamlDocument, config: Config, file: Path) -> list[Problem
     data = _map(doc.data)
     problems: list[Problem] = []
     name = data.get("name")
-    if isinstance(name, str) and file.stem != name:
+    if isinstance(name, str) and file.stem != name and name_problem(name) is None:
         problems.append(doc.problem(("name",), f"service '{name}' is in a file named {file.name}",
                                     f"rename the file to {name}.yaml, or the service to '{file.stem}'"))
     service = name if isinstance(name, str) else file.stem

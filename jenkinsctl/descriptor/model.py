@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, invalid
+from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, invalid, matching
 
 Strategy = Literal["rolling", "blue-green", "canary"]
 STRATEGIES = ("rolling", "blue-green", "canary")
@@ -43,24 +43,6 @@ def _env_values(value: object) -> object:
     return value
 
 
-def _env_names(value: dict[str, str]) -> dict[str, str]:
-    for key in value:
-        if not ENV_NAME.match(key):
-            raise invalid(f"'{key}' is not a valid environment variable name",
-                          "letters, digits and underscores, not starting with a digit")
-    return value
-
-
-def _secret_refs(value: dict[str, str]) -> dict[str, str]:
-    _env_names(value)
-    for key, ref in value.items():
-        if not SECRET_REF.match(ref):
-            raise invalid(f"{key}: '{ref}' is not a secret reference",
-                          "use ssm:/path/to/parameter, secretsmanager:name[:json-key], or the "
-                          "parameter's or secret's full ARN; never the secret itself")
-    return value
-
-
 def _semver(value: str) -> str:
     if not SEMVER.match(value):
         raise invalid(f"'{value}' is not a semantic version", "write MAJOR.MINOR.PATCH, e.g. 0.1.0")
@@ -74,10 +56,32 @@ def _git_url(value: str) -> str:
     return value
 
 
+UrlPath = matching(r"^/", "'{value}' must start with /", "an absolute path, e.g. /healthz")
+TagPrefix = matching(r"^[A-Za-z0-9._-]{0,20}$", "'{value}' cannot start a git tag and Docker tag",
+                     "letters, digits, '.', '_' or '-', at most 20, e.g. v")
+Label = matching(r"^[A-Za-z0-9_.@-]+$", "'{value}' is not a Jenkins agent label", "e.g. docker or docker@feature-x")
+
+
+def _env_key(value: str) -> str:
+    if not ENV_NAME.match(value):
+        raise invalid(f"'{value}' is not a valid environment variable name",
+                      "letters, digits and underscores, not starting with a digit")
+    return value
+
+
+def _secret_ref(value: str) -> str:
+    if not SECRET_REF.match(value):
+        raise invalid(f"'{value}' is not a secret reference",
+                      "use ssm:/path/to/parameter, secretsmanager:name[:json-key], or the "
+                      "parameter's or secret's full ARN; never the secret itself")
+    return value
+
+
+EnvKey = Annotated[str, AfterValidator(_env_key)]
 Cpu = Annotated[int, AfterValidator(_cpu)]
 Memory = Annotated[int, AfterValidator(_memory)]
-EnvVars = Annotated[dict[str, str], BeforeValidator(_env_values), AfterValidator(_env_names)]
-SecretRefs = Annotated[dict[str, str], AfterValidator(_secret_refs)]
+EnvVars = Annotated[dict[EnvKey, str], BeforeValidator(_env_values)]
+SecretRefs = dict[EnvKey, Annotated[str, AfterValidator(_secret_ref)]]
 SemVer = Annotated[str, AfterValidator(_semver)]
 
 
@@ -100,11 +104,11 @@ class ImageSpec(Model):
 class VersioningSpec(Model):
     scheme: Literal["semver", "sha"] = "semver"
     initial: SemVer | None = None
-    tag_prefix: str = Field("v", pattern=r"^[A-Za-z0-9._-]{0,20}$")
+    tag_prefix: TagPrefix = "v"
 
 
 class HealthCheck(Model):
-    path: str = Field("/healthz", pattern=r"^/")
+    path: UrlPath = "/healthz"
     interval_seconds: int = Field(15, ge=5, le=300)
     healthy_threshold: int = Field(2, ge=2, le=10)
     unhealthy_threshold: int = Field(3, ge=2, le=10)
@@ -165,7 +169,7 @@ class DeploySettings(Model):
     autoscaling: Autoscaling | None = None
     timeout_seconds: int | None = Field(None, ge=30, le=14400)
     host: str | None = Field(None, description="Listener rule host header")
-    path: str | None = Field(None, pattern=r"^/", description="Listener rule path pattern")
+    path: UrlPath | None = Field(None, description="Listener rule path pattern")
 
 
 class EnvironmentOverride(DeploySettings):
@@ -175,7 +179,7 @@ class EnvironmentOverride(DeploySettings):
 
 
 class AgentSpec(Model):
-    label: str | None = Field(None, pattern=r"^[A-Za-z0-9_.@-]+$")
+    label: Label | None = None
     cpu: int | None = Field(None, ge=128, le=16384)
     memory: Memory | None = None
     image: PinnedImage | None = None
@@ -184,9 +188,9 @@ class AgentSpec(Model):
 class ServiceSpec(Model):
     api_version: Literal["jenkinsctl/v1"]
     kind: Literal["Service"]
-    name: Name
-    team: Name
-    repo: Annotated[str, AfterValidator(_git_url)]
+    name: Name = Field(description="The service's name: its Jenkins folder, ECR repository and ECS service")
+    team: Name = Field(description="Owning team; jobs go under <jenkins folder>/<team>/<name>")
+    repo: Annotated[str, AfterValidator(_git_url)] = Field(description="The service's git repository URL")
     main_branch: str | None = None
     description: str | None = None
     owners: list[str] = Field(default_factory=list)
