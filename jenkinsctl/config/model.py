@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
+from jenkinsctl.agents.spec import FleetSpec
 from jenkinsctl.descriptor.model import Cpu, Memory, SemVer, Strategy
 from jenkinsctl.modelbase import AccountId, Model, Name, invalid, matching
 
@@ -81,7 +82,7 @@ class Config(Model):
     trusted_registries: list[str] = Field(default_factory=list)
     environments: dict[Name, EnvironmentSettings]
     defaults: Defaults = Field(default_factory=Defaults)
-    agents: dict[str, Any] | None = None
+    agents: FleetSpec | None = Field(None, description="Jenkins agent fleet (jenkinsctl agents)")
 
     @model_validator(mode="after")
     def _some_environment(self) -> "Config":

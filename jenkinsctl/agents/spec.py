@@ -1,0 +1,117 @@
+"""The fleet config: `agents:` in jenkinsctl.yaml (or a standalone agents.yaml beside it)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from jenkinsctl.descriptor.model import Cpu, EnvVars, Memory
+from jenkinsctl.modelbase import Model, PinnedImage, invalid
+
+_LABEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_ID = {"subnet": re.compile(r"^subnet-[0-9a-f]{8,17}$"), "sg": re.compile(r"^sg-[0-9a-f]{8,17}$")}
+
+
+def _label(value: str) -> str:
+    if not _LABEL.match(value):
+        raise invalid(f"'{value}' cannot name an agent template",
+                      "lowercase letters, digits, '-' or '_', at most 40, e.g. docker or java17; "
+                      "branch labels (docker@feature-x) are derived, never written")
+    return value
+
+
+def _instance_type(value: str) -> str:
+    if not _INSTANCE_TYPE.match(value):
+        raise invalid(f"'{value}' is not an EC2 instance type", "e.g. m6i.large, c6a.xlarge")
+    return value
+
+
+def _subnet(value: str) -> str:
+    if not _ID["subnet"].match(value):
+        raise invalid(f"'{value}' is not a subnet id", "e.g. subnet-0abc1234")
+    return value
+
+
+def _sg(value: str) -> str:
+    if not _ID["sg"].match(value):
+        raise invalid(f"'{value}' is not a security group id", "e.g. sg-0abc1234")
+    return value
+
+
+TemplateLabel = Annotated[str, AfterValidator(_label)]
+InstanceType = Annotated[str, AfterValidator(_instance_type)]
+SubnetId = Annotated[str, AfterValidator(_subnet)]
+SecurityGroupId = Annotated[str, AfterValidator(_sg)]
+
+
+def branch_problem(value: str) -> str | None:
+    if not _BRANCH.match(value):
+        return f"'{value}' is not a git branch name jenkinsctl can suffix labels with"
+    return None
+
+
+def branch_slug(branch: str) -> str:
+    """`feature/x` -> `feature-x`: what goes into labels, families and role names."""
+    return re.sub(r"[^a-z0-9-]+", "-", branch.lower()).strip("-")[:40] or "branch"
+
+
+class AgentTemplate(Model):
+    image: PinnedImage = Field(description="Agent image pinned by tag or digest (the inbound agent)")
+    cpu: Cpu = Field(1024, description="CPU units reserved per build (1024 = one vCPU)")
+    memory: Memory = Field(2048, description="Memory (MiB) reserved per build")
+    docker: bool = Field(False, description="Builds get the host's Docker engine (/var/run/docker.sock)")
+    environment: EnvVars = Field(default_factory=dict)
+    task_role_policies: list[str] = Field(
+        default_factory=list, description="Managed policy ARNs attached to this label's task role")
+
+    @model_validator(mode="after")
+    def _arns(self) -> "AgentTemplate":
+        for arn in self.task_role_policies:
+            if not arn.startswith("arn:aws:iam::"):
+                raise invalid(f"'{arn}' is not an IAM policy ARN", "e.g. arn:aws:iam::aws:policy/ReadOnlyAccess")
+        return self
+
+
+class FleetSpec(Model):
+    cluster: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
+                         description="ECS cluster name; also prefixes every resource of the fleet")
+    subnets: list[SubnetId] = Field(min_length=1, description="Subnets of the Auto Scaling group")
+    security_groups: list[SecurityGroupId] = Field(default_factory=list)
+    instance_types: list[InstanceType] = Field(
+        min_length=2, description="Several types, so capacity-optimized spot has pools to choose from")
+    on_demand_base: int = Field(0, ge=0, le=1000, description="Instances always on-demand")
+    on_demand_percent_above_base: int = Field(0, ge=0, le=100, description="On-demand share above the base")
+    min_size: int = Field(0, ge=0, le=1000)
+    max_size: int = Field(10, ge=1, le=1000)
+    scale_in_idle_minutes: int = Field(10, ge=1, le=1440, description="An instance idle this long may go")
+    spot_wait_seconds: int = Field(300, ge=30, le=3600,
+                                   description="Fall back to on-demand when spot has not come after this")
+    headroom: int = Field(1, ge=0, le=100, description="Spare instances kept while builds are queued or running")
+    target_capacity: int = Field(100, ge=1, le=100, description="Capacity provider managed scaling target (%)")
+    ami_parameter: str = Field("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+                               description="Public SSM parameter naming the ECS-optimized AMI")
+    log_retention_days: int = Field(14, ge=1, le=3653)
+    templates: dict[TemplateLabel, AgentTemplate] = Field(min_length=1, description="Agent templates per label")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> "FleetSpec":
+        if self.min_size > self.max_size:
+            raise invalid(f"minSize {self.min_size} is above maxSize {self.max_size}", "lower minSize or raise maxSize")
+        if self.on_demand_base > self.max_size:
+            raise invalid(f"onDemandBase {self.on_demand_base} is above maxSize {self.max_size}",
+                          "the on-demand base must fit in the group")
+        if len(set(self.instance_types)) != len(self.instance_types):
+            raise invalid("instanceTypes lists a type twice", "list each instance type once")
+        return self
+
+
+class AgentsFile(Model):
+    """A standalone agents.yaml beside jenkinsctl.yaml."""
+
+    api_version: Literal["jenkinsctl/v1"]
+    kind: Literal["Agents"]
+    agents: FleetSpec
