@@ -49,7 +49,12 @@ def check_service(doc: YamlDocument, config: Config, file: Path) -> list[Problem
         layers.append((("environments", env_name), override))
         source = override.get("promoteFrom")
         earlier = declared[: declared.index(env_name)]
-        if source is not None and source not in earlier:
+        disabled = {e for e, o in _map(data.get("environments")).items() if _map(o).get("enabled") is False}
+        if source is not None and source in disabled:
+            problems.append(doc.problem(("environments", env_name, "promoteFrom"),
+                                        f"cannot promote to {env_name} from '{source}': it is disabled "
+                                        "for this service", "promote from an environment the service deploys to"))
+        elif source is not None and source not in earlier:
             problems.append(doc.problem(("environments", env_name, "promoteFrom"),
                                         f"cannot promote to {env_name} from '{source}'",
                                         "promote from an environment declared before it: "
