@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,63 @@ def aws(moto_endpoint):
 
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
     return AwsClients("us-east-1", moto_endpoint, environ={}, max_attempts=1)
+
+
+# ---- Docker engine, registry and base image (the same code as `jenkinsctl sandbox up`) ----
+
+@pytest.fixture(scope="session")
+def docker_engine(tmp_path_factory):
+    """A docker SDK client (API 1.41) on the machine's engine: reused when one answers, else
+    dockerd is started through the sandbox code and stopped (by PID) at the end of the session."""
+    import docker
+
+    from jenkinsctl.sandbox import Engine, SandboxSettings
+
+    engine = Engine(SandboxSettings(root=tmp_path_factory.mktemp("engine"), docker_host=os.environ.get("DOCKER_HOST")))
+    started = engine.start()
+    client = docker.DockerClient(base_url=engine.address, version="1.41", timeout=300)
+    yield client
+    client.close()
+    if started:
+        engine.stop()
+
+
+@dataclass(frozen=True)
+class SandboxRegistry:
+    endpoint: str  # host:port
+    user: str
+    password: str  # what moto's ECR get_authorization_token hands out (account 123456789012)
+
+    def client(self, user: str | None = None, password: str | None = None):
+        from jenkinsctl.registry import Registry
+
+        return Registry(self.endpoint, user or self.user, password or self.password)
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory) -> SandboxRegistry:
+    """A registry (Debian docker-registry) with htpasswd auth on a free port, storage in a tmp dir."""
+    from jenkinsctl.sandbox import RegistryServer, SandboxSettings
+
+    settings = SandboxSettings(root=tmp_path_factory.mktemp("registry"), registry_port=free_port())
+    server = RegistryServer(settings)
+    server.start()
+    yield SandboxRegistry(settings.registry_endpoint, settings.registry_user, settings.registry_password)
+    server.stop()
+
+
+@dataclass(frozen=True)
+class PushedBaseImage:
+    ref: str  # e.g. 127.0.0.1:PORT/base/busybox:1.35
+    repository: str
+    tag: str
+    digest: str
+
+
+@pytest.fixture(scope="session")
+def base_image(registry) -> PushedBaseImage:
+    """The sandbox's busybox base image (FROM scratch), pushed to the `registry` fixture."""
+    from jenkinsctl.sandbox import baseimage
+
+    image = baseimage.seed(registry.client())
+    return PushedBaseImage(image.reference(registry.endpoint), image.repository, image.tag, image.digest)
