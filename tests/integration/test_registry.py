@@ -1,0 +1,75 @@
+"""The OCI registry client against a real registry (Debian docker-registry, htpasswd auth)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from jenkinsctl.errors import EXIT_EXTERNAL, RegistryError
+from jenkinsctl.registry import CopyStats, Registry, RegistryAuthError, RegistryNotFound, base_url
+from jenkinsctl.sandbox import RegistryServer, SandboxSettings
+from support import free_port
+
+
+def test_manifest_digest_is_sha256_of_its_bytes(registry, base_image):
+    reg = registry.client()
+    manifest = reg.manifest_get(base_image.repository, base_image.tag)
+    assert manifest.digest == "sha256:" + hashlib.sha256(manifest.body).hexdigest() == base_image.digest
+    assert reg.manifest_head(base_image.repository, base_image.tag) == base_image.digest
+    assert reg.manifest_head(base_image.repository, base_image.digest) == base_image.digest
+
+
+def test_retag_keeps_the_digest_and_mount_avoids_upload(registry, base_image):
+    reg = registry.client()
+    repo = "team/retag-" + os.urandom(3).hex()
+    assert reg.copy_image(reg, base_image.repository, base_image.tag, repo, tags=["1.0.0"]) == base_image.digest
+    assert reg.bytes_uploaded == 0  # same registry: every blob was mounted, none uploaded
+    assert reg.retag(repo, "1.0.0", "1.0.0-sha") == base_image.digest
+    assert reg.tags(repo) == ["1.0.0", "1.0.0-sha"]
+
+
+def test_copy_between_registries_streams_blobs_once(registry, base_image, tmp_path):
+    other = RegistryServer(SandboxSettings(root=tmp_path, registry_port=free_port()))
+    other.start()
+    try:
+        dst = Registry(other.address, registry.user, registry.password)
+        stats = CopyStats()
+        digest = dst.copy_image(registry.client(), base_image.repository, base_image.tag, "payments/orders",
+                                tags=["2.0.0"], stats=stats)
+        assert digest == base_image.digest == dst.manifest_head("payments/orders", "2.0.0")
+        assert stats.blobs_copied == 2 and stats.bytes_copied > 1_000_000
+        again = CopyStats()
+        dst.copy_image(registry.client(), base_image.repository, base_image.digest, "payments/orders", stats=again)
+        assert again.bytes_copied == 0 and again.blobs_present == 2
+    finally:
+        other.stop()
+
+
+def test_missing_manifest_is_none_and_missing_blob_is_false(registry, base_image):
+    reg = registry.client()
+    assert reg.manifest_head(base_image.repository, "no-such-tag") is None
+    assert reg.blob_exists(base_image.repository, "sha256:" + "0" * 64) is False
+    with pytest.raises(RegistryNotFound, match="not found"):
+        reg.manifest_get("nobody/here", "1.0.0")
+
+
+def test_wrong_credentials_fail_loudly(registry):
+    with pytest.raises(RegistryAuthError, match="credentials rejected for user 'AWS'") as info:
+        registry.client(password="wrong").ping()
+    assert info.value.exit_code == EXIT_EXTERNAL
+    assert "log in again" in info.value.hint
+
+
+def test_registry_down_fails_loudly():
+    with pytest.raises(RegistryError, match="is unreachable") as info:
+        Registry(f"127.0.0.1:{free_port()}", "AWS", "x", timeout=2).ping()
+    assert "sandbox status" in info.value.hint
+
+
+def test_local_endpoints_are_plain_http_others_https():
+    assert base_url("127.0.0.1:5000") == "http://127.0.0.1:5000"
+    assert base_url("localhost:5000") == "http://localhost:5000"
+    assert base_url("123456789012.dkr.ecr.us-east-1.amazonaws.com") == \
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
