@@ -67,6 +67,11 @@ class AwsClients:
             self._clients[service] = TranslatedClient(service, raw)
         return self._clients[service]
 
+    @property
+    def call_count(self) -> int:
+        """API calls made so far through every client of this factory (deploy polls count them)."""
+        return sum(len(c.calls) for c in self._clients.values())
+
     def __getattr__(self, service: str) -> "TranslatedClient":
         # clients.ecs.describe_services(...): attribute access for readability
         if service.startswith("_"):
