@@ -33,13 +33,15 @@ class _Layers:
             node = node.setdefault(part, {})
         if isinstance(value, BaseModel):
             value = value.model_dump(by_alias=True)
+        self._forget(path, node.get(path[-1]))
         node[path[-1]] = value
-        self._forget(path)
         self._mark(path, value, origin)
 
-    def _forget(self, path: tuple) -> None:
-        for p in [p for p in self.origins if p[: len(path)] == path]:
-            del self.origins[p]
+    def _forget(self, path: tuple, old: Any) -> None:
+        self.origins.pop(path, None)
+        if isinstance(old, dict):
+            for k, v in old.items():
+                self._forget(path + (k,), v)
 
     def _mark(self, path: tuple, value: Any, origin: str) -> None:
         if isinstance(value, dict) and value:
