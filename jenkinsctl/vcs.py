@@ -1,0 +1,137 @@
+"""Git facts a pipeline needs, through gitpython, in Jenkins' checkouts too: detached HEAD
+(branch from BRANCH_NAME / GIT_BRANCH), shallow clones (deepened when allowed), tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from jenkinsctl.errors import GitError
+from jenkinsctl.versioning import Version, release_of_tag, short_branch
+
+SEP = "\x1e"  # between commit messages in `git log` output
+
+
+@dataclass(frozen=True)
+class GitFacts:
+    root: Path
+    sha: str
+    branch: str
+    detached: bool
+    shallow: bool
+    last_release: Version | None
+    last_release_tag: str | None
+    messages_since: list[str]
+    remote_url: str | None
+
+
+class Git:
+    def __init__(self, path: Path):
+        import git
+
+        try:
+            self.repo = git.Repo(path, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise GitError(f"{path} is not inside a git repository",
+                           "run the step in the service's checkout (--workdir DIR)") from None
+        self.root = Path(self.repo.working_tree_dir or path)
+
+    def run(self, *args: str) -> str:
+        import git
+
+        try:
+            return self.repo.git.execute(["git", *args], strip_newline_in_stdout=True)
+        except git.GitCommandError as exc:
+            raise GitError(f"`git {' '.join(args)}` failed in {self.root}: {str(exc.stderr).strip() or exc}") from None
+
+    def head(self) -> str:
+        try:
+            return self.repo.head.commit.hexsha
+        except ValueError:
+            raise GitError(f"{self.root} has no commits yet", "commit something first") from None
+
+    @property
+    def shallow(self) -> bool:
+        return self.run("rev-parse", "--is-shallow-repository") == "true"
+
+    def branch(self, environ: Mapping[str, str]) -> tuple[str, bool]:
+        """(branch, detached). Jenkins' variables win: its checkouts are usually detached."""
+        detached = self.repo.head.is_detached
+        for var in ("BRANCH_NAME", "GIT_BRANCH", "CHANGE_BRANCH"):
+            if environ.get(var):
+                return short_branch(environ[var]), detached
+        if not detached:
+            return self.repo.active_branch.name, False
+        raise GitError(f"HEAD is detached in {self.root} and no branch name is known",
+                       "set BRANCH_NAME (Jenkins multibranch sets it) or GIT_BRANCH, or check out a branch")
+
+    def deepen(self, remote: str = "origin") -> None:
+        """Fetch the full history and the tags of a shallow clone."""
+        if remote not in [r.name for r in self.repo.remotes]:
+            raise GitError(f"{self.root} is a shallow clone with no remote '{remote}' to fetch history from",
+                           "clone with full history and tags (git clone --no-single-branch, no --depth)")
+        self.run("fetch", "--quiet", "--unshallow", "--tags", remote)
+
+    def release_tags(self, prefix: str) -> list[tuple[Version, str]]:
+        """Release tags reachable from HEAD, highest first."""
+        out = self.run("tag", "--merged", "HEAD", "--list", f"{prefix}[0-9]*")
+        found = [(v, t) for t in out.split() if (v := release_of_tag(t, prefix))]
+        return sorted(found, reverse=True)
+
+    def messages(self, since: str | None) -> list[str]:
+        rng = f"{since}..HEAD" if since else "HEAD"
+        out = self.run("log", f"--format=%B{SEP}", rng)
+        return [m.strip() for m in out.split(SEP) if m.strip()]
+
+    def remote_url(self, remote: str = "origin") -> str | None:
+        for r in self.repo.remotes:
+            if r.name == remote:
+                return next(iter(r.urls), None)
+        return None
+
+    def facts(self, environ: Mapping[str, str], prefix: str = "v", fetch: bool = True) -> GitFacts:
+        sha = self.head()
+        branch, detached = self.branch(environ)
+        shallow = self.shallow
+        if shallow:
+            if not fetch:
+                raise GitError(f"{self.root} is a shallow clone: the last release tag and the commits since "
+                               "it may be missing", "fetch them: `git fetch --unshallow --tags` (Jenkins: "
+                               "CloneOption shallow: false, noTags: false), or allow jenkinsctl to fetch")
+            try:
+                self.deepen()
+            except GitError as exc:
+                raise GitError(f"{self.root} is a shallow clone and deepening it failed: {exc.message}",
+                               "fetch the history and tags before this step: `git fetch --unshallow --tags`; in "
+                               "Jenkins set CloneOption shallow: false, noTags: false") from None
+        tags = self.release_tags(prefix)
+        last, last_tag = tags[0] if tags else (None, None)
+        return GitFacts(self.root, sha, branch, detached, shallow, last, last_tag,
+                        self.messages(last_tag), self.remote_url())
+
+    def create_tag(self, name: str, message: str) -> bool:
+        """Annotated tag on HEAD; False if it already names HEAD; error if it names another commit."""
+        import git
+
+        head = self.head()
+        if name in [t.name for t in self.repo.tags]:
+            if self.repo.tags[name].commit.hexsha == head:
+                return False
+            raise GitError(f"tag {name} already exists on another commit "
+                           f"({self.repo.tags[name].commit.hexsha[:12]})",
+                           "versions are immutable: commit a fix/feat so the next version is computed")
+        identity = []
+        if not self.repo.config_reader().get_value("user", "email", ""):
+            identity = ["-c", "user.name=jenkinsctl", "-c", "user.email=jenkinsctl@localhost"]
+        try:
+            self.repo.git.execute(["git", *identity, "tag", "-a", name, "-m", message, head])
+        except git.GitCommandError as exc:
+            raise GitError(f"cannot create tag {name}: {exc.stderr.strip()}",
+                           "set user.name and user.email for annotated tags") from None
+        return True
+
+    def push_tag(self, name: str, remote: str = "origin") -> None:
+        if remote not in [r.name for r in self.repo.remotes]:
+            raise GitError(f"cannot push tag {name}: no remote '{remote}'", "add the remote or drop --push-tag")
+        self.run("push", "--quiet", remote, f"refs/tags/{name}")
