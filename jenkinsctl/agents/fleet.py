@@ -1,0 +1,45 @@
+"""The fleet operations the CLI calls: plan, apply, destroy (one scope: main or a branch)."""
+
+from __future__ import annotations
+
+from jenkinsctl.agents import resources, state
+from jenkinsctl.agents.plan import Plan, make_plan
+from jenkinsctl.agents.spec import FleetSpec, branch_slug
+from jenkinsctl.aws import ec2 as ec2_api
+
+
+def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = None,
+               live_branches: list[str] | None = None, destroy: bool = False) -> Plan:
+    """What `apply` (or `destroy`) would change. Reads only. `live_branches`: prune the branch
+    templates of every branch not listed (their config is gone)."""
+    scope = branch_slug(branch) if branch else ""
+    existing = state.discover(clients, spec.cluster)
+    if destroy:
+        wanted: list[resources.Resource] = []
+    elif scope:
+        wanted = resources.desired(spec, "", 0, branch)
+    else:
+        image_id = ec2_api.ecs_ami(clients.ssm, spec.ami_parameter)
+        lt = existing.get(("launch_template", resources.Names(spec.cluster).launch_template))
+        wanted = resources.desired(spec, image_id, _next_version(spec, image_id, lt))
+    delete_scopes: set[str] = set()
+    if live_branches is not None and not scope:
+        keep = {branch_slug(b) for b in live_branches}
+        delete_scopes = {r.scope for r in existing.values() if r.scope and r.scope not in keep}
+    if destroy and not scope:
+        delete_scopes = {r.scope for r in existing.values() if r.scope}
+    plan = make_plan(spec.cluster, scope, wanted, existing, account_id, clients.region, delete_scopes)
+    for s in sorted(delete_scopes):
+        plan.notes.append(f"branch {s}: its config is gone; its agent templates are removed")
+    return plan
+
+
+def _next_version(spec: FleetSpec, image_id: str, lt) -> int:
+    """The launch template version the group should run after this apply."""
+    if lt is None:
+        return 1
+    probe = resources.desired(spec, image_id, 0)
+    want = next(r for r in probe if r.kind == "launch_template").props
+    have = {k: v for k, v in lt.props.items() if not k.startswith("_") and k != "tags"}
+    changed = any(want.get(k) != v for k, v in have.items())
+    return lt.props["_latestVersion"] + (1 if changed else 0)

@@ -1,0 +1,425 @@
+"""Desired vs existing -> a plan: plain data (changes, each with the AWS calls it will make),
+printable as a readable diff, executed by `agents.executor`. Nothing here calls AWS."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from jenkinsctl.agents.resources import FALLBACK_TAG, KINDS, Resource
+from jenkinsctl.aws.fleet_iam import assume_policy
+
+# ECS first lets go of the group, the group's instances go, then the cluster they were in
+DELETE_ORDER = ("task_definition", "capacity_provider", "asg", "cluster", "launch_template", "log_group",
+                "instance_profile", "iam_role")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value only known while executing (e.g. the Auto Scaling group's ARN)."""
+
+    what: str  # "asg_arn"
+    name: str
+
+    def __str__(self) -> str:
+        return f"<{self.what} of {self.name}>"
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    service: str
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def mutating(self) -> bool:
+        return not self.method.startswith(("describe_", "list_", "get_"))
+
+    def render(self) -> str:
+        return f"{self.service}.{self.method}({_short(self.params)})"
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # create | update | delete
+    kind: str
+    name: str
+    scope: str = ""
+    diff: tuple[tuple[str, Any, Any], ...] = ()
+    calls: tuple[ApiCall, ...] = ()
+    note: str | None = None
+
+
+@dataclass
+class Plan:
+    cluster: str
+    scope: str
+    changes: list[Change] = field(default_factory=list)
+    unchanged: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def counts(self) -> dict[str, int]:
+        return {a: sum(1 for c in self.changes if c.action == a) for a in ("create", "update", "delete")}
+
+    def to_data(self) -> dict:
+        return {"cluster": self.cluster, "scope": self.scope or "main", "counts": self.counts(),
+                "changes": [{"action": c.action, "kind": c.kind, "name": c.name, "scope": c.scope or "main",
+                             "diff": [{"field": f, "from": _jsonable(a), "to": _jsonable(b)} for f, a, b in c.diff],
+                             "calls": [{"service": x.service, "method": x.method, "params": _jsonable(x.params)}
+                                       for x in c.calls], **({"note": c.note} if c.note else {})}
+                            for c in self.changes],
+                "unchanged": [f"{k} {n}" for k, n in self.unchanged], "notes": self.notes}
+
+    def render(self, calls: bool = False) -> str:
+        sign = {"create": "+", "update": "~", "delete": "-"}
+        lines = []
+        for c in self.changes:
+            where = f"  [branch {c.scope}]" if c.scope else ""
+            lines.append(f"{sign[c.action]} {c.kind} {c.name}{where}")
+            for f, a, b in c.diff:
+                lines.append(f"    {f}: {_short(a)} -> {_short(b)}")
+            if c.note:
+                lines.append(f"    note: {c.note}")
+            if calls:
+                lines += [f"    call {x.render()}" for x in c.calls]
+        lines += [f"note: {n}" for n in self.notes]
+        k = self.counts()
+        lines.append(f"Plan ({self.cluster}, {self.scope and 'branch ' + self.scope or 'main'}): "
+                     f"{k['create']} to add, {k['update']} to change, {k['delete']} to destroy, "
+                     f"{len(self.unchanged)} unchanged." if self.changes else
+                     f"No changes ({self.cluster}, {self.scope and 'branch ' + self.scope or 'main'}): "
+                     f"{len(self.unchanged)} resources up to date.")
+        return "\n".join(lines)
+
+
+def _jsonable(v: Any) -> Any:
+    return json.loads(json.dumps(v, default=str))
+
+
+def _short(v: Any) -> str:
+    text = json.dumps(v, default=str, sort_keys=True) if not isinstance(v, str) else v
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _public(props: dict) -> dict:
+    return {k: v for k, v in props.items() if not k.startswith("_")}
+
+
+def diff_props(want: dict, have: dict) -> tuple[tuple[str, Any, Any], ...]:
+    keys = sorted(set(_public(want)) | set(_public(have)))
+    return tuple((k, have.get(k), want.get(k)) for k in keys if want.get(k) != have.get(k))
+
+
+def make_plan(cluster: str, scope: str, wanted: list[Resource], existing: dict[tuple[str, str], Resource],
+              account_id: str, region: str, delete_scopes: set[str] | None = None) -> Plan:
+    """Changes that take `existing` (owned resources, all scopes) to `wanted` (one scope).
+    Resources of `delete_scopes` (branches whose config is gone) are all deleted too."""
+    plan = Plan(cluster, scope)
+    ctx = _Ctx(cluster, account_id, region)
+    wanted_keys = {r.key for r in wanted}
+    for r in wanted:
+        have = existing.get(r.key)
+        if have is None:
+            plan.changes.append(Change("create", r.kind, r.name, r.scope, diff_props(r.props, {}),
+                                       tuple(CREATE[r.kind](ctx, r))))
+            continue
+        want_props = dict(r.props)
+        if r.kind == "asg" and FALLBACK_TAG in have.props.get("tags", {}):
+            # the scaler switched to on-demand because spot did not come; it switches back itself
+            want_props["onDemandPercentAboveBase"] = have.props["onDemandPercentAboveBase"]
+            want_props["tags"] = {**want_props["tags"], FALLBACK_TAG: have.props["tags"][FALLBACK_TAG]}
+            plan.notes.append("the Auto Scaling group runs in on-demand fallback (spot was not coming); "
+                              "`agents scale` returns it to spot")
+        d = diff_props(want_props, have.props)
+        if not d:
+            plan.unchanged.append(r.key)
+            continue
+        calls, note = UPDATE[r.kind](ctx, Resource(r.kind, r.name, want_props, r.scope), have, d)
+        plan.changes.append(Change("update", r.kind, r.name, r.scope, d, tuple(calls), note))
+    doomed = [r for r in existing.values() if r.key not in wanted_keys
+              and (r.scope == scope or r.scope in (delete_scopes or set()))]
+    for r in sorted(doomed, key=lambda r: (DELETE_ORDER.index(r.kind), r.name)):
+        plan.changes.append(Change("delete", r.kind, r.name, r.scope, (), tuple(DELETE[r.kind](ctx, r, existing))))
+    plan.changes.sort(key=lambda c: (c.action == "delete", KINDS.index(c.kind) if c.action != "delete"
+                                     else DELETE_ORDER.index(c.kind)))
+    return plan
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    cluster: str
+    account_id: str
+    region: str
+
+    def role_arn(self, name: str, path: str) -> str:
+        return f"arn:aws:iam::{self.account_id}:role{path}{name}"
+
+
+def _aws_tags(tags: dict[str, str]) -> list[dict]:
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def _ecs_tags(tags: dict[str, str]) -> list[dict]:
+    return [{"key": k, "value": v} for k, v in sorted(tags.items())]
+
+
+# --- per kind: create / update / delete calls -------------------------------------------
+
+def _role_create(ctx, r):
+    p = r.props
+    calls = [ApiCall("iam", "create_role", {"RoleName": r.name, "Path": p["path"],
+                                            "AssumeRolePolicyDocument": assume_policy(p["service"]),
+                                            "Tags": _aws_tags(p["tags"])})]
+    calls += [ApiCall("iam", "attach_role_policy", {"RoleName": r.name, "PolicyArn": a}) for a in p["policies"]]
+    return calls
+
+
+def _role_update(ctx, r, have, d):
+    p, h = r.props, have.props
+    calls = []
+    if p["service"] != h["service"]:
+        calls.append(ApiCall("iam", "update_assume_role_policy",
+                             {"RoleName": r.name, "PolicyDocument": assume_policy(p["service"])}))
+    calls += [ApiCall("iam", "attach_role_policy", {"RoleName": r.name, "PolicyArn": a})
+              for a in p["policies"] if a not in h["policies"]]
+    calls += [ApiCall("iam", "detach_role_policy", {"RoleName": r.name, "PolicyArn": a})
+              for a in h["policies"] if a not in p["policies"]]
+    if p["tags"] != h["tags"]:
+        calls.append(ApiCall("iam", "tag_role", {"RoleName": r.name, "Tags": _aws_tags(p["tags"])}))
+    note = "the role's path cannot change in place; destroy and apply to move it" if p["path"] != h["path"] else None
+    return calls, note
+
+
+def _role_delete(ctx, r, existing):
+    calls = [ApiCall("iam", "detach_role_policy", {"RoleName": r.name, "PolicyArn": a}) for a in r.props["policies"]]
+    return calls + [ApiCall("iam", "delete_role", {"RoleName": r.name})]
+
+
+def _profile_create(ctx, r):
+    return [ApiCall("iam", "create_instance_profile", {"InstanceProfileName": r.name, "Path": r.props["path"],
+                                                       "Tags": _aws_tags(r.props["tags"])})] + \
+           [ApiCall("iam", "add_role_to_instance_profile", {"InstanceProfileName": r.name, "RoleName": role})
+            for role in r.props["roles"]]
+
+
+def _profile_update(ctx, r, have, d):
+    calls = [ApiCall("iam", "remove_role_from_instance_profile", {"InstanceProfileName": r.name, "RoleName": x})
+             for x in have.props["roles"] if x not in r.props["roles"]]
+    calls += [ApiCall("iam", "add_role_to_instance_profile", {"InstanceProfileName": r.name, "RoleName": x})
+              for x in r.props["roles"] if x not in have.props["roles"]]
+    if r.props["tags"] != have.props["tags"]:
+        calls.append(ApiCall("iam", "tag_instance_profile", {"InstanceProfileName": r.name,
+                                                             "Tags": _aws_tags(r.props["tags"])}))
+    return calls, None
+
+
+def _profile_delete(ctx, r, existing):
+    return [ApiCall("iam", "remove_role_from_instance_profile", {"InstanceProfileName": r.name, "RoleName": x})
+            for x in r.props["roles"]] + [ApiCall("iam", "delete_instance_profile", {"InstanceProfileName": r.name})]
+
+
+def _logs_create(ctx, r):
+    return [ApiCall("logs", "create_log_group", {"logGroupName": r.name, "tags": r.props["tags"]}),
+            ApiCall("logs", "put_retention_policy", {"logGroupName": r.name,
+                                                     "retentionInDays": r.props["retentionDays"]})]
+
+
+def _logs_update(ctx, r, have, d):
+    calls = []
+    if r.props["retentionDays"] != have.props["retentionDays"]:
+        calls.append(ApiCall("logs", "put_retention_policy", {"logGroupName": r.name,
+                                                              "retentionInDays": r.props["retentionDays"]}))
+    if r.props["tags"] != have.props["tags"]:
+        calls.append(ApiCall("logs", "tag_log_group", {"logGroupName": r.name, "tags": r.props["tags"]}))
+    return calls, None
+
+
+def _logs_delete(ctx, r, existing):
+    return [ApiCall("logs", "delete_log_group", {"logGroupName": r.name})]
+
+
+def _lt_data(ctx, r) -> dict:
+    p = r.props
+    data = {"ImageId": p["imageId"], "IamInstanceProfile": {"Name": p["instanceProfile"]},
+            "UserData": base64.b64encode(p["userData"].encode()).decode(),
+            "MetadataOptions": {"HttpTokens": p["httpTokens"], "HttpEndpoint": "enabled"},
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": _aws_tags(p["tags"])}]}
+    if p["securityGroups"]:
+        data["SecurityGroupIds"] = p["securityGroups"]
+    return data
+
+
+def _lt_create(ctx, r):
+    return [ApiCall("ec2", "create_launch_template", {
+        "LaunchTemplateName": r.name, "LaunchTemplateData": _lt_data(ctx, r),
+        "TagSpecifications": [{"ResourceType": "launch-template", "Tags": _aws_tags(r.props["tags"])}]})]
+
+
+def _lt_update(ctx, r, have, d):
+    calls = []
+    if [f for f, _, _ in d if f != "tags"]:
+        calls.append(ApiCall("ec2", "create_launch_template_version",
+                             {"LaunchTemplateName": r.name, "LaunchTemplateData": _lt_data(ctx, r)}))
+        calls.append(ApiCall("ec2", "modify_launch_template", {"LaunchTemplateName": r.name,
+                                                               "DefaultVersion": str(have.props["_latestVersion"] + 1)}))
+    note = ("new launch template version: instances roll through `agents refresh` (idle ones first; "
+            "an instance running builds is replaced only once its builds are done)") if calls else None
+    return calls, note
+
+
+def _lt_delete(ctx, r, existing):
+    return [ApiCall("ec2", "delete_launch_template", {"LaunchTemplateName": r.name})]
+
+
+def _mixed_policy(r) -> dict:
+    p = r.props
+    return {"LaunchTemplate": {"LaunchTemplateSpecification": {"LaunchTemplateName": p["launchTemplate"],
+                                                               "Version": p["launchTemplateVersion"]},
+                               "Overrides": [{"InstanceType": t} for t in p["instanceTypes"]]},
+            "InstancesDistribution": {"OnDemandBaseCapacity": p["onDemandBase"],
+                                      "OnDemandPercentageAboveBaseCapacity": p["onDemandPercentAboveBase"],
+                                      "SpotAllocationStrategy": p["spotAllocationStrategy"]}}
+
+
+def _asg_tags(name: str, tags: dict[str, str]) -> list[dict]:
+    return [{"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": k, "Value": v,
+             "PropagateAtLaunch": True} for k, v in sorted(tags.items())]
+
+
+def _asg_create(ctx, r):
+    p = r.props
+    return [ApiCall("autoscaling", "create_auto_scaling_group", {
+        "AutoScalingGroupName": r.name, "MinSize": p["minSize"], "MaxSize": p["maxSize"],
+        "DesiredCapacity": p["minSize"], "VPCZoneIdentifier": ",".join(p["subnets"]),
+        "MixedInstancesPolicy": _mixed_policy(r), "CapacityRebalance": p["capacityRebalance"],
+        "NewInstancesProtectedFromScaleIn": p["protectFromScaleIn"], "Tags": _asg_tags(r.name, p["tags"])})]
+
+
+def _asg_update(ctx, r, have, d):
+    p = r.props
+    fields = {f for f, _, _ in d}
+    calls = []
+    if fields - {"tags"}:
+        calls.append(ApiCall("autoscaling", "update_auto_scaling_group", {
+            "AutoScalingGroupName": r.name, "MinSize": p["minSize"], "MaxSize": p["maxSize"],
+            "VPCZoneIdentifier": ",".join(p["subnets"]), "MixedInstancesPolicy": _mixed_policy(r),
+            "CapacityRebalance": p["capacityRebalance"],
+            "NewInstancesProtectedFromScaleIn": p["protectFromScaleIn"]}))
+    if "tags" in fields:
+        stale = {k: v for k, v in have.props["tags"].items() if k not in p["tags"]}
+        if stale:
+            calls.append(ApiCall("autoscaling", "delete_tags", {"Tags": _asg_tags(r.name, stale)}))
+        calls.append(ApiCall("autoscaling", "create_or_update_tags", {"Tags": _asg_tags(r.name, p["tags"])}))
+    return calls, None
+
+
+def _asg_delete(ctx, r, existing):
+    return [ApiCall("autoscaling", "delete_auto_scaling_group", {"AutoScalingGroupName": r.name, "ForceDelete": True})]
+
+
+def _cp_params(r) -> dict:
+    return {"managedScaling": {"status": "ENABLED", "targetCapacity": r.props["targetCapacity"],
+                               "minimumScalingStepSize": 1, "maximumScalingStepSize": 10},
+            "managedTerminationProtection": r.props["terminationProtection"],
+            "managedDraining": r.props["managedDraining"]}
+
+
+def _cp_create(ctx, r):
+    return [ApiCall("ecs", "create_capacity_provider", {
+        "name": r.name, "autoScalingGroupProvider": {"autoScalingGroupArn": Ref("asg_arn", r.props["asg"]),
+                                                     **_cp_params(r)},
+        "tags": _ecs_tags(r.props["tags"])})]
+
+
+def _cp_update(ctx, r, have, d):
+    calls = []
+    if {f for f, _, _ in d} - {"tags", "asg"}:
+        calls.append(ApiCall("ecs", "update_capacity_provider", {"name": r.name, "autoScalingGroupProvider":
+                                                                 _cp_params(r)}))
+    if r.props["tags"] != have.props["tags"]:
+        calls.append(ApiCall("ecs", "tag_resource", {"resourceArn": Ref("capacity_provider_arn", r.name),
+                                                     "tags": _ecs_tags(r.props["tags"])}))
+    note = "a capacity provider cannot move to another group; destroy and apply" if r.props["asg"] != have.props["asg"] \
+        else None
+    return calls, note
+
+
+def _cp_delete(ctx, r, existing):
+    calls = []
+    if ("cluster", ctx.cluster) in existing:
+        calls.append(ApiCall("ecs", "put_cluster_capacity_providers", {
+            "cluster": ctx.cluster, "capacityProviders": [], "defaultCapacityProviderStrategy": []}))
+    return calls + [ApiCall("ecs", "delete_capacity_provider", {"capacityProvider": r.name})]
+
+
+def _cluster_create(ctx, r):
+    return [ApiCall("ecs", "create_cluster", {
+        "clusterName": r.name, "capacityProviders": r.props["capacityProviders"],
+        "defaultCapacityProviderStrategy": r.props["defaultStrategy"], "tags": _ecs_tags(r.props["tags"])})]
+
+
+def _cluster_update(ctx, r, have, d):
+    calls = []
+    if {f for f, _, _ in d} - {"tags"}:
+        calls.append(ApiCall("ecs", "put_cluster_capacity_providers", {
+            "cluster": r.name, "capacityProviders": r.props["capacityProviders"],
+            "defaultCapacityProviderStrategy": r.props["defaultStrategy"]}))
+    if r.props["tags"] != have.props["tags"]:
+        calls.append(ApiCall("ecs", "tag_resource", {"resourceArn": have.props["_arn"],
+                                                     "tags": _ecs_tags(r.props["tags"])}))
+    return calls, None
+
+
+def _cluster_delete(ctx, r, existing):
+    return [ApiCall("ecs", "delete_cluster", {"cluster": r.name})]
+
+
+def task_definition_params(ctx: _Ctx, r: Resource) -> dict:
+    p = r.props
+    env = [{"name": "JENKINS_AGENT_LABEL", "value": p["label"]}] + \
+          [{"name": k, "value": v} for k, v in sorted(p["environment"].items())]
+    container = {"name": "jnlp", "image": p["image"], "cpu": p["cpu"], "memory": p["memory"],
+                 "essential": True, "environment": env,
+                 "logConfiguration": {"logDriver": "awslogs", "options": {
+                     "awslogs-group": p["logGroup"], "awslogs-region": ctx.region,
+                     "awslogs-stream-prefix": p["label"].replace("@", "-")}}}
+    params = {"family": r.name, "networkMode": "bridge", "requiresCompatibilities": ["EC2"],
+              "taskRoleArn": ctx.role_arn(p["taskRole"], f"/jenkinsctl/{ctx.cluster}/"),
+              "executionRoleArn": ctx.role_arn(p["executionRole"], f"/jenkinsctl/{ctx.cluster}/"),
+              "containerDefinitions": [container], "tags": _ecs_tags(p["tags"])}
+    if p["docker"]:
+        container["mountPoints"] = [{"sourceVolume": "docker-socket", "containerPath": "/var/run/docker.sock"}]
+        params["volumes"] = [{"name": "docker-socket", "host": {"sourcePath": "/var/run/docker.sock"}}]
+    return params
+
+
+def _td_create(ctx, r):
+    return [ApiCall("ecs", "register_task_definition", task_definition_params(ctx, r))]
+
+
+def _td_update(ctx, r, have, d):
+    # a new revision; the old one is deregistered (builds running on it keep running)
+    return [ApiCall("ecs", "register_task_definition", task_definition_params(ctx, r)),
+            ApiCall("ecs", "deregister_task_definition", {"taskDefinition": have.props["_arn"]})], None
+
+
+def _td_delete(ctx, r, existing):
+    return [ApiCall("ecs", "deregister_task_definition", {"taskDefinition": r.props["_arn"]})]
+
+
+CREATE = {"iam_role": _role_create, "instance_profile": _profile_create, "log_group": _logs_create,
+          "launch_template": _lt_create, "asg": _asg_create, "capacity_provider": _cp_create,
+          "cluster": _cluster_create, "task_definition": _td_create}
+UPDATE = {"iam_role": _role_update, "instance_profile": _profile_update, "log_group": _logs_update,
+          "launch_template": _lt_update, "asg": _asg_update, "capacity_provider": _cp_update,
+          "cluster": _cluster_update, "task_definition": _td_update}
+DELETE = {"iam_role": _role_delete, "instance_profile": _profile_delete, "log_group": _logs_delete,
+          "launch_template": _lt_delete, "asg": _asg_delete, "capacity_provider": _cp_delete,
+          "cluster": _cluster_delete, "task_definition": _td_delete}

@@ -1,0 +1,34 @@
+"""What exists: every resource this fleet owns (by tag / IAM path), normalized like `desired`."""
+
+from __future__ import annotations
+
+from jenkinsctl.agents.resources import BRANCH_TAG, OWNER_TAG, Names, Resource
+from jenkinsctl.aws import autoscaling as asg_api
+from jenkinsctl.aws import ec2 as ec2_api
+from jenkinsctl.aws import fleet_ecs, fleet_iam, fleet_logs
+
+
+def owned_by(props: dict, cluster: str) -> bool:
+    return (props.get("tags") or {}).get(OWNER_TAG) == cluster
+
+
+def discover(clients, cluster: str) -> dict[tuple[str, str], Resource]:
+    """All resources tagged as owned by the fleet `cluster`, in every scope (main and branches)."""
+    n = Names(cluster)
+    found: list[Resource] = []
+
+    def add(kind: str, items: dict[str, dict | None]) -> None:
+        for name, props in items.items():
+            if props is not None and owned_by(props, cluster):
+                found.append(Resource(kind, name, props, props["tags"].get(BRANCH_TAG, "")))
+
+    add("iam_role", fleet_iam.roles(clients.iam, n.role_path))
+    add("instance_profile", fleet_iam.instance_profiles(clients.iam, n.role_path))
+    add("log_group", fleet_logs.log_groups(clients.logs, n.log_group))
+    add("launch_template", ec2_api.launch_templates(clients.ec2, OWNER_TAG, cluster))
+    group = asg_api.describe_group(clients.autoscaling, n.asg)
+    add("asg", {n.asg: asg_api.normalize_group(group) if group else None})
+    add("capacity_provider", {n.capacity_provider: fleet_ecs.capacity_provider(clients.ecs, n.capacity_provider)})
+    add("cluster", {cluster: fleet_ecs.cluster(clients.ecs, cluster)})
+    add("task_definition", fleet_ecs.task_definitions(clients.ecs, n.family_prefix))
+    return {r.key: r for r in found}
