@@ -1,0 +1,280 @@
+"""Plan a deploy as data (what exists, what will be created or changed), print it, apply it.
+
+`observe` reads the environment (a bounded number of describe calls), `make_plan` is pure,
+`apply` executes exactly the plan's changes; the strategy then moves traffic and tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jenkinsctl.aws.elbv2 import forward, forward_weights
+from jenkinsctl.deploy import taskdef as td
+from jenkinsctl.deploy.resources import ECS_TASKS_TRUST, EXECUTION_POLICY, SLOTS, TASK_POLICY, Resources
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # log-group, log-retention, role, role-policy, target-group, listener-rule, task-definition
+    name: str
+    detail: str = ""
+    params: dict = field(default_factory=dict, compare=False)
+
+    def render(self) -> str:
+        verb = {"log-retention": "set", "role-policy": "put", "task-definition": "register"}.get(self.kind, "create")
+        return f"  {verb} {self.kind} {self.name}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class Observed:
+    """What exists now, as read from AWS."""
+    services: dict[str, dict]              # ECS service name -> description
+    current_taskdef: dict | None           # normalized revision the live service runs
+    current_taskdef_arn: str | None
+    latest_same: str | None                # ARN of an existing revision identical to the wanted one
+    log_group: dict | None
+    roles: dict[str, bool]
+    policies: dict[str, dict | None]
+    target_groups: dict[str | None, str | None]   # slot -> ARN
+    rule: dict | None
+    test_rule: dict | None
+    live_slot: str | None
+
+
+@dataclass
+class Plan:
+    service: str
+    env: str
+    strategy: str
+    version: str
+    image_uri: str
+    request: dict                          # the RegisterTaskDefinition request
+    taskdef_diff: list[str]
+    changes: list[Change]
+    service_changes: list[str]
+    observed: Observed
+    reuse_taskdef_arn: str | None          # set when nothing in the task definition changed
+
+    @property
+    def registers(self) -> bool:
+        return self.reuse_taskdef_arn is None
+
+    @property
+    def in_place(self) -> bool:
+        """Nothing to do: the live service already runs this exact task definition."""
+        o = self.observed
+        return (not self.changes and self.reuse_taskdef_arn is not None
+                and self.reuse_taskdef_arn == o.current_taskdef_arn and not self.service_changes)
+
+    def render(self) -> list[str]:
+        lines = [f"plan: {self.service} -> {self.env} ({self.strategy}), version {self.version}",
+                 f"  image {self.image_uri}"]
+        if self.taskdef_diff:
+            lines.append("task definition changes (- current, + new):")
+            lines += [f"  {line}" for line in self.taskdef_diff]
+        else:
+            lines.append(f"task definition: unchanged ({_short(self.reuse_taskdef_arn)}); nothing to register")
+        lines.append("resources:" if self.changes else "resources: all exist")
+        lines += [c.render() for c in self.changes]
+        lines.append("service:" if self.service_changes else "service: unchanged")
+        lines += [f"  {s}" for s in self.service_changes]
+        return lines
+
+
+def _short(arn: str | None) -> str:
+    return arn.rsplit("/", 1)[-1] if arn else "-"
+
+
+def slots_for(strategy: str) -> tuple:
+    return (None,) if strategy == "rolling" else SLOTS
+
+
+def observe(clients, res: Resources, env, strategy: str, wanted: dict) -> Observed:
+    from jenkinsctl.aws.ecs import Ecs
+    from jenkinsctl.aws.elbv2 import Elbv2
+    from jenkinsctl.aws.iam import Iam
+    from jenkinsctl.aws.logs import Logs
+
+    ecs, elb, iam = Ecs(clients), Elbv2(clients), Iam(clients)
+    slots = slots_for(strategy)
+    services = ecs.services(res.cluster, [res.ecs_service(s) for s in slots])
+    tgs: dict = {}
+    rule = test_rule = None
+    if env.port and env.load_balancer:
+        for slot in slots:
+            group = elb.target_group(res.target_group(slot))
+            tgs[slot] = group["TargetGroupArn"] if group else None
+        rule = find_rule(elb.rules(env.load_balancer.listener_arn), set(filter(None, tgs.values())))
+        if env.load_balancer.test_listener_arn and strategy != "rolling":
+            test_rule = find_rule(elb.rules(env.load_balancer.test_listener_arn), set(filter(None, tgs.values())))
+    live_slot = _live_slot(slots, services, tgs, rule)
+    live = services.get(res.ecs_service(live_slot)) if (live_slot or strategy == "rolling") else None
+    current = current_arn = None
+    if live and live.get("taskDefinition"):
+        current_arn = live["taskDefinition"]
+        found = ecs.task_definition(current_arn)
+        if found:
+            current = td.normalize(*found)
+    latest_same = current_arn if current is not None and current == td.normalize(wanted) else None
+    if latest_same is None and current_arn is None:
+        found = ecs.task_definition(res.family)  # latest revision of the family, e.g. after a failed first deploy
+        if found and td.normalize(*found) == td.normalize(wanted):
+            latest_same = found[0]["taskDefinitionArn"]
+    roles = {name: iam.role(name) is not None for name in (res.task_role, res.execution_role)}
+    policies = {
+        res.execution_role: iam.inline_policy(res.execution_role, EXECUTION_POLICY) if roles[res.execution_role] else None,
+        res.task_role: iam.inline_policy(res.task_role, TASK_POLICY) if roles[res.task_role] else None,
+    }
+    return Observed(services, current, current_arn, latest_same, Logs(clients).group(res.log_group), roles,
+                    policies, tgs, rule, test_rule, live_slot)
+
+
+def find_rule(rules: list[dict], tg_arns: set[str]) -> dict | None:
+    if not tg_arns:
+        return None
+    for rule in rules:
+        if not rule.get("IsDefault") and set(forward_weights(rule)) & tg_arns:
+            return rule
+    return None
+
+
+def _live_slot(slots, services, tgs, rule) -> str | None:
+    """The slot taking traffic: the heaviest weight in the rule, else the only slot with tasks."""
+    if slots == (None,):
+        return None
+    if rule:
+        weights = forward_weights(rule)
+        by_slot = {s: weights.get(tgs.get(s) or "", 0) for s in slots}
+        best = max(slots, key=lambda s: by_slot[s])
+        if by_slot[best] > 0:
+            return best
+    running = [s for s in slots if any(n.endswith(f"-{s}") and v.get("desiredCount", 0) > 0
+                                       for n, v in services.items())]
+    return running[0] if len(running) == 1 else None
+
+
+def conditions(res: Resources, env) -> list[dict]:
+    out = []
+    if env.host:
+        out.append({"Field": "host-header", "HostHeaderConfig": {"Values": [env.host]}})
+    if env.path:
+        out.append({"Field": "path-pattern", "PathPatternConfig": {"Values": [env.path, env.path.rstrip("/") + "/*"]}})
+    if not out:  # default: route by the service's name as the first host label
+        out.append({"Field": "host-header", "HostHeaderConfig": {"Values": [f"{res.service}.*"]}})
+    return out
+
+
+def make_plan(res: Resources, env, strategy: str, version: str, image_uri: str, request: dict,
+              observed: Observed) -> Plan:
+    changes: list[Change] = []
+    if observed.log_group is None:
+        changes.append(Change("log-group", res.log_group, f"retention {env.log_retention_days} days"))
+    elif observed.log_group.get("retentionInDays") != env.log_retention_days:
+        changes.append(Change("log-retention", res.log_group, f"{observed.log_group.get('retentionInDays')} -> "
+                              f"{env.log_retention_days} days"))
+    for role in (res.task_role, res.execution_role):
+        if not observed.roles[role]:
+            changes.append(Change("role", role, "trusts ecs-tasks.amazonaws.com"))
+    wanted_policies = {res.execution_role: (EXECUTION_POLICY, res.execution_policy(env.secrets)),
+                       res.task_role: (TASK_POLICY, res.task_policy())}
+    for role, (name, doc) in wanted_policies.items():
+        if observed.policies.get(role) != doc:
+            resources = sorted({r for s in doc["Statement"] for r in s["Resource"]})
+            changes.append(Change("role-policy", f"{role}/{name}", f"{len(resources)} resources",
+                                  {"role": role, "policy": name, "document": doc}))
+    slots = slots_for(strategy)
+    if env.port and env.load_balancer:
+        for slot in slots:
+            if not observed.target_groups.get(slot):
+                changes.append(Change("target-group", res.target_group(slot),
+                                      f"HTTP {env.port}, health {env.health_check.path}", {"slot": slot}))
+        if observed.rule is None:
+            changes.append(Change("listener-rule", res.target_group(slots[0]),
+                                  "on " + _short(env.load_balancer.listener_arn) + ", "
+                                  + ", ".join(v for c in conditions(res, env) for v in
+                                              (c.get("HostHeaderConfig") or c.get("PathPatternConfig"))["Values"]),
+                                  {"listener": env.load_balancer.listener_arn}))
+    wanted_norm = td.normalize(request)
+    reuse = observed.latest_same
+    diff = [] if reuse else td.diff(observed.current_taskdef, wanted_norm)
+    if not reuse:
+        changes.append(Change("task-definition", res.family, f"image {image_uri.rsplit('@', 1)[-1][:19]}"))
+    return Plan(res.service, res.env, strategy, version, image_uri, request, diff, changes,
+                service_changes(res, env, strategy, observed, reuse), observed, reuse)
+
+
+def service_changes(res: Resources, env, strategy: str, observed: Observed, reuse: str | None) -> list[str]:
+    out = []
+    if strategy == "rolling":
+        svc = observed.services.get(res.ecs_service(None))
+        if svc is None:
+            out.append(f"create ECS service {res.ecs_service(None)} in cluster {res.cluster}, "
+                       f"{env.desired_count} tasks, circuit breaker with rollback")
+        elif reuse is None or svc.get("taskDefinition") != reuse:
+            out.append(f"rolling update of {res.ecs_service(None)}: "
+                       f"min healthy {env.rolling.min_healthy_percent}%, max {env.rolling.max_percent}%")
+        elif not env.autoscaling and svc.get("desiredCount") != env.desired_count:
+            out.append(f"desired count {svc.get('desiredCount')} -> {env.desired_count}")
+    else:
+        live = observed.live_slot
+        new = "green" if live == "blue" else "blue"
+        live_svc = observed.services.get(res.ecs_service(live)) if live else None
+        if live_svc is not None and reuse is not None and live_svc.get("taskDefinition") == reuse:
+            return out
+        verb = "create" if res.ecs_service(new) not in observed.services else "update"
+        out.append(f"{verb} {res.ecs_service(new)} with the new revision, {env.desired_count} tasks")
+        if strategy == "blue-green":
+            gate = "test listener, then " if env.blue_green.test_listener and env.load_balancer \
+                and env.load_balancer.test_listener_arn else ""
+            out.append(f"health gate ({gate}target group {res.target_group(new)}), switch traffic "
+                       f"{live or 'none'} -> {new}" + (f", bake {env.blue_green.bake_seconds}s, then scale "
+                                                       f"{res.ecs_service(live)} to 0" if live else ""))
+        else:
+            steps = " -> ".join(f"{s}%" for s in env.canary.steps) if live else "100% (first deploy)"
+            alarms = f", alarms {', '.join(env.canary.alarms)}" if env.canary.alarms else ""
+            out.append(f"canary {steps} on {new}, {env.canary.interval_seconds}s per step, health gate{alarms}")
+    if env.autoscaling:
+        a = env.autoscaling
+        out.append(f"autoscaling: {a.min}-{a.max} tasks, target {a.cpu_target}% CPU")
+    return out
+
+
+def apply(plan: Plan, clients, res: Resources, env) -> dict:
+    """Execute the plan's changes; returns {"taskdef": arn, "target_groups": {slot: arn}, "rule": arn}."""
+    from jenkinsctl.aws.ecs import Ecs
+    from jenkinsctl.aws.elbv2 import Elbv2
+    from jenkinsctl.aws.iam import Iam
+    from jenkinsctl.aws.logs import Logs
+
+    elb = Elbv2(clients)
+    tgs = dict(plan.observed.target_groups)
+    rule_arn = plan.observed.rule["RuleArn"] if plan.observed.rule else None
+    taskdef_arn = plan.reuse_taskdef_arn
+    for change in plan.changes:
+        if change.kind == "log-group":
+            Logs(clients).create_group(res.log_group, env.log_retention_days, res.tags)
+        elif change.kind == "log-retention":
+            Logs(clients).set_retention(res.log_group, env.log_retention_days)
+        elif change.kind == "role":
+            Iam(clients).create_role(change.name, ECS_TASKS_TRUST, res.tags)
+        elif change.kind == "role-policy":
+            Iam(clients).put_inline_policy(change.params["role"], change.params["policy"], change.params["document"])
+        elif change.kind == "target-group":
+            hc = env.health_check
+            group = elb.create_target_group(
+                Name=change.name, Protocol="HTTP", Port=env.port, VpcId=env.network.vpc_id, TargetType="ip",
+                HealthCheckPath=hc.path, HealthCheckIntervalSeconds=hc.interval_seconds,
+                HealthyThresholdCount=hc.healthy_threshold, UnhealthyThresholdCount=hc.unhealthy_threshold,
+                Matcher={"HttpCode": "200-399"}, Tags=[{"Key": k, "Value": v} for k, v in res.tags.items()])
+            tgs[change.params["slot"]] = group["TargetGroupArn"]
+        elif change.kind == "listener-rule":
+            slots = slots_for(plan.strategy)
+            weights = {tgs[s]: 0 for s in slots}  # no traffic until the strategy switches it
+            if plan.strategy == "rolling":
+                weights = {tgs[None]: 100}
+            existing = elb.rules(change.params["listener"])
+            priority = max([int(r["Priority"]) for r in existing if r["Priority"].isdigit()] or [0]) + 1
+            rule_arn = elb.create_rule(change.params["listener"], priority, conditions(res, env),
+                                       forward(weights))["RuleArn"]
+        elif change.kind == "task-definition":
+            taskdef_arn = Ecs(clients).register(plan.request)
+    return {"taskdef": taskdef_arn, "target_groups": tgs, "rule": rule_arn}
