@@ -1,0 +1,161 @@
+"""Descriptors + the templates in `jobs/` -> job definitions -> config.xml, through
+jenkins-job-builder's own Python API (the same code path as `jenkins-jobs test`).
+
+Each job's description ends with its ownership mark (see marks.py); the mark's hash is the
+sha256 of the config.xml without the mark, so equal hashes mean equal configs."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from jenkinsctl.errors import UsageError
+from jenkinsctl.jobgen.marks import Mark, config_hash, with_mark
+from jenkinsctl.jobgen.params import FOLDER_TEMPLATE, SERVICE_GROUP, folder_entries, service_params
+
+MAGIC = "<!-- Managed by Jenkins Job Builder -->"
+PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "jobs"
+
+
+@dataclass(frozen=True)
+class RenderedJob:
+    name: str             # full name, folders joined by '/'
+    kind: str             # folder | ci | deploy | promote | rollback | job (an admin's extra template)
+    service: str          # '' for shared folders
+    xml: str              # config.xml, mark included
+    config: str           # hash of the config without the mark
+    definition: dict = field(default_factory=dict, compare=False, repr=False)  # the expanded JJB job
+
+    @property
+    def is_folder(self) -> bool:
+        return self.kind == "folder"
+
+
+@dataclass
+class JobSet:
+    namespace: str
+    root: str
+    jobs: list[RenderedJob]
+
+    def by_name(self) -> dict[str, RenderedJob]:
+        return {j.name: j for j in self.jobs}
+
+    def for_service(self, service: str) -> list[RenderedJob]:
+        return [j for j in self.jobs if j.service == service and not j.is_folder]
+
+    @property
+    def services(self) -> list[str]:
+        return sorted({j.service for j in self.jobs if j.service})
+
+
+def templates_dir(root: Path | None, environ: dict[str, str] | None = None) -> Path:
+    """`$JENKINSCTL_JOB_TEMPLATES`, else `jobs/` beside jenkinsctl.yaml, else the copy shipped with
+    jenkinsctl's source checkout."""
+    environ = os.environ if environ is None else environ
+    if environ.get("JENKINSCTL_JOB_TEMPLATES"):
+        return Path(environ["JENKINSCTL_JOB_TEMPLATES"])
+    if root is not None and (root / "jobs" / "templates.yaml").is_file():
+        return root / "jobs"
+    return PACKAGED_TEMPLATES
+
+
+def render(services: Iterable[Any], config: Any, templates: Path, namespace: str | None = None) -> JobSet:
+    """Resolved services + config -> every folder and job, with marks. Pure: reads only `templates`."""
+    from jenkins_jobs.errors import JenkinsJobsException
+
+    services = sorted(services, key=lambda s: s.name)
+    namespace = namespace or config.namespace
+    pairs = [_project(r, config) for r in services]
+    projects = [p for p, _ in pairs]
+    skip = {s for _, s in pairs if s}
+    folders = folder_entries(services, config)
+    projects.append({"project": {"name": "jenkinsctl-folders", "jobs": [
+        {FOLDER_TEMPLATE: {"folder-name": name, "folder-description": desc}} for name, _, desc in folders]}})
+    try:
+        generated = _generate(templates, projects, skip)
+    except JenkinsJobsException as exc:
+        raise UsageError(f"job templates in {templates}: {exc}",
+                         "fix the template (jenkins-job-builder syntax) and run `jenkinsctl jobs render` again") from exc
+    roots = {params_root: r.name for r, params_root in
+             ((r, service_params(r, config)["job-root"]) for r in services)}
+    folder_owner = {name: svc for name, svc, _ in folders}
+    order = {name: i for i, (name, _, _) in enumerate(folders)}
+    out: list[RenderedJob] = []
+    for name, xml_job, definition in generated:
+        is_folder = definition.get("project-type") == "folder"
+        if is_folder:
+            service, kind = folder_owner.get(name, ""), "folder"
+        else:
+            parent, _, short = name.rpartition("/")
+            service = roots.get(parent, "")
+            kind = _kind(short)
+        out.append(_finish(name, kind, service, xml_job, definition, namespace))
+    out.sort(key=lambda j: (0, order.get(j.name, 0), "") if j.is_folder else (1, 0, j.name))
+    return JobSet(namespace, config.jenkins.folder, out)
+
+
+def _kind(short: str) -> str:
+    if short in ("ci", "promote", "rollback"):
+        return short
+    return "deploy" if short.startswith("deploy-") else "job"
+
+
+def _project(resolved: Any, config: Any) -> tuple[dict, str | None]:
+    """The service's JJB project, and the name of its promote job when it has nothing to promote
+    (a single environment): that job is left out."""
+    params = service_params(resolved, config)
+    skip = None
+    if not params.pop("has-promotions"):
+        params["promote-from"] = params["promote-to"] = ["-"]
+        skip = f"{params['job-root']}/promote"
+    return {"project": {"name": resolved.name, **params, "jobs": [SERVICE_GROUP]}}, skip
+
+
+def _generate(templates: Path, projects: list[dict], skip: set[str]) -> list[tuple[str, Any, dict]]:
+    from jenkins_jobs.config import JJBConfig
+    from jenkins_jobs.loader import load_files
+    from jenkins_jobs.registry import ModuleRegistry
+    from jenkins_jobs.roots import Roots
+    from jenkins_jobs.xml_config import XmlJobGenerator
+
+    jjb_log = logging.getLogger("jenkins_jobs")
+    level = jjb_log.level
+    jjb_log.setLevel(logging.ERROR)
+    try:
+        jjb = JJBConfig(config_filename=os.devnull)  # no user or system jenkins_jobs.ini: output must not vary
+        jjb.builder["plugins_info"] = []
+        roots = Roots(jjb)
+        stream = io.StringIO(yaml.safe_dump(projects, sort_keys=False))
+        load_files(jjb, roots, [templates, stream])
+        registry = ModuleRegistry(jjb, [])
+        registry.set_macros(roots.macros)
+        jobs = [j for j in roots.generate_jobs() if j.name not in skip]
+        registry.amend_job_dicts(jobs)
+        xml_jobs = XmlJobGenerator(registry).generateXML(jobs)
+    finally:
+        jjb_log.setLevel(level)
+    return [(x.name, x, dict(j.data)) for x, j in zip(xml_jobs, jobs)]
+
+
+def _finish(name: str, kind: str, service: str, xml_job: Any, definition: dict, namespace: str) -> RenderedJob:
+    element = xml_job.xml
+    desc_el = element.find("description")
+    if desc_el is None:
+        desc_el = ET.SubElement(element, "description")
+    base = (desc_el.text or "").replace(MAGIC, "").rstrip()
+    desc_el.text = base
+    digest = config_hash(_xml_text(xml_job))
+    desc_el.text = with_mark(base, Mark(namespace, service or "-", digest))
+    return RenderedJob(name, kind, service, _xml_text(xml_job), digest, definition)
+
+
+def _xml_text(xml_job: Any) -> str:
+    """jenkins-job-builder's own serialization (what `jenkins-jobs test` prints)."""
+    return xml_job.output().decode("utf-8")

@@ -1,0 +1,29 @@
+// Deploy job: one service, one environment (both fixed job parameters), the version chosen.
+// Environments marked `approval: true` wait here for a person before anything changes.
+pipeline {
+    agent none
+    options {
+        disableConcurrentBuilds()
+    }
+    stages {
+        stage('Approval') {
+            when {
+                beforeInput true
+                expression { params.APPROVAL == 'required' }
+            }
+            input {
+                message "Deploy ${params.SERVICE} ${params.VERSION ?: '(latest pushed version)'} to ${params.ENVIRONMENT}?"
+                ok 'Deploy'
+            }
+            steps {
+                echo "Deploy to ${params.ENVIRONMENT} approved"
+            }
+        }
+        stage('Deploy') {
+            agent { label params.AGENT_LABEL }
+            steps {
+                sh 'jenkinsctl step deploy --service "$SERVICE" --env "$ENVIRONMENT" ${VERSION:+--version "$VERSION"}'
+            }
+        }
+    }
+}
