@@ -1,0 +1,47 @@
+"""`jenkinsctl step deploy`."""
+
+from __future__ import annotations
+
+import click
+
+from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
+from jenkinsctl.cli.steps import json_option, service_option, workdir_option
+from jenkinsctl.cli.steps.render import render_result
+
+approved_by_option = click.option(
+    "--approved-by", metavar="USER", envvar="JENKINSCTL_APPROVED_BY",
+    help="Who approved this deploy (environments with approval: true). The Jenkins deploy job sets "
+         "$JENKINSCTL_APPROVED_BY after its input step; without it such a deploy is refused (exit 3).")
+timeout_option = click.option("--timeout", type=click.FloatRange(1), metavar="SECONDS",
+                              help="Give up (and restore the previous revision) after this; default: the "
+                                   "environment's timeoutSeconds.")
+interval_option = click.option("--poll-interval", "interval", type=click.FloatRange(0), default=10.0,
+                               show_default=True, metavar="SECONDS", help="Seconds between polls.")
+
+
+@click.command()
+@service_option
+@workdir_option
+@click.option("--env", "env", required=True, metavar="ENV", help="The environment to deploy to.")
+@click.option("--version", "version", metavar="V", help="Deploy this version (default: what `step push` pushed).")
+@click.option("--image", metavar="URI", help="Deploy this image (<registry>/<repo>@sha256:...).")
+@click.option("--strategy", type=click.Choice(["rolling", "blue-green", "canary"]),
+              help="Override the descriptor's strategy for this deploy.")
+@timeout_option
+@interval_option
+@approved_by_option
+@json_option
+@dry_run_option
+@pass_app
+def deploy(app: AppContext, service_name, workdir, env, version, image, strategy, timeout, interval, approved_by,
+           as_json) -> None:
+    """Deploy the image by digest to ENV: print the plan (task definition diff, resources,
+    service changes, strategy), then run it and wait. Exits 1 when the deploy rolled back,
+    timed out or was aborted, and says which; on success records the digest and task
+    definition as ENV's last known good (SSM /jenkinsctl/<service>/<env>/). Writes
+    .jenkinsctl/deploy.properties."""
+    from jenkinsctl.steps import deploy as step
+    from jenkinsctl.steps.context import make_context
+
+    ctx = make_context(app, service_name, workdir)
+    render_result(app, step.run(ctx, env, version, strategy, image, timeout, interval, approved_by), as_json)

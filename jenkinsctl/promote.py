@@ -1,0 +1,148 @@
+"""Promote the image running and healthy in one environment to the next, by digest, through
+the registry API: no pull, no rebuild. Same repository: nothing to copy. Another repository of
+the same registry: cross-repository blob mount. Another registry/account: blob copy. The
+digest in the target is verified byte-identical."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from jenkinsctl.errors import PolicyError, RegistryError
+
+
+@dataclass
+class Promotion:
+    service: str
+    from_env: str
+    to_env: str
+    version: str
+    git_sha: str
+    digest: str
+    source: str            # <registry>/<repo>
+    target: str            # <registry>/<repo>
+    method: str            # "same repository", "mount", "copy"
+    blobs_mounted: int = 0
+    blobs_present: int = 0
+    blobs_copied: int = 0
+    bytes_uploaded: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def image_uri(self) -> str:
+        return f"{self.target}@{self.digest}"
+
+    def values(self) -> dict[str, str]:
+        return {"SERVICE": self.service, "FROM_ENVIRONMENT": self.from_env, "TO_ENVIRONMENT": self.to_env,
+                "VERSION": self.version, "GIT_SHA": self.git_sha, "IMAGE_DIGEST": self.digest,
+                "IMAGE_REPOSITORY": self.target, "IMAGE_URI": self.image_uri, "SOURCE_IMAGE_URI":
+                f"{self.source}@{self.digest}", "METHOD": self.method, "BYTES_UPLOADED": str(self.bytes_uploaded)}
+
+
+def split_repository(reference: str) -> tuple[str, str]:
+    """`host[:port]/path/repo` -> (host, path/repo)."""
+    host, _, repo = reference.partition("/")
+    return host, repo
+
+
+def registry_for(config, environ: Mapping[str, str], host: str, clients=None):
+    """A registry client for `host`: the configured endpoint stands in for the registry host
+    (the sandbox's 127.0.0.1:5000 for ECR's data plane); credentials from
+    JENKINSCTL_REGISTRY_USER/JENKINSCTL_REGISTRY_PASSWORD, else an ECR authorization token."""
+    from jenkinsctl.registry import Registry
+
+    endpoint = host
+    if config.registry.endpoint and host in (config.registry_host, config.registry.endpoint):
+        endpoint = config.registry.endpoint
+    user, password = environ.get("JENKINSCTL_REGISTRY_USER"), environ.get("JENKINSCTL_REGISTRY_PASSWORD")
+    if user is None and clients is not None:
+        user, password = ecr_login(clients)
+    return Registry(endpoint, user, password)
+
+
+def ecr_login(clients) -> tuple[str, str]:
+    import base64
+
+    data = clients.client("ecr").get_authorization_token()["authorizationData"][0]
+    user, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+    return user, password
+
+
+def source_record(clients, resolved, from_env: str, version: str | None, verify_running: bool = True):
+    """The successful deploy record to promote: `version`'s, else the last known good, which must
+    also be what the source environment runs now. Refuses anything never deployed successfully."""
+    from jenkinsctl.deploy.lastgood import LastKnownGood
+    from jenkinsctl.deploy.resources import resources_for
+
+    env = resolved.environment(from_env)
+    lkg = LastKnownGood(clients, resources_for(resolved, env))
+    record = lkg.find(version=version) if version else lkg.get()
+    if record is None:
+        what = f"version {version}" if version else "any version"
+        raise PolicyError(f"{what} of {resolved.name} was never deployed successfully to {from_env}; "
+                          "refusing to promote it",
+                          f"deploy it to {from_env} first (`jenkinsctl step deploy --env {from_env}`); only "
+                          "digests that passed an environment move on")
+    if verify_running and version is None:
+        running = running_images(clients, resolved, from_env)
+        if record.image not in running:
+            raise PolicyError(f"{from_env}'s last known good {record.version} ({record.digest[:19]}) is not what "
+                              f"{from_env} runs now ({', '.join(sorted(running)) or 'nothing'})",
+                              f"name the version to promote with --version, or redeploy {from_env}")
+    return record
+
+
+def running_images(clients, resolved, env_name: str) -> set[str]:
+    """Images of the task definitions the environment's services run with tasks desired."""
+    from jenkinsctl.aws.ecs import Ecs
+    from jenkinsctl.deploy.plan import slots_for
+    from jenkinsctl.deploy.resources import resources_for
+    from jenkinsctl.deploy.taskdef import image_of
+
+    env = resolved.environment(env_name)
+    res = resources_for(resolved, env)
+    ecs = Ecs(clients)
+    names = sorted({res.ecs_service(s) for strategy in ("rolling", "blue-green") for s in slots_for(strategy)})
+    images = set()
+    for svc in ecs.services(res.cluster, names).values():
+        if svc.get("desiredCount", 0) > 0:
+            found = ecs.task_definition(svc["taskDefinition"])
+            if found:
+                images.add(image_of(found[0]))
+    return images
+
+
+def promote(resolved, from_env: str, to_env: str, record, source_registry, target_registry,
+            report=lambda _: None) -> Promotion:
+    """Make `record.digest` available in `to_env`'s repository, byte-identical; returns what it did."""
+    from jenkinsctl.registry import CopyStats
+
+    src_host, src_repo = split_repository(record.repository)
+    dst_env = resolved.environment(to_env)
+    dst_host, dst_repo = dst_env.registry, resolved.image.repository
+    digest = record.digest
+    p = Promotion(resolved.name, from_env, to_env, record.version, record.gitSha, digest,
+                  record.repository, f"{dst_host}/{dst_repo}", "same repository")
+    same_place = source_registry.url == target_registry.url and src_repo == dst_repo
+    if same_place:
+        found = target_registry.manifest_head(dst_repo, digest)
+        if found != digest:
+            raise RegistryError(f"{record.repository}@{digest[:19]} is not in the registry any more",
+                                "was it deleted by a lifecycle policy? redeploy a version that exists")
+        report(f"{to_env} pulls from the same repository {p.target}: nothing to copy")
+        return p
+    stats = CopyStats()
+    before = target_registry.bytes_uploaded
+    tags = [] if target_registry.manifest_head(dst_repo, record.version) else [record.version]
+    copied = target_registry.copy_image(source_registry, src_repo, digest, dst_repo, tags=tags, stats=stats)
+    p.method = "mount" if source_registry.url == target_registry.url else "copy"
+    p.blobs_mounted, p.blobs_present, p.blobs_copied = stats.blobs_mounted, stats.blobs_present, stats.blobs_copied
+    p.bytes_uploaded = target_registry.bytes_uploaded - before
+    verified = target_registry.manifest_head(dst_repo, digest)
+    if copied != digest or verified != digest:
+        raise RegistryError(f"promotion of {digest} to {p.target} produced {verified or copied}",
+                            "the target registry rewrote the manifest; promote by digest needs byte-identical manifests")
+    report(f"promoted {record.version} {digest[:19]} {p.source} -> {p.target}: {p.method}, "
+           f"{p.blobs_mounted} blob(s) mounted, {p.blobs_present} present, {p.blobs_copied} copied, "
+           f"{p.bytes_uploaded} bytes uploaded" + (f", tagged {record.version}" if tags else ""))
+    return p

@@ -1,0 +1,87 @@
+"""`step deploy`: deploy the pushed image (by digest) to one environment with the descriptor's
+strategy. Writes SERVICE, ENVIRONMENT, STRATEGY, VERSION, IMAGE_URI, IMAGE_DIGEST,
+TASK_DEFINITION_ARN, PREVIOUS_TASK_DEFINITION_ARN, OUTCOME."""
+
+from __future__ import annotations
+
+from jenkinsctl.errors import UsageError
+from jenkinsctl.steps.context import StepContext, StepResult
+
+
+def clients_for(ctx: StepContext, env_name: str):
+    from jenkinsctl.aws.session import AwsClients
+
+    env = ctx.resolved.environment(env_name)
+    return AwsClients.from_config(ctx.config, ctx.environ, region=env.region)
+
+
+def health_mode(ctx: StepContext) -> str:
+    """ALB target health on AWS; ECS running counts on the sandbox, where moto never registers
+    ECS tasks in target groups."""
+    return "ecs" if ctx.config.aws.endpoint_url else "targets"
+
+
+def find_image(ctx: StepContext, clients, version: str | None, image: str | None) -> tuple[str, str, str]:
+    """(image URI by digest, version, git SHA): --image, else --version from a deploy record of
+    any environment or the push results, else the push step's results."""
+    from jenkinsctl.deploy.lastgood import LastKnownGood
+    from jenkinsctl.deploy.resources import resources_for
+
+    if image:
+        if "@sha256:" not in image:
+            raise UsageError(f"--image {image} is not pinned by digest", "pass <registry>/<repo>@sha256:...")
+        return image, version or "unknown", ctx.environ.get("GIT_COMMIT", "unknown")
+    pushed = None
+    if (ctx.results_dir / "push.json").is_file():
+        pushed = ctx.read("push")
+    if version is None:
+        if pushed is None:
+            ctx.read("push")  # raises: run `jenkinsctl step push` first
+        return pushed["IMAGE_URI"], pushed["VERSION"], pushed.get("GIT_SHA", "unknown")
+    if pushed and pushed.get("VERSION") == version:
+        return pushed["IMAGE_URI"], version, pushed.get("GIT_SHA", "unknown")
+    for env in ctx.resolved.environments.values():
+        record = LastKnownGood(clients, resources_for(ctx.resolved, env)).find(version=version)
+        if record:
+            return record.image, record.version, record.gitSha
+    from_registry = _registry_lookup(ctx, version)
+    if from_registry:
+        return from_registry, version, "unknown"
+    raise UsageError(f"version {version} of {ctx.resolved.name} was never pushed here nor deployed anywhere",
+                     "run `jenkinsctl step push` for it first, or name the image with --image")
+
+
+def _registry_lookup(ctx: StepContext, version: str) -> str | None:
+    """The digest the registry holds for the version's tag, if a registry is reachable."""
+    try:
+        from jenkinsctl.promote import registry_for
+    except ImportError:  # pragma: no cover
+        return None
+    image = ctx.resolved.image
+    reg = registry_for(ctx.config, ctx.environ, image.registry)
+    for tag in (version, ctx.resolved.versioning.tag_prefix + version):
+        digest = reg.manifest_head(image.repository, tag)
+        if digest:
+            return f"{image.reference}@{digest}"
+    return None
+
+
+def result_of(outcome, step: str = "deploy") -> StepResult:
+    summary = f"{outcome.version} on {outcome.env}: {outcome.outcome} ({outcome.taskdef_arn.rsplit('/', 1)[-1]})"
+    return StepResult(step, outcome.values(), summary)
+
+
+def run(ctx: StepContext, env: str, version: str | None = None, strategy: str | None = None,
+        image: str | None = None, timeout: float | None = None, interval: float = 10.0,
+        approved_by: str | None = None) -> StepResult:
+    from jenkinsctl.deploy.deployer import DeployRequest, check_approval, deploy
+
+    check_approval(ctx.resolved.environment(env), approved_by, ctx.environ)
+    clients = clients_for(ctx, env)
+    image_uri, version, git_sha = find_image(ctx, clients, version, image)
+    req = DeployRequest(env, image_uri, version, git_sha, strategy, timeout, interval, health_mode(ctx), approved_by)
+    outcome = deploy(clients, ctx.resolved, req, ctx.report, ctx.environ, ctx.dry_run)
+    result = result_of(outcome)
+    if not ctx.dry_run:
+        ctx.write(result)
+    return result

@@ -1,0 +1,50 @@
+"""`step promote`: the image running and healthy in --from, by digest, into --to's repository
+through the registry API; `--deploy` then deploys it. Writes the push contract's keys
+(IMAGE_DIGEST, IMAGE_REPOSITORY, IMAGE_URI, VERSION, GIT_SHA) plus FROM/TO_ENVIRONMENT, METHOD,
+BYTES_UPLOADED, and the deploy's keys with --deploy."""
+
+from __future__ import annotations
+
+from jenkinsctl.errors import UsageError
+from jenkinsctl.steps.context import StepContext, StepResult
+
+
+def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None = None, deploy: bool = False,
+        timeout: float | None = None, interval: float = 10.0, approved_by: str | None = None) -> StepResult:
+    from jenkinsctl import promote as promotion
+    from jenkinsctl.deploy.deployer import DeployRequest, check_approval
+    from jenkinsctl.deploy.deployer import deploy as do_deploy
+    from jenkinsctl.steps.deploy import clients_for, health_mode
+
+    resolved = ctx.resolved
+    target_env = resolved.environment(to_env)
+    from_env = from_env or target_env.promote_from
+    if not from_env:
+        raise UsageError(f"{to_env} is the first environment of {resolved.name}; there is nothing to promote from",
+                         f"deploy to {to_env} with `jenkinsctl step deploy --env {to_env}`")
+    resolved.environment(from_env)
+    if deploy:  # refuse before copying anything
+        check_approval(target_env, approved_by, ctx.environ)
+    src_clients, dst_clients = clients_for(ctx, from_env), clients_for(ctx, to_env)
+    record = promotion.source_record(src_clients, resolved, from_env, version)
+    source_host = promotion.split_repository(record.repository)[0]
+    ctx.report(f"promote {resolved.name} {record.version} ({record.digest[:19]}) from {from_env} to {to_env}")
+    if ctx.dry_run:
+        ctx.report(f"dry run: would make {record.digest} available in {target_env.registry}/"
+                   f"{resolved.image.repository}" + (f" and deploy it to {to_env}" if deploy else ""))
+        return StepResult("promote", {"VERSION": record.version, "IMAGE_DIGEST": record.digest}, "dry run")
+    src_reg = promotion.registry_for(ctx.config, ctx.environ, source_host, src_clients)
+    dst_reg = promotion.registry_for(ctx.config, ctx.environ, target_env.registry, dst_clients)
+    p = promotion.promote(resolved, from_env, to_env, record, src_reg, dst_reg, ctx.report)
+    values = p.values()
+    summary = f"{p.version} {p.digest[:19]} {from_env} -> {to_env} ({p.method}, {p.bytes_uploaded} bytes uploaded)"
+    if deploy:
+        req = DeployRequest(to_env, p.image_uri, p.version, p.git_sha, None, timeout, interval, health_mode(ctx),
+                            approved_by)
+        outcome = do_deploy(dst_clients, resolved, req, ctx.report, ctx.environ)
+        values.update({k: v for k, v in outcome.values().items() if k not in values})
+        values["TASK_DEFINITION_ARN"] = outcome.taskdef_arn
+        summary += f"; deployed: {outcome.outcome}"
+    result = StepResult("promote", values, summary)
+    ctx.write(result)
+    return result
