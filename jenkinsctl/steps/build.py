@@ -1,0 +1,112 @@
+"""`step build`: policy first, then a docker build with OCI labels, build args and target from
+the descriptor and cache from the service's previous image; then the built image's config and
+history are checked for secrets. Writes IMAGE_ID, IMAGE, VERSION..."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from jenkinsctl.errors import JenkinsctlError, UsageError
+from jenkinsctl.policy import check_dockerfile, check_image, enforce
+from jenkinsctl.steps.context import StepContext, StepResult
+from jenkinsctl.steps.image import image_target, registry_credentials, trusted_registries
+from jenkinsctl.versioning import Version
+
+
+def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True) -> StepResult:
+    spec = ctx.resolved.build
+    version = ctx.read("version")
+    context = (ctx.workdir / spec.context).resolve()
+    dockerfile = (ctx.workdir / spec.dockerfile).resolve()
+    if not context.is_dir():
+        raise UsageError(f"build context {context} does not exist", f"check build.context in {ctx.service.path.name}")
+    try:
+        dockerfile_in_context = os.path.relpath(dockerfile, context)
+    except ValueError:
+        dockerfile_in_context = str(dockerfile)
+    if dockerfile_in_context.startswith(".."):
+        raise UsageError(f"{dockerfile} is outside the build context {context}",
+                         "move the Dockerfile into the context or change build.context")
+    shown = os.path.relpath(dockerfile, ctx.workdir)
+    violations = check_dockerfile(dockerfile, context, trusted_registries(ctx), spec.args, display=shown,
+                                  args_origin=f"{ctx.service.path.name}: build.args")
+    enforce(violations, policy, ctx.report, f"{ctx.resolved.name}: {shown}")
+    target = image_target(ctx)
+    image = target.ref(version["IMAGE_TAG"])
+    labels = oci_labels(ctx, version)
+    if ctx.dry_run:
+        ctx.report(f"dry run: policy passed; would build {image} from {shown} (target {spec.target or '-'}, "
+                   f"args {', '.join(spec.args) or '-'})")
+        return StepResult("build", {"IMAGE": image, "VERSION": version["VERSION"]}, f"would build {image}")
+
+    from jenkinsctl.dockerengine import DockerEngine
+
+    engine = engine or DockerEngine(environ=ctx.environ)
+    engine.ping()
+    auth = _login(ctx, engine, target.endpoint)
+    cache_from = _previous_image(ctx, engine, target, auth) if cache else []
+    ctx.report(f"building {image} from {shown}" + (f" (cache from {cache_from[0]})" if cache_from else ""))
+    result = engine.build(context, dockerfile_in_context, image, buildargs=spec.args, target=spec.target,
+                          labels=labels, cache_from=cache_from, on_line=lambda line: ctx.report(f"  | {line}"))
+    engine.tag(result.image_id, target.name, version["GIT_SHA_TAG"])
+    found = check_image(engine.inspect(result.image_id).get("Config") or {}, engine.history(result.image_id),
+                        dockerfile.read_text(errors="replace"), shown)
+    try:
+        enforce(found, policy, ctx.report, f"{ctx.resolved.name}: the built image {image}")
+    except JenkinsctlError:
+        engine.remove_image(image)
+        engine.remove_image(target.ref(version["GIT_SHA_TAG"]))
+        raise
+    values = {"IMAGE_ID": result.image_id, "IMAGE": image, "IMAGE_SHA": target.ref(version["GIT_SHA_TAG"]),
+              "IMAGE_REPOSITORY": target.name, "VERSION": version["VERSION"], "IMAGE_TAG": version["IMAGE_TAG"],
+              "GIT_SHA": version["GIT_SHA"], "GIT_SHA_TAG": version["GIT_SHA_TAG"], "DOCKERFILE": shown,
+              "TARGET": spec.target or "", "STEPS": str(result.steps), "CACHED_STEPS": str(result.cached_steps),
+              "POLICY_WARNINGS": str(len(violations) + len(found)) if policy == "warn" else "0"}
+    step = StepResult("build", values, f"{image} = {result.image_id[:19]} "
+                                       f"({result.cached_steps}/{result.steps} steps from cache)")
+    ctx.write(step)
+    return step
+
+
+def oci_labels(ctx: StepContext, version: dict[str, str]) -> dict[str, str]:
+    resolved = ctx.resolved
+    return {
+        "org.opencontainers.image.revision": version["GIT_SHA"],
+        "org.opencontainers.image.version": version["VERSION"],
+        "org.opencontainers.image.source": resolved.repo,
+        "org.opencontainers.image.created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "org.opencontainers.image.title": resolved.name,
+        "io.jenkinsctl.service": resolved.name,
+        "io.jenkinsctl.team": resolved.team,
+        **({"org.opencontainers.image.description": resolved.description} if resolved.description else {}),
+    }
+
+
+def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
+    """Log the engine in to the service's registry so FROM and cache pulls work; a build from
+    public-free, already-present bases still works without it, so failure is a warning."""
+    try:
+        creds = registry_credentials(ctx)
+        engine.login(endpoint, creds.username, creds.password)
+        return creds.auth
+    except JenkinsctlError as exc:
+        ctx.report(f"warning: no registry login for {endpoint} ({exc.message}); pulls from it may fail")
+        return None
+
+
+def _previous_image(ctx: StepContext, engine, target, auth) -> list[str]:
+    """The service's newest release in the registry, pulled, as build cache."""
+    from jenkinsctl.registry import Registry
+
+    if auth is None:
+        return []
+    try:
+        tags = Registry(target.endpoint, auth["username"], auth["password"], timeout=10).tags(target.repository)
+    except JenkinsctlError:
+        return []
+    releases = sorted((v, t) for t in tags if (v := Version.parse(t)) and not v.prerelease)
+    if not releases:
+        return []
+    tag = releases[-1][1]
+    return [target.ref(tag)] if engine.pull(target.name, tag, auth) else []

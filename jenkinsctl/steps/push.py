@@ -1,0 +1,88 @@
+"""`step push`: ensure the ECR repository (tag immutability, scan on push, lifecycle policy),
+log in with the ECR token, push the version and SHA tags reading every error of the stream,
+verify through the registry API that the pushed manifest is the image built, and never move an
+existing tag to another image. Writes IMAGE_DIGEST, IMAGE_URI..."""
+
+from __future__ import annotations
+
+from jenkinsctl.aws import ecr
+from jenkinsctl.errors import PolicyError, RegistryError, UsageError
+from jenkinsctl.steps.context import StepContext, StepResult
+from jenkinsctl.steps.image import aws_clients, image_target
+
+
+def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
+    build = ctx.read("build")
+    target = image_target(ctx)
+    tags = [build["IMAGE_TAG"], build["GIT_SHA_TAG"]]
+    clients = clients or aws_clients(ctx)
+    ecr_client = clients.client("ecr")
+    image = ctx.resolved.image
+    plan = ecr.plan_repository(ecr_client, target.repository, image.keep, image.untagged_days)
+    for call in plan:
+        ctx.report(("would call " if ctx.dry_run else "") + call.render())
+    if ctx.dry_run:
+        ctx.report(f"dry run: would push {', '.join(target.ref(t) for t in tags)}")
+        return StepResult("push", {"IMAGE_REPOSITORY": target.name, "IMAGE_TAG": build["IMAGE_TAG"]}, "dry run")
+
+    from jenkinsctl.dockerengine import DockerEngine
+    from jenkinsctl.registry import Registry
+
+    engine = engine or DockerEngine(environ=ctx.environ)
+    image_id = build["IMAGE_ID"]
+    if not engine.exists(image_id):
+        raise UsageError(f"the built image {image_id[:19]} is not in the Docker engine",
+                         "run `jenkinsctl step build` on this agent first")
+    ecr.apply(ecr_client, plan)
+    creds = ecr.authorization(ecr_client)
+    engine.login(target.endpoint, creds.username, creds.password)
+    registry = Registry(target.endpoint, creds.username, creds.password)
+
+    existing = {tag: _config_digest(registry, target.repository, tag) for tag in tags}
+    for tag, config in existing.items():
+        if config and config != image_id:
+            raise PolicyError(f"{target.ref(tag)} already exists and is a different image (config {config[:19]}, "
+                              f"built {image_id[:19]}); pushed tags are immutable", "commit a change so "
+                              "`jenkinsctl step version` computes a new version, then build and push again")
+    digest, uploaded, pushed, present = "", 0, 0, 0
+    for tag in tags:
+        engine.tag(image_id, target.name, tag)
+        ctx.report(f"pushing {target.ref(tag)}" + (" (already there: verifying)" if existing[tag] else ""))
+        result = engine.push(target.name, tag, creds.auth, on_line=lambda line: ctx.report(f"  | {line}"))
+        if digest and result.digest != digest:
+            raise RegistryError(f"{target.ref(tag)} was pushed as {result.digest}, but {tags[0]} as {digest}")
+        digest = result.digest
+        uploaded, pushed, present = uploaded + result.bytes_uploaded, pushed + result.layers_pushed, \
+            present + result.layers_existing
+    for tag in tags:
+        _verify(registry, target, tag, digest, image_id)
+    values = {"IMAGE_DIGEST": digest, "IMAGE_REPOSITORY": target.name, "IMAGE_URI": f"{target.name}@{digest}",
+              "IMAGE_TAG": build["IMAGE_TAG"], "GIT_SHA_TAG": build["GIT_SHA_TAG"], "VERSION": build["VERSION"],
+              "GIT_SHA": build["GIT_SHA"], "IMAGE_ID": image_id, "REGISTRY": target.endpoint,
+              "BYTES_UPLOADED": str(uploaded), "LAYERS_PUSHED": str(pushed), "LAYERS_EXISTING": str(present)}
+    step = StepResult("push", values, f"{target.name}@{digest} tagged {', '.join(tags)} "
+                                      f"({uploaded} layer bytes uploaded)")
+    ctx.write(step)
+    return step
+
+
+def _config_digest(registry, repository: str, tag: str) -> str | None:
+    """The image ID (config digest) a tag names in the registry, or None if the tag is free."""
+    from jenkinsctl.registry import RegistryNotFound
+
+    try:
+        manifest = registry.manifest_get(repository, tag)
+    except RegistryNotFound:
+        return None
+    return manifest.json.get("config", {}).get("digest", manifest.digest)
+
+
+def _verify(registry, target, tag: str, digest: str, image_id: str) -> None:
+    remote = registry.manifest_head(target.repository, tag)
+    if remote != digest:
+        raise RegistryError(f"after the push, {target.ref(tag)} is {remote or 'missing'} in the registry, "
+                            f"not {digest} as the engine reported", "push again; if it persists the registry "
+                            "or a proxy is rewriting manifests")
+    config = _config_digest(registry, target.repository, tag)
+    if config != image_id:
+        raise RegistryError(f"{target.ref(tag)} in the registry is image {config}, not the one built ({image_id})")
