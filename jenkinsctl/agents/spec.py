@@ -91,6 +91,8 @@ class FleetSpec(Model):
     spot_wait_seconds: int = Field(300, ge=30, le=3600,
                                    description="Fall back to on-demand when spot has not come after this")
     headroom: int = Field(1, ge=0, le=100, description="Spare instances kept while builds are queued or running")
+    headroom_percent: int = Field(20, ge=0, le=200,
+                                  description="Plus this share of the instances builds need, for bursts")
     target_capacity: int = Field(100, ge=1, le=100, description="Capacity provider managed scaling target (%)")
     ami_parameter: str = Field("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
                                description="Public SSM parameter naming the ECS-optimized AMI")
