@@ -9,6 +9,7 @@ from typing import Any
 
 FOLDER_TEMPLATE = "jenkinsctl-folder"
 SERVICE_GROUP = "jenkinsctl-service"
+PROMOTION_GROUP = "jenkinsctl-promotion"
 
 
 def job_root(config: Any, team: str, service: str) -> str:

@@ -18,7 +18,7 @@ import yaml
 
 from jenkinsctl.errors import UsageError
 from jenkinsctl.jobgen.marks import Mark, config_hash, with_mark
-from jenkinsctl.jobgen.params import FOLDER_TEMPLATE, SERVICE_GROUP, folder_entries, service_params
+from jenkinsctl.jobgen.params import FOLDER_TEMPLATE, PROMOTION_GROUP, SERVICE_GROUP, folder_entries, service_params
 
 MAGIC = "<!-- Managed by Jenkins Job Builder -->"
 PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "jobs"
@@ -72,14 +72,10 @@ def render(services: Iterable[Any], config: Any, templates: Path, namespace: str
 
     services = sorted(services, key=lambda s: s.name)
     namespace = namespace or config.namespace
-    pairs = [_project(r, config) for r in services]
-    projects = [p for p, _ in pairs]
-    skip = {s for _, s in pairs if s}
+    projects = jjb_projects(services, config)
     folders = folder_entries(services, config)
-    projects.append({"project": {"name": "jenkinsctl-folders", "jobs": [
-        {FOLDER_TEMPLATE: {"folder-name": name, "folder-description": desc}} for name, _, desc in folders]}})
     try:
-        generated = _generate(templates, projects, skip)
+        generated = _generate(templates, projects)
     except JenkinsJobsException as exc:
         raise UsageError(f"job templates in {templates}: {exc}",
                          "fix the template (jenkins-job-builder syntax) and run `jenkinsctl jobs render` again") from exc
@@ -107,18 +103,24 @@ def _kind(short: str) -> str:
     return "deploy" if short.startswith("deploy-") else "job"
 
 
-def _project(resolved: Any, config: Any) -> tuple[dict, str | None]:
-    """The service's JJB project, and the name of its promote job when it has nothing to promote
-    (a single environment): that job is left out."""
+def _project(resolved: Any, config: Any) -> dict:
     params = service_params(resolved, config)
-    skip = None
-    if not params.pop("has-promotions"):
-        params["promote-from"] = params["promote-to"] = ["-"]
-        skip = f"{params['job-root']}/promote"
-    return {"project": {"name": resolved.name, **params, "jobs": [SERVICE_GROUP]}}, skip
+    groups = [SERVICE_GROUP] + ([PROMOTION_GROUP] if params.pop("has-promotions") else [])
+    return {"project": {"name": resolved.name, **params, "jobs": groups}}
 
 
-def _generate(templates: Path, projects: list[dict], skip: set[str]) -> list[tuple[str, Any, dict]]:
+def jjb_projects(services: Iterable[Any], config: Any) -> list[dict]:
+    """The JJB `project` entries (services, then folders) the templates expand: with `jobs/` this
+    is plain jenkins-job-builder input (`jenkins-jobs test jobs/ projects.yaml`)."""
+    services = sorted(services, key=lambda s: s.name)
+    projects = [_project(r, config) for r in services]
+    projects.append({"project": {"name": "jenkinsctl-folders", "jobs": [
+        {FOLDER_TEMPLATE: {"folder-name": name, "folder-description": desc}}
+        for name, _, desc in folder_entries(services, config)]}})
+    return projects
+
+
+def _generate(templates: Path, projects: list[dict]) -> list[tuple[str, Any, dict]]:
     from jenkins_jobs.config import JJBConfig
     from jenkins_jobs.loader import load_files
     from jenkins_jobs.registry import ModuleRegistry
@@ -136,7 +138,7 @@ def _generate(templates: Path, projects: list[dict], skip: set[str]) -> list[tup
         load_files(jjb, roots, [templates, stream])
         registry = ModuleRegistry(jjb, [])
         registry.set_macros(roots.macros)
-        jobs = [j for j in roots.generate_jobs() if j.name not in skip]
+        jobs = roots.generate_jobs()
         registry.amend_job_dicts(jobs)
         xml_jobs = XmlJobGenerator(registry).generateXML(jobs)
     finally:
