@@ -97,6 +97,25 @@ def synthetic_trace(n: int = 2000, seed: int = 7, hours: int = 24) -> list[Trace
     return [TraceBuild(i, b.arrival, b.label, b.cpu, b.memory, b.duration) for i, b in enumerate(out)]
 
 
+def read_prices(text: str) -> dict[str, list[float]]:
+    """CSV with a header: hour,type,price -> type -> hourly prices (gaps carry the last price)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    by_type: dict[str, dict[int, float]] = {}
+    for n, r in enumerate(rows, start=2):
+        try:
+            by_type.setdefault(r["type"], {})[int(r["hour"])] = float(r["price"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"line {n}: expected hour,type,price ({exc})") from None
+    out = {}
+    for t, hours in by_type.items():
+        series, last = [], next(iter(hours.values()))
+        for h in range(max(hours) + 1):
+            last = hours.get(h, last)
+            series.append(last)
+        out[t] = series
+    return out
+
+
 def spot_prices(types: list[str], hours: int, seed: int) -> dict[str, list[float]]:
     """Hourly spot price per type: 25-40% of on-demand, a slow random walk."""
     rng = random.Random(seed + 1)

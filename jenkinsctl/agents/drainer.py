@@ -1,0 +1,259 @@
+"""Handle instance-going-away events: drain the ECS container instance, take its Jenkins agents
+offline, record the builds they ran, abort them and resubmit each once (same parameters).
+
+Events: EventBridge "EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance
+Recommendation", "EC2 Instance-terminate Lifecycle Action"; an Auto Scaling lifecycle
+notification delivered straight to SQS; any of these wrapped in an SNS notification.
+
+Idempotent under duplicated, late and out-of-order events: every step checks what is already
+true (DRAINING, node offline, build aborted, build resubmitted) and a ledger (a JSON file) keeps
+what was recorded and resubmitted, keyed by instance and by build."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jenkinsctl.errors import InvalidInputError, Problem
+
+DRAIN_MESSAGE = "jenkinsctl: instance {instance} is going away ({why}); builds are resubmitted elsewhere"
+
+
+@dataclass(frozen=True)
+class DrainEvent:
+    kind: str  # spot-interruption | rebalance | terminate-lifecycle | test
+    instance_id: str | None
+    id: str
+    time: str = ""
+    group: str | None = None
+    hook: str | None = None
+    token: str | None = None
+
+
+def parse_event(raw: Any, source: str = "event") -> DrainEvent:
+    """One event (a dict, or JSON text) -> DrainEvent; unknown shapes are invalid input."""
+    data = raw
+    if isinstance(raw, (str, bytes)):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise _bad(source, "is not JSON") from None
+    if not isinstance(data, dict):
+        raise _bad(source, "is not a JSON object")
+    if data.get("Type") == "Notification" and isinstance(data.get("Message"), str):  # SNS envelope
+        inner = parse_event(data["Message"], source)
+        return inner if inner.id else DrainEvent(**{**asdict(inner), "id": data.get("MessageId", "")})
+    detail_type = data.get("detail-type")
+    detail = data.get("detail") or {}
+    if detail_type in ("EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"):
+        kind = "spot-interruption" if "Interruption" in detail_type else "rebalance"
+        return DrainEvent(kind, detail.get("instance-id"), data.get("id", ""), data.get("time", ""))
+    if detail_type == "EC2 Instance-terminate Lifecycle Action":
+        return DrainEvent("terminate-lifecycle", detail.get("EC2InstanceId"), data.get("id", ""), data.get("time", ""),
+                          detail.get("AutoScalingGroupName"), detail.get("LifecycleHookName"),
+                          detail.get("LifecycleActionToken"))
+    if data.get("LifecycleTransition") == "autoscaling:EC2_INSTANCE_TERMINATING":
+        return DrainEvent("terminate-lifecycle", data.get("EC2InstanceId"),
+                          data.get("RequestId") or data.get("LifecycleActionToken", ""), data.get("Time", ""),
+                          data.get("AutoScalingGroupName"), data.get("LifecycleHookName"),
+                          data.get("LifecycleActionToken"))
+    if data.get("Event") == "autoscaling:TEST_NOTIFICATION":
+        return DrainEvent("test", None, data.get("RequestId", ""))
+    raise _bad(source, "is neither a spot interruption warning, a rebalance recommendation nor an Auto "
+               "Scaling terminate lifecycle event")
+
+
+def _bad(source: str, what: str) -> InvalidInputError:
+    err = InvalidInputError([Problem(source, 0, 0, "", f"the event {what}",
+                                     "pass the EventBridge event (or the SQS message body) as it arrived")], "event")
+    return err
+
+
+class Ledger:
+    """What the drainer recorded and did, per instance and per build; a JSON file written atomically."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.data: dict = {"instances": {}, "builds": {}, "events": []}
+        if self.path.exists():
+            try:
+                self.data = json.loads(self.path.read_text())
+            except ValueError:
+                raise InvalidInputError([Problem(str(self.path), 0, 0, "", "the drain ledger is not JSON",
+                                                 "restore it, or move it away to start a fresh ledger")], "ledger")
+
+    def seen(self, event_id: str) -> bool:
+        return bool(event_id) and event_id in self.data["events"]
+
+    def note_event(self, event_id: str) -> None:
+        if event_id and event_id not in self.data["events"]:
+            self.data["events"] = (self.data["events"] + [event_id])[-1000:]
+
+    def instance(self, instance_id: str) -> dict:
+        return self.data["instances"].setdefault(instance_id, {"nodes": [], "lifecycle": None, "completed": False})
+
+    def build(self, job: str, number: int) -> dict | None:
+        return self.data["builds"].get(f"{job}#{number}")
+
+    def record_build(self, job: str, number: int, instance_id: str, node: str, parameters: dict) -> dict:
+        key = f"{job}#{number}"
+        if key not in self.data["builds"]:
+            self.data["builds"][key] = {"job": job, "number": number, "instance": instance_id, "node": node,
+                                        "parameters": parameters, "state": "recorded", "queueId": None}
+        return self.data["builds"][key]
+
+    def pending(self) -> list[dict]:
+        return [b for b in self.data["builds"].values() if b["state"] in ("recorded", "aborting")]
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".drain-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(self.data, f, indent=2, sort_keys=True)
+        os.replace(tmp, self.path)
+
+
+@dataclass
+class DrainReport:
+    event: dict
+    duplicate: bool = False
+    container_instance: str | None = None
+    steps: list[str] = field(default_factory=list)
+    nodes_offlined: list[str] = field(default_factory=list)
+    aborted: list[str] = field(default_factory=list)
+    resubmitted: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    lifecycle_completed: bool = False
+
+    def to_data(self) -> dict:
+        return asdict(self)
+
+    def render(self) -> str:
+        e = self.event
+        head = f"{e['kind']} {e['instance_id'] or '-'}" + (" (duplicate event)" if self.duplicate else "")
+        lines = [head] + [f"  {s}" for s in self.steps]
+        if self.waiting:
+            lines.append(f"  waiting: {', '.join(self.waiting)} (run `jenkinsctl agents drain --pending` again)")
+        return "\n".join(lines)
+
+
+class Drainer:
+    """Carries out a drain with the ECS client, the Jenkins agents wrapper and the Auto Scaling client."""
+
+    def __init__(self, clients, jenkins, cluster: str, ledger: Ledger):
+        self.clients = clients
+        self.jenkins = jenkins  # jenkinsctl.jenkins.agents.JenkinsAgents
+        self.cluster = cluster
+        self.ledger = ledger
+
+    def handle(self, event: DrainEvent) -> DrainReport:
+        from jenkinsctl.aws import fleet_ecs
+
+        report = DrainReport(asdict(event), duplicate=self.ledger.seen(event.id))
+        self.ledger.note_event(event.id)
+        if event.kind == "test" or not event.instance_id:
+            report.steps.append("test notification: nothing to do")
+            return report
+        entry = self.ledger.instance(event.instance_id)
+        if event.hook and event.token:
+            entry["lifecycle"] = {"group": event.group, "hook": event.hook, "token": event.token}
+        ci = next((c for c in fleet_ecs.container_instances(self.clients.ecs, self.cluster)
+                   if c.ec2_instance_id == event.instance_id), None)
+        if ci is None:
+            report.steps.append(f"no container instance for {event.instance_id} in {self.cluster} "
+                                "(already gone, or not ours): nothing to drain")
+        else:
+            report.container_instance = ci.arn
+            if ci.status == "DRAINING":
+                report.steps.append("container instance already DRAINING")
+            else:
+                self.clients.ecs.update_container_instances_state(cluster=self.cluster, containerInstances=[ci.arn],
+                                                                  status="DRAINING")
+                report.steps.append("container instance set to DRAINING")
+            names = fleet_ecs.agent_names_on(self.clients.ecs, self.cluster, ci.arn)
+            entry["nodes"] = sorted(set(entry["nodes"]) | set(names))
+        why = event.kind.replace("-", " ")
+        for name in entry["nodes"]:
+            node = self.jenkins.node(name)
+            if node is None:
+                continue
+            if self.jenkins.mark_offline(name, DRAIN_MESSAGE.format(instance=event.instance_id, why=why)):
+                report.nodes_offlined.append(name)
+                report.steps.append(f"agent {name} marked offline")
+            for run in node.running:
+                if self.ledger.build(run.job, run.number) is None:
+                    state = self.jenkins.build_state(run.job, run.number)
+                    self.ledger.record_build(run.job, run.number, event.instance_id, name,
+                                             state.parameters if state else {})
+                    report.steps.append(f"recorded {run.job} #{run.number} (was running on {name})")
+        self._progress(report, instance_id=event.instance_id)
+        self._complete_lifecycle(report, event.instance_id, ci)
+        return report
+
+    def resume(self) -> DrainReport:
+        """Carry on with builds recorded earlier (aborts that had not finished yet)."""
+        report = DrainReport({"kind": "pending", "instance_id": None, "id": ""})
+        self._progress(report)
+        for instance_id, entry in self.ledger.data["instances"].items():
+            if entry.get("lifecycle") and not entry.get("completed"):
+                self._complete_lifecycle(report, instance_id, None)
+        return report
+
+    def _progress(self, report: DrainReport, instance_id: str | None = None) -> None:
+        for rec in self.ledger.pending():
+            if instance_id and rec["instance"] != instance_id:
+                continue
+            ref = f"{rec['job']} #{rec['number']}"
+            state = self.jenkins.build_state(rec["job"], rec["number"])
+            if state is None:
+                rec["state"] = "gone"
+                report.steps.append(f"{ref}: no longer in Jenkins; not resubmitted")
+                continue
+            if state.building:
+                if rec["state"] == "recorded":
+                    self.jenkins.abort(rec["job"], rec["number"])
+                    rec["state"] = "aborting"
+                    report.aborted.append(ref)
+                    report.steps.append(f"{ref}: abort requested")
+                state = self.jenkins.build_state(rec["job"], rec["number"]) or state
+            if state.building:
+                report.waiting.append(ref)
+                continue
+            if state.result == "SUCCESS":
+                rec["state"] = "finished"
+                report.steps.append(f"{ref}: finished successfully before the abort; not resubmitted")
+                continue
+            queue_id = self.jenkins.resubmit(rec["job"], rec["parameters"])
+            rec["state"] = "resubmitted"
+            rec["queueId"] = queue_id
+            report.resubmitted.append(ref)
+            report.steps.append(f"{ref}: {state.result or 'stopped'}; resubmitted with the same parameters "
+                                f"(queue item {queue_id})")
+
+    def _complete_lifecycle(self, report: DrainReport, instance_id: str, ci) -> None:
+        entry = self.ledger.instance(instance_id)
+        hook = entry.get("lifecycle")
+        if not hook or entry.get("completed"):
+            return
+        open_builds = [b for b in self.ledger.data["builds"].values()
+                       if b["instance"] == instance_id and b["state"] in ("recorded", "aborting")]
+        if open_builds:
+            report.steps.append("lifecycle action left pending: builds still stopping")
+            return
+        from jenkinsctl.errors import AwsError
+
+        try:
+            self.clients.autoscaling.complete_lifecycle_action(
+                AutoScalingGroupName=hook["group"], LifecycleHookName=hook["hook"],
+                LifecycleActionToken=hook["token"], LifecycleActionResult="CONTINUE", InstanceId=instance_id)
+            report.steps.append("lifecycle action completed: the instance may terminate")
+        except AwsError as exc:
+            if "No active Lifecycle Action" not in exc.message and "NotFound" not in exc.message:
+                raise
+            report.steps.append("lifecycle action already over (instance gone)")
+        entry["completed"] = True
+        report.lifecycle_completed = True

@@ -1,0 +1,205 @@
+"""`agents scale` and `agents status`: gather the scaler's inputs from AWS and Jenkins, and carry
+out a decision's actions. The decision itself is `scaler.decide` (pure)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from jenkinsctl.agents.binpack import Shape
+from jenkinsctl.agents.resources import FALLBACK_TAG, Names
+from jenkinsctl.agents.scaler import Build, Decision, Group, Instance, decide, template_of
+from jenkinsctl.agents.spec import FleetSpec
+from jenkinsctl.aws import autoscaling as asg_api
+from jenkinsctl.aws import ec2 as ec2_api
+from jenkinsctl.aws import fleet_ecs
+from jenkinsctl.errors import AwsError
+
+IDLE_TAG = "jenkinsctl:idle-since"
+SHORT_TAG = "jenkinsctl:short-since"
+
+
+@dataclass
+class FleetView:
+    group: Group
+    group_raw: dict
+    instances: list[Instance]
+    agents_on: dict[str, str]  # Jenkins agent name -> EC2 instance id
+    current_version: str | None
+
+
+def read_fleet(clients, spec: FleetSpec) -> FleetView:
+    n = Names(spec.cluster)
+    g = asg_api.describe_group(clients.autoscaling, n.asg)
+    if g is None:
+        raise AwsError(f"the fleet's Auto Scaling group {n.asg} does not exist",
+                       "run `jenkinsctl agents plan` and `jenkinsctl agents apply` first")
+    norm = asg_api.normalize_group(g)
+    tags = norm["tags"]
+    group = Group(n.asg, g["DesiredCapacity"], g["MinSize"], g["MaxSize"], _float(tags.get(SHORT_TAG)),
+                  _float(tags.get(FALLBACK_TAG)))
+    members = asg_api.instances(g)
+    ec2_tags: dict[str, dict[str, str]] = {}
+    ids = [m.instance_id for m in members]
+    if ids:
+        for res in clients.ec2.describe_instances(InstanceIds=ids)["Reservations"]:
+            for inst in res["Instances"]:
+                ec2_tags[inst["InstanceId"]] = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+    cis = {c.ec2_instance_id: c for c in fleet_ecs.container_instances(clients.ecs, spec.cluster)}
+    agents_on: dict[str, str] = {}
+    for iid, ci in cis.items():
+        for name in fleet_ecs.agent_names_on(clients.ecs, spec.cluster, ci.arn):
+            agents_on[name] = iid
+    current = norm["launchTemplateVersion"]
+    out = []
+    for m in members:
+        ci = cis.get(m.instance_id)
+        out.append(Instance(m.instance_id, m.instance_type, m.lifecycle, m.state, m.protected,
+                            (ci.running_tasks + ci.pending_tasks) if ci else 0,
+                            bool(ci and ci.status == "DRAINING"),
+                            _float(ec2_tags.get(m.instance_id, {}).get(IDLE_TAG)),
+                            bool(m.launch_template_version and current and m.launch_template_version != current)))
+    return FleetView(group, g, out, agents_on, current)
+
+
+def _float(v: str | None) -> float | None:
+    try:
+        return float(v) if v else None
+    except ValueError:
+        return None
+
+
+def read_builds(jenkins, spec: FleetSpec, agents_on: dict[str, str]) -> tuple[list[Build], list[str]]:
+    """Queued and running builds of the labels this fleet serves, with their template's reservation."""
+    builds, skipped = [], []
+    for q in jenkins.queue():
+        t = spec.templates.get(template_of(q.label or ""))
+        if t is None:
+            skipped.append(f"queue item {q.id} ({q.job}) label {q.label!r}")
+            continue
+        builds.append(Build(f"queue:{q.id}", q.label, t.cpu, t.memory, None, q.waiting_seconds))
+    for node in jenkins.nodes():
+        label = next((lb for lb in node.labels if template_of(lb) in spec.templates), None)
+        if label is None:
+            continue
+        t = spec.templates[template_of(label)]
+        for run in node.running:
+            builds.append(Build(f"{run.job}#{run.number}", label, t.cpu, t.memory,
+                                agents_on.get(node.name, f"unknown:{node.name}")))
+    return builds, skipped
+
+
+def shapes_of(clients, spec: FleetSpec) -> dict[str, Shape]:
+    return {k: Shape(v.name, v.cpu, v.memory) for k, v in
+            ec2_api.instance_shapes(clients.ec2, list(spec.instance_types)).items()}
+
+
+def scale_pass(clients, jenkins, spec: FleetSpec, now: float | None = None) -> tuple[Decision, FleetView]:
+    now = time.time() if now is None else now
+    view = read_fleet(clients, spec)
+    builds, skipped = read_builds(jenkins, spec, view.agents_on)
+    dec = decide(spec, shapes_of(clients, spec), view.group, view.instances, builds, now)
+    dec.reasons += [f"ignored {s}: no template serves it" for s in skipped]
+    return dec, view
+
+
+def carry_out(clients, spec: FleetSpec, dec: Decision, view: FleetView) -> list[str]:
+    """Do a decision's actions; re-checks ECS before any termination (never one with builds)."""
+    done = []
+    n = Names(spec.cluster)
+    asg = clients.autoscaling
+    for a in dec.actions:
+        if a.kind == "set_desired":
+            asg.set_desired_capacity(AutoScalingGroupName=n.asg, DesiredCapacity=int(a.value), HonorCooldown=False)
+        elif a.kind in ("protect", "unprotect"):
+            asg.set_instance_protection(AutoScalingGroupName=n.asg, InstanceIds=[a.target],
+                                        ProtectedFromScaleIn=a.kind == "protect")
+        elif a.kind in ("terminate", "replace"):
+            ci = next((c for c in fleet_ecs.container_instances(clients.ecs, spec.cluster)
+                       if c.ec2_instance_id == a.target), None)
+            if ci is not None and (ci.running_tasks or ci.pending_tasks):
+                done.append(f"skipped {a.kind} {a.target}: it runs builds now")
+                asg.set_instance_protection(AutoScalingGroupName=n.asg, InstanceIds=[a.target],
+                                            ProtectedFromScaleIn=True)
+                continue
+            if ci is not None and ci.status != "DRAINING":
+                clients.ecs.update_container_instances_state(cluster=spec.cluster, containerInstances=[ci.arn],
+                                                             status="DRAINING")
+            asg.terminate_instance_in_auto_scaling_group(InstanceId=a.target,
+                                                         ShouldDecrementDesiredCapacity=a.kind == "terminate")
+        elif a.kind == "drain":
+            ci = next((c for c in fleet_ecs.container_instances(clients.ecs, spec.cluster)
+                       if c.ec2_instance_id == a.target), None)
+            if ci is not None and ci.status != "DRAINING":
+                clients.ecs.update_container_instances_state(cluster=spec.cluster, containerInstances=[ci.arn],
+                                                             status="DRAINING")
+        elif a.kind == "mark_idle":
+            clients.ec2.create_tags(Resources=[a.target], Tags=[{"Key": IDLE_TAG, "Value": f"{a.value:.0f}"}])
+        elif a.kind == "mark_busy":
+            clients.ec2.delete_tags(Resources=[a.target], Tags=[{"Key": IDLE_TAG}])
+        elif a.kind in ("mark_short", "fallback_on"):
+            key = SHORT_TAG if a.kind == "mark_short" else FALLBACK_TAG
+            asg.create_or_update_tags(Tags=[{"ResourceId": n.asg, "ResourceType": "auto-scaling-group", "Key": key,
+                                             "Value": f"{a.value:.0f}", "PropagateAtLaunch": False}])
+            if a.kind == "fallback_on":
+                _set_on_demand_share(asg, n.asg, view.group_raw, 100)
+        elif a.kind in ("clear_short", "fallback_off"):
+            key = SHORT_TAG if a.kind == "clear_short" else FALLBACK_TAG
+            asg.delete_tags(Tags=[{"ResourceId": n.asg, "ResourceType": "auto-scaling-group", "Key": key}])
+            if a.kind == "fallback_off":
+                _set_on_demand_share(asg, n.asg, view.group_raw, int(a.value))
+        else:  # pragma: no cover - decide() only makes the kinds above
+            raise ValueError(a.kind)
+        done.append(f"{a.kind} {a.target}")
+    return done
+
+
+def _set_on_demand_share(asg, name: str, raw: dict, percent: int) -> None:
+    mip = raw.get("MixedInstancesPolicy") or {}
+    dist = dict(mip.get("InstancesDistribution") or {})
+    dist["OnDemandPercentageAboveBaseCapacity"] = percent
+    lt = mip.get("LaunchTemplate") or {}
+    asg.update_auto_scaling_group(AutoScalingGroupName=name, MixedInstancesPolicy={
+        "LaunchTemplate": {"LaunchTemplateSpecification": {
+            k: v for k, v in (lt.get("LaunchTemplateSpecification") or {}).items()
+            if k in ("LaunchTemplateName", "Version")}, "Overrides": [
+            {"InstanceType": o["InstanceType"]} for o in lt.get("Overrides", [])]},
+        "InstancesDistribution": {k: v for k, v in dist.items() if k in (
+            "OnDemandBaseCapacity", "OnDemandPercentageAboveBaseCapacity", "SpotAllocationStrategy")}})
+
+
+def status(clients, spec: FleetSpec) -> dict:
+    view = read_fleet(clients, spec)
+    outdated = [i for i in view.instances if i.outdated]
+    busy_outdated = [i for i in outdated if i.running_tasks]
+    return {
+        "group": {"name": view.group.name, "desired": view.group.desired, "min": view.group.min_size,
+                  "max": view.group.max_size, "launchTemplateVersion": view.current_version,
+                  "onDemandFallbackSince": view.group.fallback_since, "spotShortSince": view.group.short_since},
+        "instances": [{"id": i.instance_id, "type": i.instance_type, "market": i.lifecycle, "state": i.state,
+                       "protected": i.protected, "builds": i.running_tasks, "draining": i.draining,
+                       "outdated": i.outdated, "idleSince": i.idle_since} for i in view.instances],
+        "refresh": {"total": len(view.instances), "current": len(view.instances) - len(outdated),
+                    "outdated": len(outdated), "waitingForBuilds": len(busy_outdated),
+                    "done": not outdated},
+    }
+
+
+def render_status(data: dict) -> str:
+    g = data["group"]
+    lines = [f"group {g['name']}: desired {g['desired']} (min {g['min']}, max {g['max']}), "
+             f"launch template version {g['launchTemplateVersion']}"
+             + (" - ON-DEMAND FALLBACK (spot was not coming)" if g["onDemandFallbackSince"] else "")]
+    rows = [("INSTANCE", "TYPE", "MARKET", "STATE", "BUILDS", "PROTECTED", "NOTE")]
+    for i in data["instances"]:
+        note = ", ".join(x for x in ("draining" if i["draining"] else "", "outdated" if i["outdated"] else "",
+                                     "idle" if i["idleSince"] else "") if x)
+        rows.append((i["id"], i["type"], i["market"], i["state"], str(i["builds"]),
+                     "yes" if i["protected"] else "no", note or "-"))
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    r = data["refresh"]
+    lines.append("instance refresh: done (every instance on the current launch template)" if r["done"] else
+                 f"instance refresh: {r['current']}/{r['total']} on the current launch template; "
+                 f"{r['waitingForBuilds']} waiting for their builds to finish")
+    return "\n".join(lines)

@@ -1,0 +1,271 @@
+"""`jenkinsctl agents ...`: spot-backed ECS capacity for Jenkins build agents."""
+
+from __future__ import annotations
+
+import click
+
+from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
+
+branch_option = click.option("--branch", metavar="BRANCH", help="Work on BRANCH's agent templates "
+                             "(labels like docker@BRANCH) beside main's, instead of the whole fleet.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the data as JSON.")
+
+
+@click.group()
+def agents() -> None:
+    """Spot-backed ECS capacity for Jenkins build agents (`agents:` in jenkinsctl.yaml).
+
+    \b
+      jenkinsctl agents plan            # what apply would change, as a diff
+      jenkinsctl agents apply           # create/update: IAM, launch template, ASG, capacity provider...
+      jenkinsctl agents casc > ecs.yaml # the amazon-ecs plugin's cloud, for a JCasC bundle
+      jenkinsctl agents scale           # one pass: pre-warm from the queue, scale in idle instances
+      jenkinsctl agents drain --queue URL   # spot interruptions: drain, resubmit builds
+      jenkinsctl agents simulate --synthetic 2000   # this policy vs two baselines
+    """
+
+
+def _setup(app: AppContext):
+    from jenkinsctl.agents.load import load_fleet
+    from jenkinsctl.aws.session import AwsClients
+
+    loaded = app.config()
+    spec = load_fleet(loaded)
+    return loaded.config, spec, AwsClients.from_config(loaded.config, app.environ)
+
+
+def _branch(config, branch: str | None) -> str | None:
+    if branch is None or branch == config.defaults.main_branch:
+        return None
+    from jenkinsctl.agents.spec import branch_problem
+    from jenkinsctl.errors import UsageError
+
+    problem = branch_problem(branch)
+    if problem:
+        raise UsageError(f"--branch: {problem}", "letters, digits, '.', '_', '-' and '/'")
+    return branch
+
+
+def _plan(app: AppContext, branch, live_branches, destroy=False):
+    from jenkinsctl.agents.fleet import plan_fleet
+
+    config, spec, clients = _setup(app)
+    plan = plan_fleet(clients, spec, config.aws.account_id, _branch(config, branch),
+                      list(live_branches) if live_branches else None, destroy=destroy)
+    return plan, clients
+
+
+@agents.command("plan")
+@branch_option
+@click.option("--live-branch", "live_branches", multiple=True, metavar="BRANCH",
+              help="Branches whose fleet config still exists; other branches' templates are removed. Repeat.")
+@click.option("--calls", is_flag=True, help="Also list the AWS calls each change makes.")
+@json_option
+@pass_app
+def plan(app: AppContext, branch, live_branches, calls: bool, as_json: bool) -> None:
+    """Show what `apply` would change (reads AWS, changes nothing). Exit 0 either way."""
+    import json
+
+    p, _ = _plan(app, branch, live_branches)
+    app.out(json.dumps(p.to_data(), indent=2) if as_json else p.render(calls=calls))
+
+
+@agents.command("apply")
+@branch_option
+@click.option("--live-branch", "live_branches", multiple=True, metavar="BRANCH",
+              help="Branches whose fleet config still exists; other branches' templates are removed. Repeat.")
+@dry_run_option
+@pass_app
+def apply(app: AppContext, branch, live_branches) -> None:
+    """Create or update the fleet's resources so AWS matches the config; prints the plan first.
+
+    A second apply reports no changes and makes no mutating AWS call."""
+    from jenkinsctl.agents.executor import execute, mutating_calls
+
+    p, clients = _plan(app, branch, live_branches)
+    app.out(p.render())
+    if app.dry_run or p.empty:
+        if app.dry_run and not p.empty:
+            app.info("dry run: nothing changed")
+        return
+    result = execute(p, clients, progress=app.debug)
+    app.out(f"applied: {result.count} AWS call(s); {len(mutating_calls(clients))} mutating")
+
+
+@agents.command("destroy")
+@branch_option
+@dry_run_option
+@pass_app
+def destroy(app: AppContext, branch) -> None:
+    """Remove the fleet's own resources (tagged as owned by it), in dependency order.
+
+    With --branch, only that branch's agent templates."""
+    from jenkinsctl.agents.executor import execute
+
+    p, clients = _plan(app, branch, None, destroy=True)
+    app.out(p.render())
+    if app.dry_run or p.empty:
+        if app.dry_run and not p.empty:
+            app.info("dry run: nothing removed")
+        return
+    result = execute(p, clients, progress=app.debug)
+    app.out(f"destroyed: {result.count} AWS call(s)")
+
+
+@agents.command("status")
+@json_option
+@pass_app
+def status(app: AppContext, as_json: bool) -> None:
+    """The group, its instances (builds, protection, draining) and instance refresh progress."""
+    import json
+
+    from jenkinsctl.agents.operate import render_status, status as fleet_status
+
+    _, spec, clients = _setup(app)
+    data = fleet_status(clients, spec)
+    app.out(json.dumps(data, indent=2) if as_json else render_status(data))
+
+
+@agents.command("casc")
+@click.option("--branch", "branches", multiple=True, metavar="BRANCH",
+              help="Also the templates of BRANCH (labels like docker@BRANCH). Repeat.")
+@click.option("--jenkins-url", metavar="URL", help="The URL agents connect to (default: jenkins.url).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@pass_app
+def casc(app: AppContext, branches, jenkins_url, output) -> None:
+    """Print the JCasC YAML of the amazon-ecs plugin's cloud for this fleet (no AWS call)."""
+    from pathlib import Path
+
+    from jenkinsctl.agents.casc import render
+    from jenkinsctl.agents.load import load_fleet
+
+    loaded = app.config()
+    config = loaded.config
+    spec = load_fleet(loaded)
+    text = render(spec, config.aws.account_id, config.aws.region,
+                  jenkins_url or app.environ.get("JENKINS_URL") or config.jenkins.url,
+                  [b for b in (_branch(config, b) for b in branches) if b])
+    if output:
+        Path(output).write_text(text)
+        app.info(f"wrote {output}")
+    else:
+        app.out(text.rstrip())
+
+
+def _jenkins(app: AppContext, config):
+    from jenkinsctl.jenkins.agents import JenkinsAgents
+    from jenkinsctl.jenkins.client import JenkinsClient
+
+    return JenkinsAgents(JenkinsClient.from_config(config, app.environ))
+
+
+@agents.command("scale")
+@json_option
+@dry_run_option
+@pass_app
+def scale(app: AppContext, as_json: bool) -> None:
+    """One scaling pass (run it every minute): read the queue and the fleet, decide, act.
+
+    Pre-warms desired capacity from queued builds, scales in only instances idle for
+    scaleInIdleMinutes, keeps instances running builds protected, replaces outdated instances
+    once idle, and falls back to on-demand when spot has not come for spotWaitSeconds."""
+    import json
+
+    from jenkinsctl.agents.operate import carry_out, scale_pass
+
+    config, spec, clients = _setup(app)
+    decision, view = scale_pass(clients, _jenkins(app, config), spec)
+    app.out(json.dumps(decision.to_data(), indent=2) if as_json else decision.render())
+    if app.dry_run:
+        app.info("dry run: nothing changed")
+        return
+    for line in carry_out(clients, spec, decision, view):
+        app.debug(line)
+
+
+@agents.command("drain")
+@click.option("--event", "event_file", type=click.File("r"), metavar="FILE",
+              help="One event as JSON ('-' for stdin): spot interruption warning, rebalance recommendation, "
+                   "ASG terminate lifecycle action (EventBridge or SQS body).")
+@click.option("--queue", "queue_url", metavar="URL", help="Receive the events from this SQS queue.")
+@click.option("--pending", is_flag=True, help="Carry on with builds recorded earlier (aborts not yet done).")
+@click.option("--ledger", type=click.Path(dir_okay=False), metavar="PATH",
+              help="The drain ledger (default: .jenkinsctl/agents-drain.json beside jenkinsctl.yaml).")
+@click.option("--max-messages", type=click.IntRange(1, 1000), default=100, show_default=True)
+@json_option
+@pass_app
+def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages, as_json) -> None:
+    """Drain instances that are going away; resubmit the builds they cut off. Idempotent."""
+    import json
+
+    from jenkinsctl.agents.drainer import Drainer, Ledger, parse_event
+    from jenkinsctl.agents.load import load_fleet
+    from jenkinsctl.aws.session import AwsClients
+    from jenkinsctl.errors import UsageError
+
+    if sum(bool(x) for x in (event_file, queue_url, pending)) != 1:
+        raise UsageError("give exactly one of --event FILE, --queue URL, --pending",
+                         "e.g. `jenkinsctl agents drain --queue https://sqs.../agents-events`")
+    loaded = app.config()
+    spec = load_fleet(loaded)
+    clients = AwsClients.from_config(loaded.config, app.environ)
+    book = Ledger(ledger or loaded.root / ".jenkinsctl" / "agents-drain.json")
+    drainer = Drainer(clients, _jenkins(app, loaded.config), spec.cluster, book)
+    reports = []
+    try:
+        if event_file:
+            reports.append(drainer.handle(parse_event(event_file.read(), getattr(event_file, "name", "event"))))
+        elif pending:
+            reports.append(drainer.resume())
+        else:
+            from jenkinsctl.aws.sqs import receive_all
+
+            for message, ack in receive_all(clients.sqs, queue_url, max_messages):
+                reports.append(drainer.handle(parse_event(message, f"SQS message from {queue_url}")))
+                book.save()
+                ack()
+    finally:
+        book.save()
+    if as_json:
+        app.out(json.dumps([r.to_data() for r in reports], indent=2))
+    else:
+        app.out("\n".join(r.render() for r in reports) or "no events")
+
+
+@agents.command("simulate")
+@click.option("--trace", "trace_file", type=click.File("r"), metavar="FILE",
+              help="CSV: arrival,label,cpu,memory,duration (seconds, cpu units, MiB, seconds).")
+@click.option("--synthetic", type=click.IntRange(1, 100000), metavar="N",
+              help="Instead of a trace: N builds over 24 h with a workday burst.")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--interruption-rate", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+              help="Spot interruptions per instance per hour.")
+@click.option("--spot-prices", type=click.File("r"), metavar="FILE", help="CSV: hour,type,price ($/h).")
+@click.option("--reactive-market", type=click.Choice(["on-demand", "spot"]), default="on-demand", show_default=True)
+@json_option
+@pass_app
+def simulate(app: AppContext, trace_file, synthetic, seed, interruption_rate, spot_prices, reactive_market,
+             as_json) -> None:
+    """Replay a build-queue trace under this policy and two baselines; print cost, waits, losses."""
+    import json
+
+    from jenkinsctl.agents import simulator as sim
+    from jenkinsctl.agents.load import load_fleet
+    from jenkinsctl.errors import UsageError
+
+    if bool(trace_file) == bool(synthetic):
+        raise UsageError("give exactly one of --trace FILE and --synthetic N",
+                         "e.g. `jenkinsctl agents simulate --synthetic 2000`")
+    spec = load_fleet(app.config())
+    try:
+        trace = sim.read_trace(trace_file.read()) if trace_file else sim.synthetic_trace(synthetic, seed)
+        prices = sim.read_prices(spot_prices.read()) if spot_prices else None
+    except ValueError as exc:
+        raise UsageError(f"{(trace_file or spot_prices).name}: {exc}", "see `jenkinsctl agents simulate --help`")
+    unknown = sorted({t for t in spec.instance_types if t not in sim.CATALOG})
+    if unknown:
+        raise UsageError(f"the simulator has no size or price for {', '.join(unknown)}",
+                         f"it knows {', '.join(sorted(sim.CATALOG))}")
+    results = sim.compare(spec, trace, sim.Conditions(seed=seed, interruption_rate=interruption_rate, prices=prices),
+                          reactive_market)
+    app.out(json.dumps([r.row() for r in results], indent=2) if as_json else sim.render(results))
