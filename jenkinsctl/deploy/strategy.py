@@ -101,8 +101,9 @@ class Target:
 
     def set_weights(self, weights: dict[str | None, int], rule_arn: str | None = None) -> None:
         arn = rule_arn or self.rule_arn
-        if arn:
-            self.elb.set_actions(arn, forward({self.target_groups[s]: w for s, w in weights.items()}))
+        if arn:  # every slot's target group stays in the rule, at weight 0 when not named
+            full = {slot: weights.get(slot, 0) for slot in self.target_groups}
+            self.elb.set_actions(arn, forward({self.target_groups[s]: w for s, w in full.items()}))
 
 
 class Strategy(Protocol):
