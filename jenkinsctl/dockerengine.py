@@ -124,7 +124,13 @@ class DockerEngine:
                     on_line(line)
         except BuildError:
             raise
-        except Exception as exc:  # the stream broke mid-build (engine died, connection reset)
+        except Exception as exc:
+            import docker
+
+            if isinstance(exc, docker.errors.APIError):  # the engine refused the build outright
+                message = mask(str(exc.explanation or exc), self._secrets)
+                raise BuildError(f"docker build of {tag} failed{' at ' + step if step else ''}: {message}", log[-30:],
+                                 "fix the Dockerfile or the build settings (target, args) in the descriptor") from None  # the stream broke mid-build (engine died, connection reset)
             raise BuildError(f"docker build of {tag} was cut off{' at ' + step if step else ''}: {exc}", log[-30:],
                              "check the engine (`jenkinsctl sandbox status`) and build again") from None
         if not image_id:

@@ -32,6 +32,7 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
     violations = check_dockerfile(dockerfile, context, trusted_registries(ctx), spec.args, display=shown,
                                   args_origin=f"{ctx.service.path.name}: build.args")
     enforce(violations, policy, ctx.report, f"{ctx.resolved.name}: {shown}")
+    _check_target(dockerfile, spec.target, shown, ctx.service.path.name)
     target = image_target(ctx)
     image = target.ref(version["IMAGE_TAG"])
     labels = oci_labels(ctx, version)
@@ -67,6 +68,18 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
                                        f"({result.cached_steps}/{result.steps} steps from cache)")
     ctx.write(step)
     return step
+
+
+def _check_target(dockerfile, target: str | None, shown: str, descriptor: str) -> None:
+    from jenkinsctl.policy import parse_dockerfile
+
+    if not target:
+        return
+    stages = [i.flags()[1][2] for i in parse_dockerfile(dockerfile.read_text(errors="replace"))
+              if i.keyword == "FROM" and len(i.flags()[1]) >= 3 and i.flags()[1][1].lower() == "as"]
+    if target not in stages:
+        raise UsageError(f"build.target '{target}' is not a stage of {shown} (stages: {', '.join(stages) or 'none named'})",
+                         f"name a stage `FROM ... AS {target}` or change build.target in {descriptor}")
 
 
 def oci_labels(ctx: StepContext, version: dict[str, str]) -> dict[str, str]:
