@@ -77,7 +77,7 @@ def render(services: Iterable[Any], config: Any, templates: Path, namespace: str
     try:
         generated = _generate(templates, projects)
     except JenkinsJobsException as exc:
-        raise UsageError(f"job templates in {templates}: {exc}",
+        raise UsageError(_jjb_message(exc, templates),
                          "fix the template (jenkins-job-builder syntax) and run `jenkinsctl jobs render` again") from exc
     roots = {params_root: r.name for r, params_root in
              ((r, service_params(r, config)["job-root"]) for r in services)}
@@ -95,6 +95,19 @@ def render(services: Iterable[Any], config: Any, templates: Path, namespace: str
         out.append(_finish(name, kind, service, xml_job, definition, namespace))
     out.sort(key=lambda j: (0, order.get(j.name, 0), "") if j.is_folder else (1, 0, j.name))
     return JobSet(namespace, config.jenkins.folder, out)
+
+
+def _jjb_message(exc: Any, templates: Path) -> str:
+    """JJB's located context (`file:line:col: what`), keeping only places in the template files
+    (the generated in-memory projects have no file and are not the user's to fix)."""
+    lines = []
+    for ctx in [*getattr(exc, "ctx", []), type("Here", (), {"message": "here", "pos": getattr(exc, "pos", None)})]:
+        pos = ctx.pos
+        path = str(getattr(pos, "path", "") or "")
+        if pos is None or not path or path.startswith("<"):
+            continue
+        lines.append(f"  {path}:{pos.line + 1}:{pos.column + 1}: {ctx.message}")
+    return f"job templates: {getattr(exc, 'message', exc)}" + ("\n" + "\n".join(lines) if lines else "")
 
 
 def _kind(short: str) -> str:

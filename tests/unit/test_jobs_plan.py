@@ -1,0 +1,141 @@
+"""The pure parts of job sync: marks, planning against an in-memory picture of Jenkins, Job DSL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from support import REPO
+
+from jenkinsctl.errors import UsageError
+from jenkinsctl.jenkins.sync import RemoteItem, normalize_xml, plan_sync
+from jenkinsctl.jobgen import render_workspace
+from jenkinsctl.jobgen.jobdsl import gstr, job_dsl
+from jenkinsctl.jobgen.marks import Mark, parse_mark, strip_mark, with_mark
+from jenkinsctl.workspace import Workspace
+
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def jobset():
+    return render_workspace(Workspace.load(REPO / "jenkinsctl.yaml", environ={}), (), environ={})
+
+
+def remote_from(jobset, **overrides) -> dict[str, RemoteItem]:
+    """What Jenkins would list after a complete sync of `jobset`."""
+    items = {}
+    for j in jobset.jobs:
+        desc = ET.fromstring(j.xml.encode()).findtext("description")
+        items[j.name] = RemoteItem(j.name, "folder" if j.is_folder else "job", desc, False, j.is_folder)
+    items.update(overrides)
+    return items
+
+
+def test_mark_round_trip_and_replacement():
+    mark = Mark("platform", "orders-api", "0123456789abcdef")
+    text = with_mark("CI of orders-api.", mark)
+    assert text == "CI of orders-api.\n\n[jenkinsctl namespace=platform service=orders-api config=0123456789abcdef]"
+    assert parse_mark(text) == mark
+    pruned = with_mark(text, Mark("platform", "orders-api", "0123456789abcdef", "2026-11-01"))
+    assert pruned.count("[jenkinsctl") == 1 and parse_mark(pruned).pruned == "2026-11-01"
+    assert strip_mark(pruned) == "CI of orders-api."
+    assert parse_mark("a job a human wrote") is None
+    assert parse_mark("[jenkinsctl namespace=x]") is None
+
+
+def test_first_sync_creates_folders_before_jobs(jobset):
+    plan = plan_sync(jobset, None, today=TODAY)
+    ops = [(a.op, a.name) for a in plan.actions]
+    assert all(op == "create" for op, _ in ops) and len(ops) == len(jobset.jobs)
+    names = [n for _, n in ops]
+    for i, name in enumerate(names):  # every parent is created before its children
+        parent = name.rsplit("/", 1)[0]
+        assert "/" not in name or parent in names[:i]
+
+
+def test_nothing_to_do_when_jenkins_holds_the_same_marks(jobset):
+    plan = plan_sync(jobset, remote_from(jobset), today=TODAY)
+    assert plan.writes == [] and len(plan.unchanged) == len(jobset.jobs)
+    assert plan.summary() == f"{len(jobset.jobs)} unchanged"
+
+
+def test_changed_hash_means_update_of_that_job_only(jobset):
+    name = "services/payments/orders-api/deploy-prod"
+    stale = RemoteItem(name, "job", "x\n\n[jenkinsctl namespace=platform service=orders-api config=ffffffffffffffff]",
+                       False, False)
+    plan = plan_sync(jobset, remote_from(jobset, **{name: stale}), today=TODAY)
+    assert [(a.op, a.name) for a in plan.writes] == [("update", name)]
+
+
+def test_unmanaged_and_foreign_jobs_are_never_touched(jobset):
+    ci = "services/payments/orders-api/ci"
+    extra = {
+        ci: RemoteItem(ci, "job", "hand-made", False, False),
+        "services/payments/orders-api/nightly": RemoteItem("services/payments/orders-api/nightly", "job", None,
+                                                            False, False),
+        "services/payments/other": RemoteItem(
+            "services/payments/other", "job", "[jenkinsctl namespace=data service=other config=1]", False, False),
+    }
+    plan = plan_sync(jobset, remote_from(jobset, **extra), prune="delete", today=TODAY)
+    assert [(a.op, a.name) for a in plan.actions] == [("conflict", ci)]
+    assert "not managed by jenkinsctl" in plan.actions[0].reason
+    assert plan.unmanaged == ["services/payments/orders-api/nightly"] and plan.foreign == ["services/payments/other"]
+
+
+def test_prune_disables_then_waits_then_deletes(jobset):
+    gone = "services/payments/gone-api/ci"
+    mark = "[jenkinsctl namespace=platform service=gone-api config=0123456789abcdef]"
+    remote = remote_from(jobset, **{gone: RemoteItem(gone, "job", mark, False, False)})
+    assert [a.op for a in plan_sync(jobset, remote, today=TODAY).actions] == ["stale"]
+    assert [a.op for a in plan_sync(jobset, remote, prune="disable", today=TODAY).actions] == ["disable"]
+    assert [a.op for a in plan_sync(jobset, remote, prune="delete", today=TODAY).actions] == ["delete"]
+    pruned = mark.replace("]", " pruned=2026-11-20]")
+    remote[gone] = RemoteItem(gone, "job", pruned, True, False)
+    waiting = plan_sync(jobset, remote, prune="disable", grace_days=7, today=TODAY).actions
+    assert [a.op for a in waiting] == ["wait"] and "2026-11-27" in waiting[0].reason
+    due = plan_sync(jobset, remote, prune="disable", grace_days=7, today=dt.date(2026, 11, 27)).actions
+    assert [a.op for a in due] == ["delete"]
+
+
+def test_a_pruned_job_that_is_wanted_again_is_restored(jobset):
+    name = "services/payments/orders-api/rollback"
+    job = jobset.by_name()[name]
+    desc = f"x\n\n[jenkinsctl namespace=platform service=orders-api config={job.config} pruned=2026-11-20]"
+    plan = plan_sync(jobset, remote_from(jobset, **{name: RemoteItem(name, "job", desc, True, False)}), today=TODAY)
+    assert [(a.op, a.name, a.enable) for a in plan.writes] == [("update", name, True)]
+
+
+def test_job_dsl_strings_are_literal_and_unknown_xml_is_refused():
+    assert gstr("it's ${x} \\ ok") == "'it\\'s ${x} \\\\ ok'"
+    assert gstr("a\n'''b") == "'''a\n\\'\\'\\'b'''"
+    freestyle = "<project><description>x</description><builders><hudson.tasks.Shell/></builders></project>"
+    with pytest.raises(UsageError, match="cannot express <project> items"):
+        job_dsl("x", freestyle)
+    pipeline = ("<flow-definition><description>d</description><authToken>s</authToken>"
+                "<definition class='org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition'><script/></definition>"
+                "</flow-definition>")
+    with pytest.raises(UsageError, match="<authToken>"):
+        job_dsl("x", pipeline)
+
+
+def test_normalized_xml_ignores_formatting_only():
+    a = "<?xml version='1.1' encoding='UTF-8'?>\n<a>\n  <b>1</b>\n</a>"
+    b = '<?xml version="1.0" encoding="utf-8"?><a><b>1</b></a>'
+    assert normalize_xml(a) == normalize_xml(b)
+
+
+def test_a_broken_template_is_reported_with_its_location(tmp_path):
+    import shutil
+
+    templates = tmp_path / "jobs"
+    shutil.copytree(REPO / "jobs", templates)
+    shutil.copy(REPO / "Jenkinsfile", tmp_path / "Jenkinsfile")
+    text = (templates / "templates.yaml").read_text().replace("'{job-root}/rollback'", "'{job-root}/{no-such-param}'")
+    (templates / "templates.yaml").write_text(text)
+    ws = Workspace.load(REPO / "jenkinsctl.yaml", environ={})
+    with pytest.raises(UsageError) as err:
+        render_workspace(ws, (), environ={}, templates=templates)
+    assert "no-such-param" in err.value.message and "templates.yaml" in err.value.message
