@@ -279,7 +279,8 @@ class Router:
 
     def _create(self, parent: str, query: dict[str, str], body: bytes):
         if body and not body.lstrip().startswith(b"<"):  # a form post (python-jenkins' create_folder)
-            query = {**query, **{k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}}
+            # like a servlet's getParameter: the query string wins over the form body
+            query = {**{k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}, **query}
             body = b""
         name = query.get("name", "")
         mode = query.get("mode")
