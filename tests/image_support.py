@@ -46,3 +46,18 @@ def point_at(project: Path, registry, base_image, moto_endpoint: str) -> dict[st
                                            f'    PYTHON_VERSION: "3.12"\n    BASE: {base_image.ref}\n'))
     return {"JENKINSCTL_REGISTRY_ENDPOINT": registry.endpoint, "JENKINSCTL_AWS_ENDPOINT_URL": moto_endpoint,
             "JENKINSCTL_CONFIG": str(project / "jenkinsctl.yaml"), "JENKINSCTL_SERVICE": "orders-api"}
+
+
+def remove_images(client, prefix: str) -> None:
+    """Remove every image with a tag starting with `prefix` (the test registry's endpoint)."""
+    for _ in range(3):  # children first: a parent with dependent images cannot be removed yet
+        left = 0
+        for image in client.images.list():
+            if any(tag.startswith(prefix) for tag in image.tags):
+                try:
+                    client.images.remove(image.id, force=True)
+                except Exception:
+                    left += 1
+        if not left:
+            break
+    client.images.prune(filters={"dangling": True})

@@ -8,12 +8,13 @@ import re
 
 import pytest
 
-from image_support import git, point_at, source_repo
+from image_support import git, point_at, remove_images, source_repo
 
 
 @pytest.fixture
 def env(project, registry, base_image, moto_endpoint, docker_engine):
-    return point_at(project, registry, base_image, moto_endpoint)
+    yield point_at(project, registry, base_image, moto_endpoint)
+    remove_images(docker_engine, registry.endpoint)
 
 
 def step(cli, env, src, *args):
