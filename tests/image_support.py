@@ -60,4 +60,3 @@ def remove_images(client, prefix: str) -> None:
                     left += 1
         if not left:
             break
-    client.images.prune(filters={"dangling": True})
