@@ -128,7 +128,10 @@ class JenkinsClient:
             try:
                 return self.server.jenkins_request(req, add_crumb=write)
             except Exception as exc:  # translated right here, once
-                raise self._translate(exc, what) from exc
+                error = self._translate(exc, what)
+                if isinstance(error, TransientJenkinsError) and "crumb" in error.message.lower():
+                    self.server.crumb = None  # stale: the next write (this retry, or a later call) fetches a new one
+                raise error from exc
 
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
@@ -143,8 +146,6 @@ class JenkinsClient:
         exc = state.outcome.exception() if state.outcome else None
         with self._lock:
             self.calls.retries += 1
-        if exc is not None and "crumb" in str(exc.message).lower():
-            self.server.crumb = None  # fetch a fresh crumb on the next write
         if self.on_retry and exc is not None:
             self.on_retry(f"retrying after: {exc.message}")
 

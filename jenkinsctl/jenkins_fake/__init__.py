@@ -35,6 +35,7 @@ Control API for tests (Python, in-process):
     fake.set_faults(error_rate=0.1, slow_rate=0.05, slow_seconds=0.2, drop_rate=0.05,
                     crumb_expiry_rate=0.05, seed=7)          # random faults, reproducible by seed
     fake.fail_next("error", "drop-after", "crumb")           # forced faults for the next requests
+    fake.fail_path("job/payments/createItem", times=3)       # ...or for requests to one path
     fake.expire_crumb()                                      # the crumb clients hold is now stale
     fake.stats.reads, fake.stats.writes, fake.stats.by_path  # API calls served (GET vs POST)
     fake.reset_stats(); fake.jobs(); fake.config("a/b"); fake.state  # direct inspection
@@ -117,9 +118,18 @@ class FakeJenkins(Router):
         with self._stats_lock:
             self.faults._next.extend(kinds)
 
-    def _pick_fault(self, write: bool) -> str | None:
+    def fail_path(self, fragment: str, times: int = 1, kind: str = "error") -> None:
+        """Fail the next `times` requests whose path contains `fragment` (e.g. one job's createItem)."""
+        with self._stats_lock:
+            self.faults._paths.append([fragment, times, kind])
+
+    def _pick_fault(self, write: bool, path: str = "") -> str | None:
         f = self.faults
         with self._stats_lock:
+            for rule in f._paths:
+                if rule[1] > 0 and rule[0] in path:
+                    rule[1] -= 1
+                    return rule[2]
             if f._next:
                 kind = f._next[0]
                 if kind in ("crumb", "drop-after") and not write:

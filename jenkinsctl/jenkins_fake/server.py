@@ -33,6 +33,7 @@ class Faults:
     crumb_expiry_rate: float = 0.0   # rotate the crumb before a write, so the client's crumb is stale
     seed: int | None = None
     _next: list[str] = field(default_factory=list)  # forced faults for the next requests, in order
+    _paths: list[list] = field(default_factory=list)  # [path fragment, times left, kind]
     _rng: random.Random = field(default_factory=random.Random)
 
     def reseed(self) -> None:
@@ -80,7 +81,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         write = method == "POST"
-        fault = fake._pick_fault(write)
+        fault = fake._pick_fault(write, split.path)
         with fake._stats_lock:
             if write:
                 fake.stats.writes += 1

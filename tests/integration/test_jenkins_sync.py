@@ -1,0 +1,200 @@
+"""Sync against Jenkins: the in-repo fake, and a real Jenkins too when JENKINS_URL (with
+JENKINS_USER and JENKINS_API_TOKEN) is set when pytest starts (each test then works in its own
+throw-away folder and deletes it afterwards)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import uuid
+
+import pytest
+
+from conftest import REAL_JENKINS
+from support import REPO
+
+from jenkinsctl.errors import JenkinsError
+from jenkinsctl.jenkins.client import JenkinsClient
+from jenkinsctl.jenkins.sync import read_remote, sync
+from jenkinsctl.jenkins_fake import FakeJenkins
+from jenkinsctl.jobgen import render_workspace
+from jenkinsctl.workspace import Workspace
+
+TARGETS = ["fake"] + (["real"] if REAL_JENKINS.get("JENKINS_URL") else [])
+TODAY = dt.date(2026, 11, 22)
+UNMANAGED = """<?xml version='1.1' encoding='UTF-8'?>
+<flow-definition plugin="workflow-job"><description>made by hand</description>
+<definition class="org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition" plugin="workflow-cps">
+<script>echo 'mine'</script><sandbox>true</sandbox></definition></flow-definition>"""
+
+
+class Target:
+    """A Jenkins to sync into, a root folder of its own, and how to render jobs for it."""
+
+    def __init__(self, kind: str, project, tmp_path):
+        self.kind = kind
+        self.project = project
+        self.fake = None
+        if kind == "fake":
+            self.fake = FakeJenkins(users={"seed": "token"}).start()
+            url, user, token = self.fake.url, "seed", "token"
+            self.root = "services"
+        else:
+            url, user, token = REAL_JENKINS["JENKINS_URL"], REAL_JENKINS["JENKINS_USER"], REAL_JENKINS["JENKINS_API_TOKEN"]
+            self.root = f"jenkinsctl-test-{uuid.uuid4().hex[:8]}"
+        self.client = JenkinsClient(url, user, token, backoff_min=0.01, backoff_max=0.05)
+
+    def jobs(self, namespace: str | None = None, without: tuple[str, ...] = ()):
+        env = {"JENKINSCTL_JENKINS_FOLDER": self.root}
+        if namespace:
+            env["JENKINSCTL_NAMESPACE"] = namespace
+        for name in without:
+            (self.project / "services" / f"{name}.yaml").unlink(missing_ok=True)
+        ws = Workspace.load(self.project / "jenkinsctl.yaml", environ=env)
+        return render_workspace(ws, (), environ={})
+
+    def restore(self, name: str) -> None:
+        shutil.copy(REPO / "services" / f"{name}.yaml", self.project / "services" / f"{name}.yaml")
+
+    def close(self) -> None:
+        if self.fake is not None:
+            self.fake.stop()
+        else:
+            from jenkinsctl.jenkins.client import JenkinsNotFound
+
+            try:
+                self.client.delete(self.root)
+            except JenkinsNotFound:
+                pass
+
+
+@pytest.fixture(params=TARGETS)
+def target(request, project, tmp_path):
+    t = Target(request.param, project, tmp_path)
+    yield t
+    t.close()
+
+
+def writes(client: JenkinsClient, fn):
+    before = client.calls.snapshot()
+    result = fn()
+    return result, client.calls.since(before)
+
+
+def test_first_sync_creates_everything_and_second_changes_nothing(target):
+    desired = target.jobs()
+    result = sync(target.client, desired, today=TODAY)
+    assert result.report.ok and len(result.report.applied) == len(desired.jobs)
+    remote = read_remote(target.client, target.root)
+    for job in desired.jobs:
+        assert remote[job.name].mark.config == job.config
+    again, calls = writes(target.client, lambda: sync(target.client, target.jobs(), today=TODAY))
+    assert again.plan.writes == [] and calls.writes == 0
+    assert calls.reads <= 2  # one listing of the folder tree (no cache, no per-job reads)
+
+
+def test_a_changed_descriptor_updates_only_its_own_jobs(target):
+    sync(target.client, target.jobs(), today=TODAY)
+    path = target.project / "services" / "orders-api.yaml"
+    path.write_text(path.read_text().replace("description: Orders REST API", "description: Orders API v2"))
+    result, calls = writes(target.client, lambda: sync(target.client, target.jobs(), today=TODAY))
+    assert {a.service for a in result.plan.writes} == {"orders-api"}
+    assert {a.op for a in result.plan.writes} == {"update"} and result.report.ok
+    assert calls.writes == len(result.plan.writes) == 1  # only the CI job's description names it
+    assert "Orders API v2" in target.client.get_config(f"{target.root}/payments/orders-api/ci")
+
+
+def test_prune_disables_first_and_deletes_after_the_grace_period(target):
+    sync(target.client, target.jobs(), today=TODAY)
+    gone = f"{target.root}/billing/invoice-worker"
+    desired = target.jobs(without=("invoice-worker",))
+    report_only = sync(target.client, desired, today=TODAY)
+    assert {a.op for a in report_only.plan.actions} == {"stale"} and report_only.report.applied == []
+    first = sync(target.client, desired, prune="disable", grace_days=7, today=TODAY)
+    disabled = [a.name for a in first.plan.of("disable")]
+    assert sorted(disabled) == sorted(f"{gone}/{j}" for j in ("ci", "deploy-dev", "deploy-prod", "promote", "rollback"))
+    remote = read_remote(target.client, target.root)
+    assert all(remote[n].disabled and remote[n].mark.pruned == "2026-11-22" for n in disabled)
+    waiting = sync(target.client, desired, prune="disable", grace_days=7, today=TODAY + dt.timedelta(days=3))
+    assert waiting.plan.writes == [] and len(waiting.plan.of("wait")) == 5
+    later = sync(target.client, desired, prune="disable", grace_days=7, today=TODAY + dt.timedelta(days=7))
+    assert sorted(a.name for a in later.plan.of("delete")) == sorted(disabled) and later.report.ok
+    remote = read_remote(target.client, target.root)
+    assert not any(n in remote for n in disabled)
+    assert f"{target.root}/payments/orders-api/ci" in remote
+
+
+def test_a_pruned_service_that_comes_back_is_restored(target):
+    sync(target.client, target.jobs(), today=TODAY)
+    sync(target.client, target.jobs(without=("search-api",)), prune="disable", today=TODAY)
+    target.restore("search-api")
+    back = sync(target.client, target.jobs(), prune="disable", today=TODAY)
+    assert {(a.op, a.enable) for a in back.plan.writes} == {("update", True)} and back.report.ok
+    remote = read_remote(target.client, target.root)
+    restored = [a.name for a in back.plan.writes]
+    assert all(not remote[n].disabled and remote[n].mark.pruned is None for n in restored)
+
+
+def test_unmanaged_and_other_namespace_jobs_are_never_modified(target):
+    sync(target.client, target.jobs(), today=TODAY)
+    hand_made = f"{target.root}/payments/orders-api/nightly"
+    target.client.create_item(hand_made, UNMANAGED)
+    taken = f"{target.root}/payments/orders-api/rollback"
+    target.client.delete(taken)
+    target.client.create_item(taken, UNMANAGED)
+    # a second seed, namespace "data", owns the same folder layout: it must not touch platform's jobs
+    other = sync(target.client, target.jobs(namespace="data"), prune="delete", today=TODAY)
+    assert other.plan.writes == [] and len(other.plan.of("conflict")) == 17
+    ours = sync(target.client, target.jobs(without=("orders-api",)), prune="delete", today=TODAY)
+    deleted = {a.name for a in ours.plan.of("delete")}
+    assert hand_made not in deleted and taken not in deleted and len(deleted) == 5
+    assert target.client.get_config(hand_made) == UNMANAGED or "made by hand" in target.client.get_config(hand_made)
+    assert "made by hand" in target.client.get_config(taken)
+
+
+def test_sync_converges_under_injected_faults_and_loses_nothing(project, tmp_path):
+    t = Target("fake", project, tmp_path)
+    try:
+        t.client.attempts = 1  # no retries: faults break changes, and the next sync must finish them
+        t.fake.set_faults(error_rate=0.1, drop_rate=0.05, crumb_expiry_rate=0.05, slow_rate=0.05,
+                          slow_seconds=0.05, seed=11)
+        desired = t.jobs()
+        broken = 0
+        for _ in range(15):
+            try:
+                result = sync(t.client, desired, today=TODAY)
+            except JenkinsError:  # the listing itself failed: nothing was changed
+                broken += 1
+                continue
+            broken += not result.report.ok
+            if not result.plan.writes:
+                break
+        assert broken > 0, "the faults should have broken at least one sync"
+        assert result.plan.writes == []
+        t.fake.clear_faults()
+        remote = read_remote(t.client, t.root)
+        assert {j.name: j.config for j in desired.jobs} == {j.name: remote[j.name].mark.config for j in desired.jobs}
+        assert set(t.fake.jobs()) == {j.name for j in desired.jobs}
+    finally:
+        t.close()
+
+
+def test_a_failure_mid_sync_is_reported_and_the_next_sync_finishes(project, tmp_path):
+    t = Target("fake", project, tmp_path)
+    try:
+        desired = t.jobs()
+        t.fake.fail_path("/job/services/job/payments/createItem", times=t.client.attempts)  # orders-api's folder
+        t.fake.fail_next("crumb")  # and an expired crumb on the first write: retried transparently
+        first = sync(t.client, desired, today=TODAY)
+        assert [(a.name, e.message.split(": ")[-1]) for a, e in first.report.failed] == [
+            ("services/payments/orders-api", "server error 500" if "500" in first.report.failed[0][1].message
+             else first.report.failed[0][1].message.split(": ")[-1])]
+        assert {a.name.rsplit("/", 1)[0] for a, _ in first.report.skipped} == {"services/payments/orders-api"}
+        assert len(first.report.skipped) == 6 and len(first.report.applied) == len(desired.jobs) - 7
+        assert any("not attempted: 6" in line for line in first.report.render())
+        second = sync(t.client, desired, today=TODAY)
+        assert sorted(a.name for a in second.plan.writes) == sorted(
+            j.name for j in desired.jobs if j.name.startswith("services/payments/orders-api"))
+        assert second.report.ok and sync(t.client, desired, today=TODAY).plan.writes == []
+    finally:
+        t.close()
