@@ -88,11 +88,12 @@ class DockerEngine:
     def build(self, context: Path, dockerfile: str, tag: str, buildargs: Mapping[str, str] | None = None,
               target: str | None = None, labels: Mapping[str, str] | None = None,
               cache_from: Iterable[str] = (), on_line: Callable[[str], None] = _noop,
-              pull: bool = False) -> BuildResult:
+              pull: bool = False, no_cache: bool = False) -> BuildResult:
         """Build with the engine's builder; `on_line` gets every log line as it arrives."""
         stream = self._call("build", self.api.build, path=str(context), dockerfile=dockerfile, tag=tag,
                             buildargs=dict(buildargs or {}), target=target, labels=dict(labels or {}),
-                            cache_from=list(cache_from) or None, rm=True, forcerm=True, decode=True, pull=pull)
+                            cache_from=list(cache_from) or None, rm=True, forcerm=True, decode=True, pull=pull,
+                            nocache=no_cache)
         log: list[str] = []
         step, steps, cached, image_id = "", 0, 0, ""
         try:

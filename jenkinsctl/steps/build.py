@@ -5,6 +5,7 @@ history are checked for secrets. Writes IMAGE_ID, IMAGE, VERSION..."""
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timezone
 
 from jenkinsctl.errors import JenkinsctlError, UsageError
@@ -46,10 +47,17 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
     engine = engine or DockerEngine(environ=ctx.environ)
     engine.ping()
     auth = _login(ctx, engine, target.endpoint)
-    cache_from = _previous_image(ctx, engine, target, auth) if cache else []
+    cache_from: list[str] = []
+    if cache:  # with --cache-from the builder uses only the images listed: list our own too
+        local = [ref for ref in (image, target.ref(version["GIT_SHA_TAG"])) if engine.exists(ref)]
+        ours = {version["IMAGE_TAG"], version["GIT_SHA_TAG"]} if local else set()
+        cache_from = _previous_image(ctx, engine, target, auth, skip=ours) + local
     ctx.report(f"building {image} from {shown}" + (f" (cache from {cache_from[0]})" if cache_from else ""))
+    started = time.monotonic()
     result = engine.build(context, dockerfile_in_context, image, buildargs=spec.args, target=spec.target,
-                          labels=labels, cache_from=cache_from, on_line=lambda line: ctx.report(f"  | {line}"))
+                          labels=labels, cache_from=cache_from, on_line=lambda line: ctx.report(f"  | {line}"),
+                          no_cache=not cache)
+    seconds = time.monotonic() - started
     engine.tag(result.image_id, target.name, version["GIT_SHA_TAG"])
     found = check_image(engine.inspect(result.image_id).get("Config") or {}, engine.history(result.image_id),
                         dockerfile.read_text(errors="replace"), shown)
@@ -63,6 +71,7 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
               "IMAGE_REPOSITORY": target.name, "VERSION": version["VERSION"], "IMAGE_TAG": version["IMAGE_TAG"],
               "GIT_SHA": version["GIT_SHA"], "GIT_SHA_TAG": version["GIT_SHA_TAG"], "DOCKERFILE": shown,
               "TARGET": spec.target or "", "STEPS": str(result.steps), "CACHED_STEPS": str(result.cached_steps),
+              "BUILD_SECONDS": f"{seconds:.2f}",
               "POLICY_WARNINGS": str(len(violations) + len(found)) if policy == "warn" else "0"}
     step = StepResult("build", values, f"{image} = {result.image_id[:19]} "
                                        f"({result.cached_steps}/{result.steps} steps from cache)")
@@ -88,12 +97,25 @@ def oci_labels(ctx: StepContext, version: dict[str, str]) -> dict[str, str]:
         "org.opencontainers.image.revision": version["GIT_SHA"],
         "org.opencontainers.image.version": version["VERSION"],
         "org.opencontainers.image.source": resolved.repo,
-        "org.opencontainers.image.created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "org.opencontainers.image.created": _created(ctx),
         "org.opencontainers.image.title": resolved.name,
         "io.jenkinsctl.service": resolved.name,
         "io.jenkinsctl.team": resolved.team,
         **({"org.opencontainers.image.description": resolved.description} if resolved.description else {}),
     }
+
+
+def _created(ctx: StepContext) -> str:
+    """The commit's time (SOURCE_DATE_EPOCH style), so rebuilding unchanged source is fully
+    cached and gives the same image; the build time outside a git checkout."""
+    from jenkinsctl.errors import GitError
+    from jenkinsctl.vcs import Git
+
+    try:
+        stamp = int(Git(ctx.workdir).run("log", "-1", "--format=%ct"))
+    except (GitError, ValueError):
+        return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
@@ -108,8 +130,9 @@ def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
         return None
 
 
-def _previous_image(ctx: StepContext, engine, target, auth) -> list[str]:
-    """The service's newest release in the registry, pulled, as build cache."""
+def _previous_image(ctx: StepContext, engine, target, auth, skip: set[str]) -> list[str]:
+    """The service's newest release in the registry, pulled, as build cache (never a tag in
+    `skip`: pulling it would replace our own local image of that tag)."""
     from jenkinsctl.registry import Registry
 
     if auth is None:
@@ -118,7 +141,7 @@ def _previous_image(ctx: StepContext, engine, target, auth) -> list[str]:
         tags = Registry(target.endpoint, auth["username"], auth["password"], timeout=10).tags(target.repository)
     except JenkinsctlError:
         return []
-    releases = sorted((v, t) for t in tags if (v := Version.parse(t)) and not v.prerelease)
+    releases = sorted((v, t) for t in tags if (v := Version.parse(t)) and not v.prerelease and t not in skip)
     if not releases:
         return []
     tag = releases[-1][1]

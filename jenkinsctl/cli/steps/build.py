@@ -14,7 +14,7 @@ from jenkinsctl.cli.steps.render import render_result
 @workdir_option
 @click.option("--policy", type=click.Choice(["error", "warn"]), default="error", show_default=True,
               help="`warn` reports Dockerfile/image policy violations as warnings instead of failing.")
-@click.option("--no-cache", is_flag=True, help="Do not pull the service's previous image as build cache.")
+@click.option("--no-cache", is_flag=True, help="Build every step afresh: no local cache, no previous image pulled as cache.")
 @json_option
 @dry_run_option
 @pass_app

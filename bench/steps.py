@@ -1,0 +1,178 @@
+"""Benchmarks of the pipeline steps, figures side by side with their baselines in one run.
+
+    .venv/bin/python bench/steps.py            # everything (starts a private registry + moto)
+    .venv/bin/python bench/steps.py --quick    # fewer repetitions
+
+1. `jenkinsctl step version` vs `git describe --tags` on a repo with 5,000 commits and 200 tags
+2. start-up of `jenkinsctl step build --help` vs `python -c pass` (target: < 0.25 s above it)
+3. `step build` of unchanged source with cache vs the cold build (target: < 20% of cold)
+4. a second `step push` of an unchanged image (target: 0 layer bytes uploaded)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PY = sys.executable
+JENKINSCTL = [PY, "-m", "jenkinsctl"]
+GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@example.com"}
+
+
+def timed(argv, runs: int, env=None, cwd=None, after=None) -> float:
+    """Median wall time of `runs` runs (one warm-up first), in seconds; `after()` after each
+    measured run."""
+    samples = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if i:
+            samples.append(time.perf_counter() - start)
+            if after:
+                after()
+    return statistics.median(samples)
+
+
+def big_repo(root: Path, commits: int = 5000, tags: int = 200) -> Path:
+    """A repository with `commits` conventional commits and a release tag every commits/tags."""
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    every = commits // tags
+    stream = []
+    for i in range(1, commits + 1):
+        msg = (b"feat: change %d" if i % 7 == 0 else b"fix: change %d") % i
+        stream.append(b"commit refs/heads/main\nmark :%d\ncommitter b <b@example.com> %d +0000\ndata %d\n%s\n"
+                      % (i, 1_600_000_000 + i, len(msg), msg))
+        stream.append(b"M 644 inline file.txt\ndata %d\n%d\n" % (len(str(i)) + 1, i))
+        if i % every == 0 and i < commits:  # leave commits after the last tag
+            n = i // every
+            stream.append(b"tag v1.%d.0\nfrom :%d\ntagger b <b@example.com> %d +0000\ndata 3\nrel\n"
+                          % (n, i, 1_600_000_000 + i))
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)
+    return root
+
+
+def row(name: str, ours: float, base: float, unit: str, target: str) -> str:
+    return f"{name:<44} {ours:>9.3f} {unit:<3} {base:>9.3f} {unit:<3} {target}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    runs = 3 if args.quick else 7
+    work = Path(tempfile.mkdtemp(prefix="bench-steps-"))
+    env = {**os.environ, "JENKINSCTL_CONFIG": str(REPO / "jenkinsctl.yaml"), "JENKINSCTL_SERVICE": "orders-api"}
+    lines = [f"{'measure':<44} {'jenkinsctl':>13} {'baseline':>13} target / result"]
+    try:
+        # 1. version on a big repository
+        repo = big_repo(work / "big")
+        describe = timed(["git", "describe", "--tags"], runs, cwd=repo)
+        version = timed([*JENKINSCTL, "step", "version", "--workdir", str(repo)], runs, env=env, cwd=repo)
+        got = json.loads((repo / ".jenkinsctl" / "version.json").read_text())
+        lines.append(row("step version (5,000 commits, 200 tags)", version, describe, "s",
+                         f"vs git describe --tags; computed {got['VERSION']}"))
+        # 2. start-up
+        bare = timed([PY, "-c", "pass"], runs * 2)
+        helps = timed([*JENKINSCTL, "step", "build", "--help"], runs * 2)
+        lines.append(row("step build --help start-up", helps, bare, "s",
+                         f"vs python -c pass: +{helps - bare:.3f} s (target < 0.25 s) "
+                         f"{'OK' if helps - bare < 0.25 else 'MISSED'}"))
+        # 3 and 4 need the engine, a registry and moto: the sandbox code on free ports
+        lines += build_and_push(work, env, runs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("\n".join(lines))
+    return 0
+
+
+def build_and_push(work: Path, env: dict, runs: int) -> list[str]:
+    sys.path.insert(0, str(REPO / "tests"))
+    from image_support import point_at, remove_images, source_repo  # noqa: E402
+
+    import docker
+
+    from jenkinsctl.sandbox import Engine, MotoServer, RegistryServer, SandboxSettings, baseimage
+    from jenkinsctl.registry import Registry
+
+    def free_port() -> int:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    settings = SandboxSettings(root=work / "sandbox", registry_port=free_port(), moto_port=free_port())
+    engine, reg, moto = Engine(settings), RegistryServer(settings), MotoServer(settings)
+    started_engine = engine.start()
+    reg.start()
+    moto.start()
+    client = docker.DockerClient(base_url=engine.address, version="1.41")
+    try:
+        base = baseimage.seed(Registry(settings.registry_endpoint, settings.registry_user, settings.registry_password))
+
+        class _Reg:
+            endpoint = settings.registry_endpoint
+
+        class _Base:
+            ref = base.reference(settings.registry_endpoint)
+
+        project = work / "project"
+        project.mkdir()
+        shutil.copy(REPO / "jenkinsctl.yaml", project / "jenkinsctl.yaml")
+        shutil.copytree(REPO / "services", project / "services")
+        step_env = {**env, **point_at(project, _Reg, _Base, settings.moto_url),
+                    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        src = source_repo(work / "orders-api")
+
+        def step(*argv):
+            subprocess.run([*JENKINSCTL, "step", *argv, "--workdir", str(src)], env=step_env, cwd=src, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        step("version")
+        def build_seconds() -> float:
+            return float(json.loads((src / ".jenkinsctl" / "build.json").read_text())["BUILD_SECONDS"])
+
+        cold_runs, warm_runs = [], []
+        cold = timed([*JENKINSCTL, "step", "build", "--no-cache", "--workdir", str(src)], max(1, runs // 2),
+                     env=step_env, cwd=src, after=lambda: cold_runs.append(build_seconds()))
+        warm = timed([*JENKINSCTL, "step", "build", "--workdir", str(src)], runs, env=step_env, cwd=src,
+                     after=lambda: warm_runs.append(build_seconds()))
+        cold_engine, warm_engine = statistics.median(cold_runs), statistics.median(warm_runs)
+        out = [row("step build, unchanged source, with cache", warm, cold, "s",
+                   f"whole step vs cold: {100 * warm / cold:.0f}% (target < 20%) "
+                   f"{'OK' if warm / cold < 0.2 else 'MISSED'}"),
+               row("  of which the engine's build", warm_engine, cold_engine, "s",
+                   f"build phase vs cold: {100 * warm_engine / cold_engine:.0f}% (target < 20%) "
+                   f"{'OK' if warm_engine / cold_engine < 0.2 else 'MISSED'}")]
+        step("push")
+        first = json.loads((src / ".jenkinsctl" / "push.json").read_text())
+        step("push")
+        second = json.loads((src / ".jenkinsctl" / "push.json").read_text())
+        same = second["IMAGE_DIGEST"] == first["IMAGE_DIGEST"]
+        out.append(f"{'step push again, unchanged image':<44} {int(second['BYTES_UPLOADED']):>9d} B   "
+                   f"{int(first['BYTES_UPLOADED']):>9d} B   vs the first push; target 0 layer bytes "
+                   f"{'OK' if second['BYTES_UPLOADED'] == '0' and same else 'MISSED'} (same digest: {same})")
+        remove_images(client, settings.registry_endpoint)
+        return out
+    finally:
+        client.close()
+        moto.stop()
+        reg.stop()
+        if started_engine:
+            engine.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
