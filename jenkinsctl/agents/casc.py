@@ -57,10 +57,10 @@ def cloud(spec: FleetSpec, account_id: str, region: str, jenkins_url: str | None
            "regionName": region,
            "credentialsId": "",
            "retentionTimeout": spec.scale_in_idle_minutes,
-           "allowedOverrides": "label,cpu,memory",
-           "templates": templates}
+           "allowedOverrides": "label,cpu,memory"}
     if jenkins_url:
         out["jenkinsUrl"] = jenkins_url
+    out["templates"] = templates
     return {"ecs": out}
 
 

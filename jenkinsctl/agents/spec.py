@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from jenkinsctl.descriptor.model import Cpu, EnvVars, Memory
 from jenkinsctl.modelbase import Model, PinnedImage, invalid
@@ -79,10 +79,10 @@ class AgentTemplate(Model):
 class FleetSpec(Model):
     cluster: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
                          description="ECS cluster name; also prefixes every resource of the fleet")
-    subnets: list[SubnetId] = Field(min_length=1, description="Subnets of the Auto Scaling group")
+    subnets: list[SubnetId] = Field(description="Subnets of the Auto Scaling group")
     security_groups: list[SecurityGroupId] = Field(default_factory=list)
     instance_types: list[InstanceType] = Field(
-        min_length=2, description="Several types, so capacity-optimized spot has pools to choose from")
+        description="Several types, so capacity-optimized spot has pools to choose from")
     on_demand_base: int = Field(0, ge=0, le=1000, description="Instances always on-demand")
     on_demand_percent_above_base: int = Field(0, ge=0, le=100, description="On-demand share above the base")
     min_size: int = Field(0, ge=0, le=1000)
@@ -97,7 +97,24 @@ class FleetSpec(Model):
     ami_parameter: str = Field("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
                                description="Public SSM parameter naming the ECS-optimized AMI")
     log_retention_days: int = Field(14, ge=1, le=3653)
-    templates: dict[TemplateLabel, AgentTemplate] = Field(min_length=1, description="Agent templates per label")
+    templates: dict[TemplateLabel, AgentTemplate] = Field(description="Agent templates per label")
+
+    @field_validator("instance_types")
+    @classmethod
+    def _several_types(cls, value: list[str]) -> list[str]:
+        if len(value) < 2:
+            raise invalid(f"list at least two instance types (got {len(value)})",
+                          "capacity-optimized spot needs several pools, e.g. [m6i.large, m5.large, m5a.large]")
+        if len(set(value)) != len(value):
+            raise invalid("an instance type is listed twice", "list each instance type once")
+        return value
+
+    @field_validator("subnets", "templates")
+    @classmethod
+    def _not_empty(cls, value):
+        if not value:
+            raise invalid("must not be empty", "list at least one")
+        return value
 
     @model_validator(mode="after")
     def _sizes(self) -> "FleetSpec":
@@ -106,8 +123,6 @@ class FleetSpec(Model):
         if self.on_demand_base > self.max_size:
             raise invalid(f"onDemandBase {self.on_demand_base} is above maxSize {self.max_size}",
                           "the on-demand base must fit in the group")
-        if len(set(self.instance_types)) != len(self.instance_types):
-            raise invalid("instanceTypes lists a type twice", "list each instance type once")
         return self
 
 
