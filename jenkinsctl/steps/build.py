@@ -47,11 +47,11 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
     engine = engine or DockerEngine(environ=ctx.environ)
     engine.ping()
     auth = _login(ctx, engine, target.endpoint)
-    cache_from: list[str] = []
-    if cache:  # with --cache-from the builder uses only the images listed: list our own too
-        local = [ref for ref in (image, target.ref(version["GIT_SHA_TAG"])) if engine.exists(ref)]
-        ours = {version["IMAGE_TAG"], version["GIT_SHA_TAG"]} if local else set()
-        cache_from = _previous_image(ctx, engine, target, auth, skip=ours) + local
+    # The engine's local cache covers every stage; --cache-from would restrict the builder to the
+    # listed images' final stage. So the previous image is pulled as cache only on an agent that
+    # has never built this service (a fresh spot instance).
+    fresh_agent = not engine.api.images(name=target.name, quiet=True)
+    cache_from = _previous_image(ctx, engine, target, auth) if cache and fresh_agent else []
     ctx.report(f"building {image} from {shown}" + (f" (cache from {cache_from[0]})" if cache_from else ""))
     started = time.monotonic()
     result = engine.build(context, dockerfile_in_context, image, buildargs=spec.args, target=spec.target,
@@ -130,9 +130,8 @@ def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
         return None
 
 
-def _previous_image(ctx: StepContext, engine, target, auth, skip: set[str]) -> list[str]:
-    """The service's newest release in the registry, pulled, as build cache (never a tag in
-    `skip`: pulling it would replace our own local image of that tag)."""
+def _previous_image(ctx: StepContext, engine, target, auth) -> list[str]:
+    """The service's newest release in the registry, pulled, as build cache."""
     from jenkinsctl.registry import Registry
 
     if auth is None:
@@ -141,7 +140,7 @@ def _previous_image(ctx: StepContext, engine, target, auth, skip: set[str]) -> l
         tags = Registry(target.endpoint, auth["username"], auth["password"], timeout=10).tags(target.repository)
     except JenkinsctlError:
         return []
-    releases = sorted((v, t) for t in tags if (v := Version.parse(t)) and not v.prerelease and t not in skip)
+    releases = sorted((v, t) for t in tags if (v := Version.parse(t)) and not v.prerelease)
     if not releases:
         return []
     tag = releases[-1][1]
