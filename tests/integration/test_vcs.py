@@ -129,3 +129,36 @@ def test_create_tag_is_idempotent_and_never_moves(repo):
     commit(repo, "fix: a")
     with pytest.raises(GitError, match="already exists on another commit"):
         g.create_tag("v0.1.0", "again")
+
+
+def test_step_version_tags_and_pushes_through_the_cli(cli, project, tmp_path):
+    import json
+
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    src = tmp_path / "orders-api"
+    src.mkdir()
+    git(src, "init", "-q", "-b", "main")
+    commit(src, "feat: first")
+    git(src, "remote", "add", "origin", str(remote))
+    git(src, "checkout", "-q", "--detach")
+    env = {"JENKINSCTL_CONFIG": str(project / "jenkinsctl.yaml"), "BRANCH_NAME": "main", **ENV}
+    r = cli("step", "version", "--service", "orders-api", "--workdir", str(src), "--push-tag", "--json", cwd=src, env=env)
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["VERSION"] == "0.1.0"
+    assert "created: tag v0.1.0" in r.err and "pushed tag v0.1.0" in r.err
+    assert git(remote, "tag", "--list") == "v0.1.0"
+    commit(src, "fix: second")
+    dry = cli("step", "version", "--service", "orders-api", "--workdir", str(src), "--tag", "--dry-run", cwd=src, env=env)
+    assert dry.code == 0 and "VERSION=0.1.1" in dry.out and "would create annotated tag v0.1.1" in dry.err
+    assert git(src, "tag", "--list") == "v0.1.0"
+    properties = (src / ".jenkinsctl" / "version.properties").read_text()
+    assert properties.startswith("VERSION=0.1.0\n")  # a dry run writes nothing
+
+
+def test_step_version_in_a_detached_checkout_without_branch_is_a_clear_error(cli, project, repo):
+    git(repo, "checkout", "-q", "--detach")
+    r = cli("step", "version", "--service", "orders-api", "--workdir", str(repo), cwd=repo,
+            env={"JENKINSCTL_CONFIG": str(project / "jenkinsctl.yaml")})
+    assert r.code == 4
+    assert "HEAD is detached" in r.err and "hint: set BRANCH_NAME" in r.err
