@@ -54,11 +54,14 @@ def read_fleet(clients, spec: FleetSpec) -> FleetView:
     out = []
     for m in members:
         ci = cis.get(m.instance_id)
+        # the version the instance was launched from: EC2 tags it at launch; the group's own
+        # view may already name the group's new version
+        version = ec2_tags.get(m.instance_id, {}).get("aws:ec2launchtemplate:version") or m.launch_template_version
         out.append(Instance(m.instance_id, m.instance_type, m.lifecycle, m.state, m.protected,
                             (ci.running_tasks + ci.pending_tasks) if ci else 0,
                             bool(ci and ci.status == "DRAINING"),
                             _float(ec2_tags.get(m.instance_id, {}).get(IDLE_TAG)),
-                            bool(m.launch_template_version and current and m.launch_template_version != current)))
+                            bool(version and current and version != current)))
     return FleetView(group, g, out, agents_on, current)
 
 
