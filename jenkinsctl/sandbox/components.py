@@ -251,7 +251,9 @@ class MotoServer:
         except ImportError:
             raise SandboxError("moto server is not installed", "pip install 'moto[server]' (scripts/setup does)") from None
         self.process.start([sys.executable, "-m", "moto.server", "-H", self.settings.host,
-                            "-p", str(self.settings.moto_port)], env=self.environ)
+                            "-p", str(self.settings.moto_port)],
+                           # AWS managed policies exist (the agent fleet's roles attach them)
+                           env={**self.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
         self.process.wait_until(self.answers, timeout, f"moto answered on {self.address}")
         return True
 
