@@ -1,0 +1,99 @@
+"""`jenkinsctl agents ...` end to end: the text a user sees, exit codes, against moto."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fixtures.agents.agents_support import HERE, moto_with_managed_policies
+
+
+@pytest.fixture(scope="module")
+def moto_cli(moto_endpoint):
+    return moto_with_managed_policies(moto_endpoint)
+
+
+@pytest.fixture
+def fleet_project(project, moto_cli):
+    subnet = moto_cli.ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    sg = moto_cli.ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
+    cfg = project / "jenkinsctl.yaml"
+    cfg.write_text(cfg.read_text().replace("subnet-0a1b2c3d4e5f60718", subnet).replace("sg-0a1b2c3d4e5f60718", sg))
+    return project, {"JENKINSCTL_AWS_ENDPOINT_URL": moto_cli.endpoint_url}
+
+
+def test_plan_apply_again_status_destroy(cli, fleet_project):
+    project, env = fleet_project
+    plan = cli("agents", "plan", cwd=project, env=env)
+    assert plan.code == 0, plan.text
+    assert "+ asg jenkins-agents-agents\n" in plan.out
+    assert plan.out.rstrip().endswith("Plan (jenkins-agents, main): 12 to add, 0 to change, 0 to destroy, 0 unchanged.")
+    data = json.loads(cli("agents", "plan", "--json", cwd=project, env=env).out)
+    assert data["counts"] == {"create": 12, "update": 0, "delete": 0}
+
+    dry = cli("agents", "apply", "--dry-run", cwd=project, env=env)
+    assert dry.code == 0 and "dry run: nothing changed" in dry.err
+    assert "12 to add" in cli("agents", "plan", cwd=project, env=env).out
+
+    applied = cli("agents", "apply", cwd=project, env=env)
+    assert applied.code == 0, applied.text
+    assert "applied: " in applied.out and "mutating" in applied.out
+    again = cli("agents", "apply", cwd=project, env=env)
+    assert again.code == 0 and again.out.strip() == "No changes (jenkins-agents, main): 12 resources up to date."
+
+    st = cli("agents", "status", cwd=project, env=env)
+    assert st.code == 0, st.text
+    assert st.out.startswith("group jenkins-agents-agents: desired 0 (min 0, max 20), launch template version 1")
+    assert "instance refresh: done" in st.out
+
+    branch = cli("agents", "apply", "--branch", "feature/x", cwd=project, env=env)
+    assert branch.code == 0 and "+ task_definition jenkins-agents-agent-docker--feature-x  [branch feature-x]" \
+        in branch.out
+
+    gone = cli("agents", "destroy", cwd=project, env=env)
+    assert gone.code == 0, gone.text
+    assert "- task_definition jenkins-agents-agent-docker--feature-x  [branch feature-x]" in gone.out
+    assert "destroyed: " in gone.out
+    assert "No changes" in cli("agents", "destroy", cwd=project, env=env).out
+
+
+def test_casc_and_its_file(cli, fleet_project, tmp_path):
+    project, env = fleet_project
+    r = cli("agents", "casc", "--branch", "feature/x", cwd=project, env=env)
+    assert r.code == 0, r.text
+    assert "label: docker@feature-x" in r.out and "jenkinsUrl: http://127.0.0.1:8080" in r.out
+    out = tmp_path / "ecs.yaml"
+    assert cli("agents", "casc", "-o", str(out), cwd=project).code == 0
+    assert out.read_text().startswith("# JCasC for the amazon-ecs plugin: cloud 'jenkins-agents'")
+
+
+def test_simulate_prints_the_policy_beside_both_baselines(cli, project):
+    r = cli("agents", "simulate", "--trace", str(HERE / "trace-small.csv"), "--seed", "3", cwd=project)
+    assert r.code == 0, r.text
+    lines = r.out.splitlines()
+    assert lines[0].split()[:4] == ["policy", "cost", "$", "p50"]
+    assert [l.split()[0] for l in lines[1:4]] == ["policy", "static", "reactive"]
+    assert lines[-1].startswith("cost vs static: policy ")
+    rows = json.loads(cli("agents", "simulate", "--trace", str(HERE / "trace-small.csv"), "--json",
+                          cwd=project).out)
+    assert [x["policy"] for x in rows] == ["policy", "static", "reactive"] and rows[0]["lost"] == 0
+
+
+def test_usage_errors(cli, project, tmp_path):
+    both = cli("agents", "simulate", "--synthetic", "10", "--trace", str(HERE / "trace-small.csv"), cwd=project)
+    assert both.code == 2 and "give exactly one of --trace FILE and --synthetic N" in both.err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("arrival,label,cpu\n1,docker,1024\n")
+    r = cli("agents", "simulate", "--trace", str(bad), cwd=project)
+    assert r.code == 2 and "line 2: expected arrival,label,cpu,memory,duration" in r.err
+    d = cli("agents", "drain", cwd=project)
+    assert d.code == 2 and "give exactly one of --event FILE, --queue URL, --pending" in d.err
+    e = tmp_path / "event.json"
+    e.write_text('{"detail-type": "EC2 Instance State-change Notification"}')
+    r = cli("agents", "drain", "--event", str(e), cwd=project, env={"JENKINS_URL": "http://127.0.0.1:9"})
+    assert r.code == 2 and "is neither a spot interruption warning" in r.err
+    cfg = project / "jenkinsctl.yaml"
+    cfg.write_text(cfg.read_text().split("\nagents:")[0] + "\n")
+    none = cli("agents", "plan", cwd=project)
+    assert none.code == 2 and "no agent fleet configured" in none.err
