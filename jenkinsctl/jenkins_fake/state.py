@@ -67,13 +67,29 @@ class Item:
     def name(self) -> str:
         return self.full_name.rsplit("/", 1)[-1]
 
+    _parsed: tuple[str, dict] | None = field(default=None, repr=False, compare=False)
+
+    def _facts(self) -> dict:
+        """Fields read from config.xml, parsed once per config (listings read them for every job)."""
+        if self._parsed is None or self._parsed[0] is not self.config:
+            try:
+                root = ET.fromstring(self.config)
+            except ET.ParseError:
+                root = ET.Element("invalid")
+            facts = {"description": root.findtext("description") or "",
+                     "disabled": root.findtext("disabled") == "true",
+                     "assignedNode": root.findtext("assignedNode") or "",
+                     "parameters": _parameter_defaults(root)}
+            self._parsed = (self.config, facts)
+        return self._parsed[1]
+
     @property
     def description(self) -> str:
-        return _xml_text(self.config, "description")
+        return self._facts()["description"]
 
     @property
     def disabled(self) -> bool:
-        return _xml_text(self.config, "disabled") == "true"
+        return self._facts()["disabled"]
 
     def set_disabled(self, value: bool) -> None:
         root = ET.fromstring(self.config)
@@ -84,25 +100,10 @@ class Item:
         self.config = "<?xml version='1.1' encoding='UTF-8'?>\n" + ET.tostring(root, encoding="unicode")
 
     def parameter_defaults(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        try:
-            root = ET.fromstring(self.config)
-        except ET.ParseError:
-            return out
-        for holder in root.iter("parameterDefinitions"):
-            for p in holder:
-                name = p.findtext("name")
-                if not name:
-                    continue
-                default = p.findtext("defaultValue")
-                if default is None:
-                    choices = [s.text or "" for s in p.iter("string")]
-                    default = choices[0] if choices else ""
-                out[name] = default
-        return out
+        return dict(self._facts()["parameters"])
 
     def assigned_label(self) -> str | None:
-        return _xml_text(self.config, "assignedNode") or self.parameter_defaults().get("AGENT_LABEL") or None
+        return self._facts()["assignedNode"] or self.parameter_defaults().get("AGENT_LABEL") or None
 
 
 @dataclass
@@ -138,13 +139,19 @@ class Node:
         return None
 
 
-def _xml_text(xml: str, tag: str) -> str:
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError:
-        return ""
-    el = root.find(tag)
-    return (el.text or "") if el is not None else ""
+def _parameter_defaults(root: ET.Element) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for holder in root.iter("parameterDefinitions"):
+        for p in holder:
+            name = p.findtext("name")
+            if not name:
+                continue
+            default = p.findtext("defaultValue")
+            if default is None:
+                choices = [s.text or "" for s in p.iter("string")]
+                default = choices[0] if choices else ""
+            out[name] = default
+    return out
 
 
 def parse_config(xml: str) -> str:
@@ -163,6 +170,7 @@ class State:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.items: dict[str, Item] = {}
+        self._children: dict[str, set[str]] = {}  # folder full name ('' = root) -> child full names
         self.queue: dict[int, QueueItem] = {}
         self.left_queue: dict[int, QueueItem] = {}
         self.nodes: dict[str, Node] = {}
@@ -179,9 +187,7 @@ class State:
 
     def children(self, folder: str) -> list[Item]:
         with self.lock:
-            prefix = folder + "/" if folder else ""
-            return sorted((i for n, i in self.items.items()
-                           if n.startswith(prefix) and "/" not in n[len(prefix):]), key=lambda i: i.name)
+            return sorted((self.items[n] for n in self._children.get(folder, ())), key=lambda i: i.name)
 
     def create(self, parent: str, name: str, xml: str) -> Item:
         with self.lock:
@@ -194,6 +200,7 @@ class State:
                 raise FakeError(400, f"A job already exists with the name '{name}'")
             item = Item(full, parse_config(xml), xml)
             self.items[full] = item
+            self._children.setdefault(parent, set()).add(full)
             return item
 
     def update(self, full_name: str, xml: str) -> None:
@@ -212,6 +219,8 @@ class State:
                     if build.building:
                         self._finish(build, "ABORTED")
                 del self.items[name]
+                self._children.pop(name, None)
+            self._children.get(full_name.rpartition("/")[0], set()).discard(full_name)
             for q in list(self.queue.values()):
                 if q.job == full_name or q.job.startswith(full_name + "/"):
                     del self.queue[q.id]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from jenkinsctl.errors import UsageError
-from jenkinsctl.jobgen.marks import Mark, config_hash, with_mark
+from jenkinsctl.jobgen.marks import Mark, config_hash
 from jenkinsctl.jobgen.params import FOLDER_TEMPLATE, PROMOTION_GROUP, SERVICE_GROUP, folder_entries, service_params
 
 MAGIC = "<!-- Managed by Jenkins Job Builder -->"
@@ -197,11 +197,15 @@ def _finish(name: str, kind: str, service: str, xml_job: Any, definition: dict, 
     if desc_el is None:
         desc_el = ET.SubElement(element, "description")
     base = (desc_el.text or "").replace(MAGIC, "").rstrip()
-    desc_el.text = base
+    # One serialization: the hash covers the XML with a placeholder where the mark goes; the mark
+    # (plain ASCII, nothing to escape) then replaces the placeholder.
+    placeholder = "@@jenkinsctl-mark@@"
+    desc_el.text = (base + "\n\n" if base else "") + placeholder
     ET.indent(element, space="  ")
-    digest = config_hash(ET.tostring(element, encoding="unicode"))
-    desc_el.text = with_mark(base, Mark(namespace, service or "-", digest))
-    return RenderedJob(name, kind, service, _xml_text(element), digest, definition)
+    text = _xml_text(element)
+    digest = config_hash(text)
+    mark = Mark(namespace, service or "-", digest).render()
+    return RenderedJob(name, kind, service, text.replace(placeholder, mark), digest, definition)
 
 
 def _xml_text(element: ET.Element) -> str:
