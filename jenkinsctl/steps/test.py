@@ -70,11 +70,21 @@ def _compose(ctx: StepContext, build: dict, reports) -> StepResult:
         ctx.report(f"dry run: would run {' '.join(argv)} run --rm test")
         return StepResult("test", {"IMAGE": build["IMAGE"]}, "dry run")
     env = {**ctx.environ, "IMAGE": build["IMAGE"], "JUNIT_XML": REPORT_FILE}
+    shutil.rmtree(reports, ignore_errors=True)
+    reports.mkdir(parents=True)
+    reports.chmod(0o777)  # the test container may run as a non-root user
+    ctx.report(f"testing {build['IMAGE']} with {compose_file.name}: {' '.join(argv[:len(binary)])} run --rm test")
     try:
-        code = subprocess.run([*argv, "run", "--rm", "test"], env=env, cwd=ctx.workdir).returncode
+        proc = subprocess.Popen([*argv, "run", "--rm", "-v", f"{reports}:{REPORT_DIR}", "-e", f"JUNIT_XML={REPORT_FILE}",
+                                 "test"], env=env, cwd=ctx.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, stdin=subprocess.DEVNULL)
+        for line in proc.stdout:
+            ctx.report(f"  | {line.rstrip()}")
+        code = proc.wait()
     finally:
-        subprocess.run([*argv, "down", "--remove-orphans"], env=env, cwd=ctx.workdir, capture_output=True)
-    return _finish(ctx, build, code, None)
+        subprocess.run([*argv, "down", "--remove-orphans", "--timeout", "3"], env=env, cwd=ctx.workdir, capture_output=True)
+    found = sorted(reports.glob("*.xml"))
+    return _finish(ctx, build, code, found[0] if found else None)
 
 
 def _compose_binary() -> list[str]:

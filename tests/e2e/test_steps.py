@@ -127,3 +127,19 @@ def test_push_to_a_registry_that_is_down_fails_loudly(cli, env, tmp_path):
     r = step(cli, {**env, "JENKINSCTL_REGISTRY_ENDPOINT": f"127.0.0.1:{free_port()}"}, src, "push")
     assert r.code == 4, r.err
     assert "docker login to 127.0.0.1:" in r.err and "was refused" in r.err
+
+
+def test_compose_integration_tests_run_against_the_built_image(cli, env, project, tmp_path):
+    compose = ('version: "3.7"\nservices:\n  api:\n    image: ${IMAGE}\n'
+               '  test:\n    image: ${IMAGE}\n    depends_on: [api]\n'
+               '    command: ["sh", "-c", "sh /app/tests/run.sh"]\n')
+    src = source_repo(tmp_path / "orders-api", files={"compose.yaml": compose})
+    descriptor = project / "services" / "orders-api.yaml"
+    descriptor.write_text(descriptor.read_text().replace("  test: sh /app/tests/run.sh", "  compose: compose.yaml\n  test: sh /app/tests/run.sh"))
+    for name in ("version", "build"):
+        assert step(cli, env, src, name).code == 0, name
+    r = step(cli, env, src, "test")
+    assert r.code == 0, r.err
+    assert "docker-compose" in r.err or "docker compose" in r.err
+    assert "3 tests, 0 failures" in r.err
+    assert 'tests="3" failures="0"' in (src / ".jenkinsctl" / "test-reports" / "junit.xml").read_text()
