@@ -73,3 +73,70 @@ def test_local_endpoints_are_plain_http_others_https():
     assert base_url("localhost:5000") == "http://localhost:5000"
     assert base_url("123456789012.dkr.ecr.us-east-1.amazonaws.com") == \
         "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+class _TokenRegistry:
+    """A minimal HTTP fake of a token-auth registry (the Docker Hub / Harbor flow): 401 with
+    `WWW-Authenticate: Bearer realm=...,service=...,scope=...`, a token service taking basic
+    auth, then the API with `Authorization: Bearer <token>`. Real registries here use htpasswd."""
+
+    def __init__(self):
+        import base64
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+        self.scopes: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if self.path.startswith("/token"):
+                    from urllib.parse import parse_qs, urlparse
+
+                    outer.scopes += parse_qs(urlparse(self.path).query).get("scope", [])
+                    good = "Basic " + base64.b64encode(b"robot:s3cret").decode()
+                    if self.headers.get("Authorization") != good:
+                        return self._send(401, b'{"details": "bad credentials"}')
+                    return self._send(200, b'{"token": "good-token"}')
+                if self.headers.get("Authorization") != "Bearer good-token":
+                    realm = f"http://127.0.0.1:{outer.port}/token"
+                    return self._send(401, b'{"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}',
+                                      {"WWW-Authenticate": f'Bearer realm="{realm}",service="fake",scope="repository:team/app:pull"'})
+                body = b'{"schemaVersion": 2, "config": {"digest": "sha256:abc"}, "layers": []}'
+                self._send(200, body, {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+
+            do_HEAD = do_GET
+
+            def _send(self, code, body, headers=None):
+                self.send_response(code)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_bearer_token_auth_flow():
+    fake = _TokenRegistry()
+    try:
+        manifest = Registry(f"127.0.0.1:{fake.port}", "robot", "s3cret").manifest_get("team/app", "1.0.0")
+        assert manifest.digest == "sha256:" + hashlib.sha256(manifest.body).hexdigest()
+        assert manifest.media_type == "application/vnd.oci.image.manifest.v1+json"
+        assert fake.scopes == ["repository:team/app:pull"]
+        with pytest.raises(RegistryAuthError, match="token service refused the credentials of user 'robot'"):
+            Registry(f"127.0.0.1:{fake.port}", "robot", "wrong").manifest_get("team/app", "1.0.0")
+    finally:
+        fake.close()
