@@ -55,6 +55,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    verbose = False
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up (timeouts, dropped connections) is normal here, not a traceback."""
+        if self.verbose:
+            super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -327,6 +333,7 @@ def new_crumb() -> str:
 def start_server(fake: Any, host: str, port: int) -> tuple[_Server, threading.Thread]:
     handler = type("BoundHandler", (Handler,), {"fake": fake})
     server = _Server((host, port), handler)
+    server.verbose = fake.verbose
     thread = threading.Thread(target=server.serve_forever, name=f"jenkins-fake:{server.server_address[1]}",
                               daemon=True)
     thread.start()
