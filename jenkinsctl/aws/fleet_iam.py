@@ -27,21 +27,30 @@ def assume_policy(service: str) -> str:
 def roles(iam, path: str) -> dict[str, dict]:
     """Roles under `path`: name -> {path, service, policies, tags}."""
     out: dict[str, dict] = {}
-    for page in iam.get_paginator("list_roles").paginate(PathPrefix=path):
-        for role in page["Roles"]:
-            name = role["RoleName"]
-            attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-            tags = iam.list_role_tags(RoleName=name)["Tags"]
-            out[name] = {"path": role["Path"], "service": assume_service(role.get("AssumeRolePolicyDocument")),
-                         "policies": sorted(p["PolicyArn"] for p in attached), "tags": _tags(tags)}
+    for role in _all(iam.list_roles, "Roles", PathPrefix=path):
+        name = role["RoleName"]
+        attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+        tags = iam.list_role_tags(RoleName=name)["Tags"]
+        out[name] = {"path": role["Path"], "service": assume_service(role.get("AssumeRolePolicyDocument")),
+                     "policies": sorted(p["PolicyArn"] for p in attached), "tags": _tags(tags)}
     return out
 
 
 def instance_profiles(iam, path: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for page in iam.get_paginator("list_instance_profiles").paginate(PathPrefix=path):
-        for prof in page["InstanceProfiles"]:
-            out[prof["InstanceProfileName"]] = {
-                "path": prof["Path"], "roles": sorted(r["RoleName"] for r in prof.get("Roles", [])),
-                "tags": _tags(prof.get("Tags"))}
+    for prof in _all(iam.list_instance_profiles, "InstanceProfiles", PathPrefix=path):
+        out[prof["InstanceProfileName"]] = {
+            "path": prof["Path"], "roles": sorted(r["RoleName"] for r in prof.get("Roles", [])),
+            "tags": _tags(prof.get("Tags"))}
     return out
+
+
+def _all(call, key: str, **kwargs) -> list[dict]:
+    """Every page of an IAM list call (through the translating client, so errors are ours)."""
+    out, marker = [], None
+    while True:
+        page = call(**kwargs, **({"Marker": marker} if marker else {}))
+        out += page[key]
+        if not page.get("IsTruncated"):
+            return out
+        marker = page["Marker"]

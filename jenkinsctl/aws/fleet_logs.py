@@ -6,9 +6,13 @@ from __future__ import annotations
 def log_groups(logs, prefix: str) -> dict[str, dict]:
     """Log groups whose name starts with `prefix`: name -> {retentionDays, tags}."""
     out: dict[str, dict] = {}
-    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
+    token = None
+    while True:
+        page = logs.describe_log_groups(logGroupNamePrefix=prefix, **({"nextToken": token} if token else {}))
         for group in page["logGroups"]:
             name = group["logGroupName"]
             tags = logs.list_tags_log_group(logGroupName=name).get("tags", {})
             out[name] = {"retentionDays": group.get("retentionInDays"), "tags": dict(tags)}
-    return out
+        token = page.get("nextToken")
+        if not token:
+            return out
