@@ -91,7 +91,28 @@ def _port_open(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-class Engine:
+class _Component:
+    """What the three servers share: a name, an address, a PID-file process, a health check."""
+
+    name = ""
+    address = ""
+    process: ManagedProcess
+
+    def answers(self) -> bool:  # pragma: no cover - every component overrides it
+        raise NotImplementedError
+
+    def status(self) -> ComponentStatus:
+        pid = self.process.pid()
+        up = self.answers()
+        return ComponentStatus(self.name, self.address, "running" if up else "stopped",
+                               "sandbox" if pid and up else ("external" if up else ""), pid)
+
+    def stop(self) -> bool:
+        """Stop the process the sandbox started (by PID); True if one was running."""
+        return self.process.stop()
+
+
+class Engine(_Component):
     """The Docker engine: reused when one answers, else `dockerd` started in the background."""
 
     name = "docker"
@@ -122,11 +143,6 @@ class Engine:
         except OSError:
             return False
 
-    def status(self) -> ComponentStatus:
-        pid = self.process.pid()
-        up = self.answers()
-        return ComponentStatus(self.name, self.address, "running" if up else "stopped",
-                               "sandbox" if pid and up else ("external" if up else ""), pid)
 
     def start(self, timeout: float = 60.0) -> bool:
         """Start dockerd unless an engine answers; True if this call started it."""
@@ -147,10 +163,10 @@ class Engine:
         return True
 
     def stop(self) -> bool:
-        return self.process.stop(timeout=30)
+        return self.process.stop(timeout=30)  # dockerd takes a while to stop its containers
 
 
-class RegistryServer:
+class RegistryServer(_Component):
     """Debian `docker-registry` (distribution 2.8) with htpasswd auth and filesystem storage."""
 
     name = "registry"
@@ -170,11 +186,6 @@ class RegistryServer:
     def answers(self) -> bool:
         return _http_ok(f"http://{self.address}/v2/", ok=(200, 401))
 
-    def status(self) -> ComponentStatus:
-        pid = self.process.pid()
-        up = self.answers()
-        return ComponentStatus(self.name, self.address, "running" if up else "stopped",
-                               "sandbox" if pid and up else ("external" if up else ""), pid)
 
     def write_config(self) -> None:
         root = self.settings.root
@@ -213,11 +224,8 @@ class RegistryServer:
         self.process.wait_until(self.answers, timeout, f"the registry answered on {self.address}")
         return True
 
-    def stop(self) -> bool:
-        return self.process.stop()
 
-
-class MotoServer:
+class MotoServer(_Component):
     """moto server: the AWS API (ECR, ECS, IAM...) for the sandbox."""
 
     name = "moto"
@@ -234,11 +242,6 @@ class MotoServer:
     def answers(self) -> bool:
         return _http_ok(f"{self.address}/moto-api/data.json")
 
-    def status(self) -> ComponentStatus:
-        pid = self.process.pid()
-        up = self.answers()
-        return ComponentStatus(self.name, self.address, "running" if up else "stopped",
-                               "sandbox" if pid and up else ("external" if up else ""), pid)
 
     def start(self, timeout: float = 30.0) -> bool:
         if self.answers():
@@ -256,6 +259,3 @@ class MotoServer:
                            env={**self.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
         self.process.wait_until(self.answers, timeout, f"moto answered on {self.address}")
         return True
-
-    def stop(self) -> bool:
-        return self.process.stop()
