@@ -5,9 +5,11 @@ server as the AWS API. `up` is planned as data first, then executed; `down` stop
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -17,6 +19,7 @@ from jenkinsctl.sandbox.components import ComponentStatus, Engine, MotoServer, R
 __all__ = ["Sandbox", "SandboxSettings", "ComponentStatus", "Engine", "RegistryServer", "MotoServer"]
 
 # binary -> Debian package that provides it
+MOTO_REQUIREMENT = "moto[server]>=5.0"
 REQUIRED = {"dockerd": "docker.io", "docker-registry": "docker-registry", "htpasswd": "apache2-utils",
             "busybox": "busybox-static"}
 
@@ -65,6 +68,8 @@ class Sandbox:
                           and not (binary == "busybox" and os.path.exists("/bin/busybox"))})
         if missing:
             actions.append(Action("install", "Debian packages", " ".join(missing)))
+        if importlib.util.find_spec("moto") is None:
+            actions.append(Action("install", "PyPI packages", MOTO_REQUIREMENT))
         for comp in self.components():
             if comp.answers():
                 actions.append(Action("reuse", comp.name, f"already answering at {comp.address}"))
@@ -78,7 +83,9 @@ class Sandbox:
         plan = self.plan_up()
         for action in plan:
             report(action.render())
-            if action.verb == "install":
+            if action.verb == "install" and action.target == "PyPI packages":
+                _run([sys.executable, "-m", "pip", "install", "-q", action.detail], "pip install", os.environ)
+            elif action.verb == "install":
                 install_packages(action.detail.split(), report)
             elif action.verb == "start":
                 {"docker": self.engine, "registry": self.registry, "moto": self.moto}[action.target].start()
@@ -125,7 +132,11 @@ def install_packages(packages: list[str], report: Callable[[str], None]) -> None
                            "install them with your system's package manager")
     env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
     for argv in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "--no-install-recommends", *packages]):
-        result = subprocess.run(argv, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
-        if result.returncode != 0:
-            raise SandboxError(f"`{' '.join(argv)}` failed:\n{result.stderr[-2000:]}",
-                               "run it as root, or run scripts/setup")
+        _run(argv, "apt-get", env)
+
+
+def _run(argv: list[str], what: str, env: Mapping[str, str]) -> None:
+    result = subprocess.run(argv, capture_output=True, text=True, env=dict(env), stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise SandboxError(f"`{' '.join(argv)}` failed:\n{result.stderr[-2000:]}",
+                           f"run it yourself ({what} may need root), or run scripts/setup")
