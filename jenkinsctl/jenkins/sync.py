@@ -21,12 +21,12 @@ import datetime as dt
 import difflib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable
 
 from jenkinsctl.errors import JenkinsError
 from jenkinsctl.jenkins.client import JenkinsClient, JenkinsConflict, JenkinsNotFound
 from jenkinsctl.jobgen.marks import Mark, parse_mark, with_mark
-from jenkinsctl.jobgen.render import JobSet, RenderedJob
+from jenkinsctl.jobgen.render import JobSet, RenderedJob, job_kind
 
 FOLDER_CLASSES = ("com.cloudbees.hudson.plugins.folder.Folder",)
 LEVELS_PER_REQUEST = 4
@@ -107,7 +107,9 @@ class Plan:
 # -- reading Jenkins --------------------------------------------------------------------------
 
 def _tree(levels: int) -> str:
-    q = "name,color,description"
+    """`jobs[...]` nested `levels` deep; the deepest folders list their children as bare `{_class}`
+    entries (Jenkins' answer to an unexpanded `jobs`), which says another request is needed."""
+    q = "name,color,description,jobs"
     for _ in range(levels - 1):
         q = f"name,color,description,jobs[{q}]"
     return f"jobs[{q}]"
@@ -198,7 +200,7 @@ def plan_sync(desired: JobSet, remote: dict[str, RemoteItem] | None, *, prune: s
             continue  # folders are never pruned
         gone = f"service '{mark.service}' is gone" if mark.service not in desired.services else \
             f"no longer generated for '{mark.service}'"
-        kind = _kind_of(name)
+        kind = job_kind(name)
         if prune is None:
             actions.append(Action("stale", name, kind, mark.service, gone))
         elif prune == "delete":
@@ -218,13 +220,6 @@ def plan_sync(desired: JobSet, remote: dict[str, RemoteItem] | None, *, prune: s
     creates = [a for a in actions if a.op == "create"]  # already parents-first
     rest = sorted((a for a in actions if a.op != "create"), key=lambda a: (order[a.op], a.name))
     return Plan(ns, desired.root, creates + rest, unchanged, unmanaged, foreign)
-
-
-def _kind_of(name: str) -> str:
-    short = name.rsplit("/", 1)[-1]
-    if short in ("ci", "promote", "rollback"):
-        return short
-    return "deploy" if short.startswith("deploy-") else "job"
 
 
 def _parse_date(text: str) -> dt.date:
@@ -383,7 +378,3 @@ def sync(client: JenkinsClient, desired: JobSet, *, prune: str | None = None, gr
     if dry_run or not plan.writes:
         return SyncResult(plan, None if dry_run else ApplyReport())
     return SyncResult(plan, apply_plan(client, plan, today, progress))
-
-
-def services_of(actions: Iterable[Action]) -> set[str]:
-    return {a.service for a in actions}

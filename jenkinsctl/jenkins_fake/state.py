@@ -9,7 +9,6 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any
 
 FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
 CLASSES = {  # config.xml root tag -> item class

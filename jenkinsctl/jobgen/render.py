@@ -88,7 +88,7 @@ def render(services: Iterable[Any], config: Any, templates: Path, namespace: str
         else:
             parent, _, short = name.rpartition("/")
             service = roots.get(parent, "")
-            kind = _kind(short)
+            kind = job_kind(short)
         out.append(_finish(name, kind, service, xml_job, definition, namespace))
     out.sort(key=lambda j: (0, order.get(j.name, 0), "") if j.is_folder else (1, 0, j.name))
     return JobSet(namespace, config.jenkins.folder, out)
@@ -107,7 +107,9 @@ def _jjb_message(exc: Any, templates: Path) -> str:
     return f"job templates: {getattr(exc, 'message', exc)}" + ("\n" + "\n".join(lines) if lines else "")
 
 
-def _kind(short: str) -> str:
+def job_kind(full_name: str) -> str:
+    """ci | promote | rollback | deploy | job, from a job's name."""
+    short = full_name.rsplit("/", 1)[-1]
     if short in ("ci", "promote", "rollback"):
         return short
     return "deploy" if short.startswith("deploy-") else "job"

@@ -198,3 +198,16 @@ def test_a_failure_mid_sync_is_reported_and_the_next_sync_finishes(project, tmp_
         assert second.report.ok and sync(t.client, desired, today=TODAY).plan.writes == []
     finally:
         t.close()
+
+
+def test_listing_follows_folders_deeper_than_one_request_reaches():
+    with FakeJenkins() as fake:
+        fake.create_folder("services/a/b/c/d/e")
+        fake.create("services/a/b/c/d/e/deep", UNMANAGED)
+        fake.create("services/top", UNMANAGED)
+        client = JenkinsClient(fake.url)
+        remote = read_remote(client, "services")
+        assert {"services/a/b/c/d/e/deep", "services/top", "services/a/b/c/d/e"} <= set(remote)
+        assert remote["services/a/b/c/d/e"].is_folder and not remote["services/a/b/c/d/e/deep"].is_folder
+        assert client.calls.reads == 2  # the root's listing, then one for the folder it could not reach
+        assert read_remote(client, "nowhere") is None
