@@ -10,10 +10,11 @@ from typing import Any
 
 from jenkinsctl.agents.resources import FALLBACK_TAG, KINDS, Resource
 from jenkinsctl.aws.fleet_iam import assume_policy
+from jenkinsctl.aws.sqs import events_policy
 
 # ECS first lets go of the group, the group's instances go, then the cluster they were in
-DELETE_ORDER = ("task_definition", "capacity_provider", "asg", "cluster", "launch_template", "log_group",
-                "instance_profile", "iam_role")
+DELETE_ORDER = ("task_definition", "capacity_provider", "lifecycle_hook", "asg", "cluster", "event_rule", "queue",
+                "launch_template", "log_group", "instance_profile", "iam_role")
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,12 @@ class _Ctx:
     def role_arn(self, name: str, path: str) -> str:
         return f"arn:aws:iam::{self.account_id}:role{path}{name}"
 
+    def queue_arn(self, name: str) -> str:
+        return f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"
+
+    def rule_arn(self, name: str) -> str:
+        return f"arn:aws:events:{self.region}:{self.account_id}:rule/{name}"
+
 
 def _aws_tags(tags: dict[str, str]) -> list[dict]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
@@ -243,6 +250,82 @@ def _logs_update(ctx, r, have, d):
 
 def _logs_delete(ctx, r, existing):
     return [ApiCall("logs", "delete_log_group", {"logGroupName": r.name})]
+
+
+def _queue_attrs(ctx, r) -> dict:
+    p = r.props
+    return {"VisibilityTimeout": p["visibilityTimeout"], "MessageRetentionPeriod": p["retentionSeconds"],
+            "Policy": events_policy(ctx.queue_arn(r.name), [ctx.rule_arn(x) for x in p["sendersFromRules"]])}
+
+
+def _queue_create(ctx, r):
+    return [ApiCall("sqs", "create_queue", {"QueueName": r.name, "Attributes": _queue_attrs(ctx, r),
+                                            "tags": r.props["tags"]})]
+
+
+def _queue_update(ctx, r, have, d):
+    calls = []
+    if {f for f, _, _ in d} - {"tags"}:
+        calls.append(ApiCall("sqs", "set_queue_attributes", {"QueueUrl": have.props["_url"],
+                                                             "Attributes": _queue_attrs(ctx, r)}))
+    if r.props["tags"] != have.props["tags"]:
+        calls.append(ApiCall("sqs", "tag_queue", {"QueueUrl": have.props["_url"], "Tags": r.props["tags"]}))
+    return calls, None
+
+
+def _queue_delete(ctx, r, existing):
+    return [ApiCall("sqs", "delete_queue", {"QueueUrl": r.props["_url"]})]
+
+
+TARGET_ID = "agent-events"
+
+
+def _rule_create(ctx, r):
+    return [ApiCall("events", "put_rule", {"Name": r.name, "EventPattern": json.dumps(r.props["pattern"]),
+                                           "State": "ENABLED", "Tags": _aws_tags(r.props["tags"])}),
+            ApiCall("events", "put_targets", {"Rule": r.name, "Targets": [
+                {"Id": TARGET_ID, "Arn": ctx.queue_arn(r.props["queue"])}]})]
+
+
+def _rule_update(ctx, r, have, d):
+    fields = {f for f, _, _ in d}
+    calls = []
+    if "pattern" in fields:
+        calls.append(ApiCall("events", "put_rule", {"Name": r.name, "EventPattern": json.dumps(r.props["pattern"]),
+                                                    "State": "ENABLED"}))
+    if "queue" in fields:
+        calls.append(ApiCall("events", "put_targets", {"Rule": r.name, "Targets": [
+            {"Id": TARGET_ID, "Arn": ctx.queue_arn(r.props["queue"])}]}))
+    if "tags" in fields:
+        calls.append(ApiCall("events", "tag_resource", {"ResourceARN": ctx.rule_arn(r.name),
+                                                        "Tags": _aws_tags(r.props["tags"])}))
+    return calls, None
+
+
+def _rule_delete(ctx, r, existing):
+    calls = [ApiCall("events", "remove_targets", {"Rule": r.name, "Ids": [TARGET_ID]})] if r.props["queue"] else []
+    return calls + [ApiCall("events", "delete_rule", {"Name": r.name})]
+
+
+def _hook_params(r) -> dict:
+    group, name = r.name.split("/", 1)
+    return {"LifecycleHookName": name, "AutoScalingGroupName": group,
+            "LifecycleTransition": r.props["transition"], "HeartbeatTimeout": r.props["heartbeatTimeout"],
+            "DefaultResult": r.props["defaultResult"]}
+
+
+def _hook_create(ctx, r):
+    return [ApiCall("autoscaling", "put_lifecycle_hook", _hook_params(r))]
+
+
+def _hook_update(ctx, r, have, d):
+    return [ApiCall("autoscaling", "put_lifecycle_hook", _hook_params(r))], None
+
+
+def _hook_delete(ctx, r, existing):
+    group, name = r.name.split("/", 1)
+    return [ApiCall("autoscaling", "delete_lifecycle_hook", {"LifecycleHookName": name,
+                                                              "AutoScalingGroupName": group})]
 
 
 def _lt_data(ctx, r) -> dict:
@@ -414,12 +497,15 @@ def _td_delete(ctx, r, existing):
     return [ApiCall("ecs", "deregister_task_definition", {"taskDefinition": r.props["_arn"]})]
 
 
-CREATE = {"iam_role": _role_create, "instance_profile": _profile_create, "log_group": _logs_create,
+CREATE = {"queue": _queue_create, "event_rule": _rule_create, "lifecycle_hook": _hook_create,
+          "iam_role": _role_create, "instance_profile": _profile_create, "log_group": _logs_create,
           "launch_template": _lt_create, "asg": _asg_create, "capacity_provider": _cp_create,
           "cluster": _cluster_create, "task_definition": _td_create}
-UPDATE = {"iam_role": _role_update, "instance_profile": _profile_update, "log_group": _logs_update,
+UPDATE = {"queue": _queue_update, "event_rule": _rule_update, "lifecycle_hook": _hook_update,
+          "iam_role": _role_update, "instance_profile": _profile_update, "log_group": _logs_update,
           "launch_template": _lt_update, "asg": _asg_update, "capacity_provider": _cp_update,
           "cluster": _cluster_update, "task_definition": _td_update}
-DELETE = {"iam_role": _role_delete, "instance_profile": _profile_delete, "log_group": _logs_delete,
+DELETE = {"queue": _queue_delete, "event_rule": _rule_delete, "lifecycle_hook": _hook_delete,
+          "iam_role": _role_delete, "instance_profile": _profile_delete, "log_group": _logs_delete,
           "launch_template": _lt_delete, "asg": _asg_delete, "capacity_provider": _cp_delete,
           "cluster": _cluster_delete, "task_definition": _td_delete}

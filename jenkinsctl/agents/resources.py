@@ -17,9 +17,9 @@ MANAGED_TAG = "jenkinsctl:managed-by"
 FALLBACK_TAG = "jenkinsctl:on-demand-fallback"
 
 # dependency order: create in this order, delete in reverse
-KINDS = ("iam_role", "instance_profile", "log_group", "launch_template", "asg", "capacity_provider",
-         "cluster", "task_definition")
-SHARED_KINDS = KINDS[:-1]  # a branch scope only ever owns task roles and task definitions
+KINDS = ("iam_role", "instance_profile", "log_group", "queue", "event_rule", "launch_template", "asg",
+         "lifecycle_hook", "capacity_provider", "cluster", "task_definition")
+HOOK = "drain-builds"  # the group's terminate lifecycle hook: `agents drain` completes it
 
 ECS_INSTANCE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -71,6 +71,22 @@ class Names:
     @property
     def log_group(self) -> str:
         return f"/jenkinsctl/agents/{self.cluster}"
+
+    @property
+    def queue(self) -> str:
+        return f"{self.cluster}-agent-events"
+
+    @property
+    def spot_rule(self) -> str:
+        return f"{self.cluster}-spot-interruptions"
+
+    @property
+    def terminate_rule(self) -> str:
+        return f"{self.cluster}-instance-terminations"
+
+    @property
+    def hook(self) -> str:
+        return f"{self.asg}/{HOOK}"
 
     @property
     def family_prefix(self) -> str:
@@ -142,6 +158,15 @@ def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[R
                                                 "policies": [TASK_EXECUTION_POLICY], "tags": t}),
         Resource("instance_profile", n.instance_role, {"path": n.role_path, "roles": [n.instance_role], "tags": t}),
         Resource("log_group", n.log_group, {"retentionDays": spec.log_retention_days, "tags": t}),
+        Resource("queue", n.queue, {"visibilityTimeout": "120", "retentionSeconds": "86400",
+                                    "sendersFromRules": sorted([n.spot_rule, n.terminate_rule]), "tags": t}),
+        Resource("event_rule", n.spot_rule, {"pattern": {
+            "source": ["aws.ec2"],
+            "detail-type": ["EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"]},
+            "queue": n.queue, "tags": t}),
+        Resource("event_rule", n.terminate_rule, {"pattern": {
+            "source": ["aws.autoscaling"], "detail-type": ["EC2 Instance-terminate Lifecycle Action"],
+            "detail": {"AutoScalingGroupName": [n.asg]}}, "queue": n.queue, "tags": t}),
         Resource("launch_template", n.launch_template, {
             "imageId": image_id, "instanceProfile": n.instance_role,
             "securityGroups": sorted(spec.security_groups), "userData": user_data(spec.cluster),
@@ -153,6 +178,8 @@ def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[R
             "onDemandPercentAboveBase": spec.on_demand_percent_above_base,
             "spotAllocationStrategy": "capacity-optimized", "capacityRebalance": True,
             "protectFromScaleIn": True, "tags": t}),
+        Resource("lifecycle_hook", n.hook, {"transition": "autoscaling:EC2_INSTANCE_TERMINATING",
+                                            "heartbeatTimeout": 900, "defaultResult": "CONTINUE", "tags": t}),
         Resource("capacity_provider", n.capacity_provider, {
             "asg": n.asg, "targetCapacity": spec.target_capacity, "terminationProtection": "ENABLED",
             "managedDraining": "ENABLED", "tags": t}),

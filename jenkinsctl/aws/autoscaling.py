@@ -61,3 +61,11 @@ def group_arn(autoscaling, name: str) -> str:
     if g is None:
         raise AwsError(f"Auto Scaling group {name} does not exist", "run `jenkinsctl agents apply` first")
     return g["AutoScalingGroupARN"]
+
+
+def lifecycle_hooks(autoscaling, group: str) -> dict[str, dict]:
+    """Terminate hooks of `group`: hook name -> {transition, heartbeatTimeout, defaultResult}."""
+    found = autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=group)["LifecycleHooks"]
+    return {h["LifecycleHookName"]: {"transition": h.get("LifecycleTransition"),
+                                     "heartbeatTimeout": h.get("HeartbeatTimeout"),
+                                     "defaultResult": h.get("DefaultResult")} for h in found}

@@ -19,3 +19,33 @@ def receive_all(sqs, queue_url: str, limit: int = 100, wait_seconds: int = 1) ->
             seen += 1
             handle = m["ReceiptHandle"]
             yield m["Body"], (lambda h=handle: sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=h))
+
+
+def queue(sqs, name: str) -> dict | None:
+    """The queue `name`, normalized: attributes the fleet sets, the rules allowed to send, tags."""
+    import json
+
+    from jenkinsctl.aws.session import AwsNotFound
+
+    try:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except AwsNotFound:
+        return None
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    senders: list[str] = []
+    policy = json.loads(attrs.get("Policy") or "{}")
+    for st in policy.get("Statement", []):
+        arns = ((st.get("Condition") or {}).get("ArnEquals") or {}).get("aws:SourceArn") or []
+        senders += [a.rsplit("/", 1)[-1] for a in ([arns] if isinstance(arns, str) else arns)]
+    tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+    return {"visibilityTimeout": attrs.get("VisibilityTimeout"), "retentionSeconds": attrs.get("MessageRetentionPeriod"),
+            "sendersFromRules": sorted(senders), "tags": dict(tags), "_url": url}
+
+
+def events_policy(queue_arn: str, rule_arns: list[str]) -> str:
+    import json
+
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "agent-events", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage", "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arns}}}]})

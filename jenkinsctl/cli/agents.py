@@ -187,7 +187,8 @@ def scale(app: AppContext, as_json: bool) -> None:
 @click.option("--event", "event_file", type=click.File("r"), metavar="FILE",
               help="One event as JSON ('-' for stdin): spot interruption warning, rebalance recommendation, "
                    "ASG terminate lifecycle action (EventBridge or SQS body).")
-@click.option("--queue", "queue_url", metavar="URL", help="Receive the events from this SQS queue.")
+@click.option("--queue", "queue_url", metavar="URL", help="Receive the events from this SQS queue "
+              "(default: the fleet's own queue, which its EventBridge rules feed).")
 @click.option("--pending", is_flag=True, help="Carry on with builds recorded earlier (aborts not yet done).")
 @click.option("--ledger", type=click.Path(dir_okay=False), metavar="PATH",
               help="The drain ledger (default: .jenkinsctl/agents-drain.json beside jenkinsctl.yaml).")
@@ -195,7 +196,10 @@ def scale(app: AppContext, as_json: bool) -> None:
 @json_option
 @pass_app
 def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages, as_json) -> None:
-    """Drain instances that are going away; resubmit the builds they cut off. Idempotent."""
+    """Drain instances that are going away; resubmit the builds they cut off. Idempotent.
+
+    By default reads the fleet's event queue (spot interruption warnings, rebalance
+    recommendations and the group's terminate lifecycle actions, routed there by `apply`)."""
     import json
 
     from jenkinsctl.agents.drainer import Drainer, Ledger, parse_event
@@ -203,9 +207,9 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
     from jenkinsctl.aws.session import AwsClients
     from jenkinsctl.errors import UsageError
 
-    if sum(bool(x) for x in (event_file, queue_url, pending)) != 1:
-        raise UsageError("give exactly one of --event FILE, --queue URL, --pending",
-                         "e.g. `jenkinsctl agents drain --queue https://sqs.../agents-events`")
+    if sum(bool(x) for x in (event_file, queue_url, pending)) > 1:
+        raise UsageError("give at most one of --event FILE, --queue URL, --pending",
+                         "without any, the fleet's own event queue is read")
     loaded = app.config()
     spec = load_fleet(loaded)
     clients = AwsClients.from_config(loaded.config, app.environ)
@@ -218,8 +222,15 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
         elif pending:
             reports.append(drainer.resume())
         else:
-            from jenkinsctl.aws.sqs import receive_all
+            from jenkinsctl.agents.resources import Names
+            from jenkinsctl.aws.sqs import queue, receive_all
 
+            if not queue_url:
+                own = queue(clients.sqs, Names(spec.cluster).queue)
+                if own is None:
+                    raise UsageError(f"the fleet's event queue {Names(spec.cluster).queue} does not exist",
+                                     "run `jenkinsctl agents apply`, or pass --queue URL")
+                queue_url = own["_url"]
             for message, ack in receive_all(clients.sqs, queue_url, max_messages):
                 reports.append(drainer.handle(parse_event(message, f"SQS message from {queue_url}")))
                 book.save()

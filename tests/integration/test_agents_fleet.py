@@ -22,7 +22,7 @@ def fleet_aws(moto_endpoint):
 def test_plan_apply_apply_again_destroy(fleet_aws):
     spec = fleet_spec(fleet_aws, cluster="ci-agents")
     first = plan_fleet(fleet_aws, spec, ACCOUNT)
-    assert first.counts() == {"create": 12, "update": 0, "delete": 0}
+    assert first.counts() == {"create": 16, "update": 0, "delete": 0}
     text = first.render()
     assert "+ asg ci-agents-agents" in text and "+ capacity_provider ci-agents-spot" in text
     execute(first, fleet_aws)
@@ -59,8 +59,9 @@ def test_plan_apply_apply_again_destroy(fleet_aws):
     fleet_aws.iam.create_role(RoleName="not-ours", Path="/jenkinsctl/ci-agents/", AssumeRolePolicyDocument="{}")
     gone = plan_fleet(fleet_aws, spec, ACCOUNT, destroy=True)
     kinds = [c.kind for c in gone.changes]
-    assert kinds.index("task_definition") < kinds.index("capacity_provider") < kinds.index("asg") \
-        < kinds.index("cluster") < kinds.index("launch_template") < kinds.index("iam_role")
+    assert kinds.index("task_definition") < kinds.index("capacity_provider") < kinds.index("lifecycle_hook") \
+        < kinds.index("asg") < kinds.index("cluster") < kinds.index("queue") < kinds.index("launch_template") \
+        < kinds.index("iam_role")
     assert all(c.name != "not-ours" for c in gone.changes)
     execute(gone, fleet_aws)
     assert plan_fleet(fleet_aws, spec, ACCOUNT, destroy=True).empty

@@ -258,16 +258,16 @@ def test_drain_resubmits_once_under_duplicate_late_and_out_of_order_events(moto_
     assert "nothing to drain" in gone.steps[0] and not gone.resubmitted
 
 
-def test_drain_from_an_sqs_queue_through_the_cli(moto_fleet, jenkins, tmp_path, cli, project, monkeypatch):
+def test_drain_from_the_fleets_event_queue_through_the_cli(moto_fleet, jenkins, tmp_path, cli, project):
     fake, _ = jenkins
     spec, ids, cis = make_fleet(moto_fleet, "jenkins-agents", instances=1)
     number = run_agent(moto_fleet, fake, "jenkins-agents", cis[ids[0]], "agent-q", "7.7.7")
-    url = moto_fleet.sqs.create_queue(QueueName="agents-events")["QueueUrl"]
+    url = moto_fleet.sqs.get_queue_url(QueueName="jenkins-agents-agent-events")["QueueUrl"]  # made by apply
     body = _event("spot-interruption.json", ids[0], "jenkins-agents-agents")
     for _ in range(2):  # delivered twice
         moto_fleet.sqs.send_message(QueueUrl=url, MessageBody=body)
     env = {"JENKINS_URL": fake.url, "JENKINSCTL_AWS_ENDPOINT_URL": moto_fleet.endpoint_url}
-    r = cli("agents", "drain", "--queue", url, "--json", cwd=project, env=env)
+    r = cli("agents", "drain", "--json", cwd=project, env=env)
     assert r.code == 0, r.text
     reports = json.loads(r.out)
     assert [x["duplicate"] for x in reports] == [False, True]
