@@ -135,3 +135,15 @@ class Git:
         if remote not in [r.name for r in self.repo.remotes]:
             raise GitError(f"cannot push tag {name}: no remote '{remote}'", "add the remote or drop --push-tag")
         self.run("push", "--quiet", remote, f"refs/tags/{name}")
+
+
+def head_commit_time(path: Path) -> int | None:
+    """HEAD's commit time (Unix seconds), or None outside a git checkout. Plain `git`, no
+    gitpython import: the build step calls it on every (cached) rebuild."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=path, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip().isdigit() else None

@@ -44,9 +44,23 @@ def check_dockerfile(dockerfile: Path, context: Path, trusted: Iterable[str],
     return found
 
 
-def _check_from(name: str, instructions: list[Instruction], trusted: list[str],
-                build_args: dict[str, str]) -> list[Violation]:
-    out: list[Violation] = []
+@dataclass(frozen=True)
+class ImageUse:
+    """An image a Dockerfile pulls: `FROM x` or `COPY --from=x`, with ARGs substituted."""
+
+    line: int
+    what: str  # "FROM" or "COPY --from"
+    written: str  # as in the Dockerfile
+    image: str  # after substitution
+    unresolved: list[str]
+    stages: frozenset[str]  # stage names defined before this line
+
+    @property
+    def external(self) -> bool:
+        return self.image.lower() not in self.stages and self.image != "scratch"
+
+
+def image_uses(instructions: list[Instruction], build_args: Mapping[str, str]) -> list[ImageUse]:
     variables: dict[str, str | None] = {}
     for ins in instructions:  # ARGs before the first FROM may parameterise FROM
         if ins.keyword == "FROM":
@@ -54,30 +68,39 @@ def _check_from(name: str, instructions: list[Instruction], trusted: list[str],
         if ins.keyword == "ARG":
             key, default = parse_arg(ins.args)
             variables[key] = build_args.get(key, default)
+    uses: list[ImageUse] = []
     stages: set[str] = set()
     for ins in instructions:
-        if ins.keyword == "FROM":
-            flags, words = ins.flags()
-            if not words:
-                out.append(Violation(name, ins.line, "from", "FROM names no image"))
-                continue
-            image, unresolved = substitute(words[0], variables)
-            out += _judge_image(name, ins.line, "FROM", words[0], image, unresolved, stages, trusted)
-            if len(words) >= 3 and words[1].lower() == "as":
-                stages.add(words[2].lower())  # later FROM/COPY --from may name this stage
-        elif ins.keyword == "COPY":
-            flags, _ = ins.flags()
-            source = flags.get("from")
-            if source and not source.isdigit():
-                image, unresolved = substitute(source, variables)
-                out += _judge_image(name, ins.line, "COPY --from", source, image, unresolved, stages, trusted)
+        _, words = ins.flags()
+        source = words[0] if ins.keyword == "FROM" and words else ins.flags()[0].get("from")
+        if ins.keyword == "FROM" or (ins.keyword == "COPY" and source and not source.isdigit()):
+            what = "FROM" if ins.keyword == "FROM" else "COPY --from"
+            image, unresolved = substitute(source, variables) if source else ("", [])
+            uses.append(ImageUse(ins.line, what, source or "", image, unresolved, frozenset(stages)))
+        if ins.keyword == "FROM" and len(words) >= 3 and words[1].lower() == "as":
+            stages.add(words[2].lower())  # later FROM/COPY --from may name this stage
+    return uses
+
+
+def base_images(dockerfile_text: str, build_args: Mapping[str, str]) -> list[str]:
+    """The external images a build pulls (stages, scratch and unresolved ones left out)."""
+    return [u.image for u in image_uses(parse_dockerfile(dockerfile_text), build_args)
+            if u.external and not u.unresolved]
+
+
+def _check_from(name: str, instructions: list[Instruction], trusted: list[str],
+                build_args: dict[str, str]) -> list[Violation]:
+    out: list[Violation] = []
+    for use in image_uses(instructions, build_args):
+        if not use.written:
+            out.append(Violation(name, use.line, "from", "FROM names no image"))
+        elif use.external:
+            out += _judge_image(name, use, trusted)
     return out
 
 
-def _judge_image(name: str, line: int, what: str, written: str, image: str, unresolved: list[str],
-                 stages: set[str], trusted: list[str]) -> list[Violation]:
-    if image.lower() in stages or image == "scratch":
-        return []
+def _judge_image(name: str, use: ImageUse, trusted: list[str]) -> list[Violation]:
+    line, what, written, image, unresolved = use.line, use.what, use.written, use.image, use.unresolved
     if unresolved:
         return [Violation(name, line, "from-pinned", f"{what} {written}: ${'{'}{unresolved[0]}{'}'} has no default "
                           "and no build arg, so the base image cannot be verified; give the ARG a pinned default")]

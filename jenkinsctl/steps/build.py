@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from jenkinsctl.errors import JenkinsctlError, UsageError
 from jenkinsctl.policy import check_dockerfile, check_image, enforce
+from jenkinsctl.policy.rules import base_images
 from jenkinsctl.steps.context import StepContext, StepResult
 from jenkinsctl.steps.image import image_target, registry_credentials, trusted_registries
 from jenkinsctl.versioning import Version
@@ -46,12 +47,15 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
 
     engine = engine or DockerEngine(environ=ctx.environ)
     engine.ping()
-    auth = _login(ctx, engine, target.endpoint)
     # The engine's local cache covers every stage; --cache-from would restrict the builder to the
     # listed images' final stage. So the previous image is pulled as cache only on an agent that
     # has never built this service (a fresh spot instance).
-    fresh_agent = not engine.api.images(name=target.name, quiet=True)
-    cache_from = _previous_image(ctx, engine, target, auth) if cache and fresh_agent else []
+    fresh_agent = cache and not engine.api.images(name=target.name, quiet=True)
+    bases = base_images(dockerfile.read_text(errors="replace"), spec.args)
+    # log in only when something must be pulled: a warm agent skips the ECR token round trip
+    must_pull = fresh_agent or bases_missing(engine, bases)
+    auth = _login(ctx, engine, target.endpoint) if must_pull else None
+    cache_from = _previous_image(ctx, engine, target, auth) if fresh_agent else []
     ctx.report(f"building {image} from {shown}" + (f" (cache from {cache_from[0]})" if cache_from else ""))
     started = time.monotonic()
     result = engine.build(context, dockerfile_in_context, image, buildargs=spec.args, target=spec.target,
@@ -105,17 +109,19 @@ def oci_labels(ctx: StepContext, version: dict[str, str]) -> dict[str, str]:
     }
 
 
+def bases_missing(engine, images: list[str]) -> bool:
+    """True when a base image is missing from the engine (the build will pull it)."""
+    return any(not engine.exists(image) for image in images)
+
+
 def _created(ctx: StepContext) -> str:
     """The commit's time (SOURCE_DATE_EPOCH style), so rebuilding unchanged source is fully
     cached and gives the same image; the build time outside a git checkout."""
-    from jenkinsctl.errors import GitError
-    from jenkinsctl.vcs import Git
+    from jenkinsctl.vcs import head_commit_time
 
-    try:
-        stamp = int(Git(ctx.workdir).run("log", "-1", "--format=%ct"))
-    except (GitError, ValueError):
-        return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = head_commit_time(ctx.workdir)
+    when = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else datetime.now(timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
