@@ -6,8 +6,6 @@ digest in the target is verified byte-identical."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
-
 from jenkinsctl.errors import PolicyError, RegistryError
 
 
@@ -45,27 +43,31 @@ def split_repository(reference: str) -> tuple[str, str]:
     return host, repo
 
 
-def registry_for(config, environ: Mapping[str, str], host: str, clients=None):
-    """A registry client for `host`: the configured endpoint stands in for the registry host
-    (the sandbox's 127.0.0.1:5000 for ECR's data plane); credentials from
-    JENKINSCTL_REGISTRY_USER/JENKINSCTL_REGISTRY_PASSWORD, else an ECR authorization token."""
+def endpoint_for(config, host: str) -> str:
+    """Where to reach registry `host`: the configured endpoint stands in for the organisation's
+    registry host (the sandbox's registry for ECR's data plane)."""
+    endpoint = config.registry.endpoint
+    if endpoint and host in (config.registry_host, endpoint.split("://", 1)[-1].rstrip("/")):
+        return endpoint.split("://", 1)[-1].rstrip("/")
+    return host
+
+
+def target_of(config, resolved, env_name: str) -> tuple[str, str]:
+    """(registry endpoint, repository) the environment pulls from. An environment's `registry` is
+    a host, optionally with a namespace (`<host>/release`: promoted images live under it)."""
+    host, _, prefix = resolved.environment(env_name).registry.partition("/")
+    repo = resolved.image.repository
+    return endpoint_for(config, host), f"{prefix.strip('/')}/{repo}" if prefix else repo
+
+
+def registry_for(config, host: str, clients):
+    """A registry client for `host`, logged in with the ECR authorization token of `clients`'
+    account (in the sandbox: the registry's htpasswd credentials)."""
+    from jenkinsctl.aws import ecr
     from jenkinsctl.registry import Registry
 
-    endpoint = host
-    if config.registry.endpoint and host in (config.registry_host, config.registry.endpoint):
-        endpoint = config.registry.endpoint
-    user, password = environ.get("JENKINSCTL_REGISTRY_USER"), environ.get("JENKINSCTL_REGISTRY_PASSWORD")
-    if user is None and clients is not None:
-        user, password = ecr_login(clients)
-    return Registry(endpoint, user, password)
-
-
-def ecr_login(clients) -> tuple[str, str]:
-    import base64
-
-    data = clients.client("ecr").get_authorization_token()["authorizationData"][0]
-    user, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
-    return user, password
+    creds = ecr.authorization(clients.client("ecr"))
+    return Registry(endpoint_for(config, host), creds.username, creds.password)
 
 
 def source_record(clients, resolved, from_env: str, version: str | None, verify_running: bool = True):
@@ -112,14 +114,13 @@ def running_images(clients, resolved, env_name: str) -> set[str]:
     return images
 
 
-def promote(resolved, from_env: str, to_env: str, record, source_registry, target_registry,
+def promote(resolved, from_env: str, to_env: str, record, source_registry, target_registry, dst_repo: str,
             report=lambda _: None) -> Promotion:
     """Make `record.digest` available in `to_env`'s repository, byte-identical; returns what it did."""
     from jenkinsctl.registry import CopyStats
 
     src_host, src_repo = split_repository(record.repository)
-    dst_env = resolved.environment(to_env)
-    dst_host, dst_repo = dst_env.registry, resolved.image.repository
+    dst_host = target_registry.endpoint
     digest = record.digest
     p = Promotion(resolved.name, from_env, to_env, record.version, record.gitSha, digest,
                   record.repository, f"{dst_host}/{dst_repo}", "same repository")

@@ -46,7 +46,7 @@ class Sandbox:
 def sandbox(project, aws, monkeypatch) -> Sandbox:
     """Scratch descriptors + sandbox infrastructure on a fresh moto. moto reports services'
     running counts from MOTO_ECS_SERVICE_RUNNING (read by the in-process server)."""
-    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "2")
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "4")
     settings = sandbox_infra.create(aws, {"dev": "dev", "staging": "staging", "prod": "prod"})
     sandbox_infra.write_settings(project / "jenkinsctl.yaml", settings)
     return Sandbox(project, aws)

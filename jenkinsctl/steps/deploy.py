@@ -44,25 +44,24 @@ def find_image(ctx: StepContext, clients, version: str | None, image: str | None
         record = LastKnownGood(clients, resources_for(ctx.resolved, env)).find(version=version)
         if record:
             return record.image, record.version, record.gitSha
-    from_registry = _registry_lookup(ctx, version)
+    from_registry = _registry_lookup(ctx, clients, version)
     if from_registry:
         return from_registry, version, "unknown"
     raise UsageError(f"version {version} of {ctx.resolved.name} was never pushed here nor deployed anywhere",
                      "run `jenkinsctl step push` for it first, or name the image with --image")
 
 
-def _registry_lookup(ctx: StepContext, version: str) -> str | None:
-    """The digest the registry holds for the version's tag, if a registry is reachable."""
-    try:
-        from jenkinsctl.promote import registry_for
-    except ImportError:  # pragma: no cover
-        return None
-    image = ctx.resolved.image
-    reg = registry_for(ctx.config, ctx.environ, image.registry)
-    for tag in (version, ctx.resolved.versioning.tag_prefix + version):
-        digest = reg.manifest_head(image.repository, tag)
+def _registry_lookup(ctx: StepContext, clients, version: str) -> str | None:
+    """The digest the service's repository holds for the version's tag."""
+    from jenkinsctl.promote import registry_for
+    from jenkinsctl.steps.image import image_target
+
+    target = image_target(ctx)
+    reg = registry_for(ctx.config, target.endpoint, clients)
+    for tag in dict.fromkeys((version, ctx.resolved.versioning.tag_prefix + version)):
+        digest = reg.manifest_head(target.repository, tag)
         if digest:
-            return f"{image.reference}@{digest}"
+            return f"{target.name}@{digest}"
     return None
 
 

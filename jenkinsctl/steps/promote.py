@@ -30,12 +30,14 @@ def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None
     source_host = promotion.split_repository(record.repository)[0]
     ctx.report(f"promote {resolved.name} {record.version} ({record.digest[:19]}) from {from_env} to {to_env}")
     if ctx.dry_run:
-        ctx.report(f"dry run: would make {record.digest} available in {target_env.registry}/"
-                   f"{resolved.image.repository}" + (f" and deploy it to {to_env}" if deploy else ""))
+        endpoint, repo = promotion.target_of(ctx.config, resolved, to_env)
+        ctx.report(f"dry run: would make {record.digest} available in {endpoint}/{repo}"
+                   + (f" and deploy it to {to_env}" if deploy else ""))
         return StepResult("promote", {"VERSION": record.version, "IMAGE_DIGEST": record.digest}, "dry run")
-    src_reg = promotion.registry_for(ctx.config, ctx.environ, source_host, src_clients)
-    dst_reg = promotion.registry_for(ctx.config, ctx.environ, target_env.registry, dst_clients)
-    p = promotion.promote(resolved, from_env, to_env, record, src_reg, dst_reg, ctx.report)
+    dst_endpoint, dst_repo = promotion.target_of(ctx.config, resolved, to_env)
+    src_reg = promotion.registry_for(ctx.config, source_host, src_clients)
+    dst_reg = promotion.registry_for(ctx.config, dst_endpoint, dst_clients)
+    p = promotion.promote(resolved, from_env, to_env, record, src_reg, dst_reg, dst_repo, ctx.report)
     values = p.values()
     summary = f"{p.version} {p.digest[:19]} {from_env} -> {to_env} ({p.method}, {p.bytes_uploaded} bytes uploaded)"
     if deploy:
