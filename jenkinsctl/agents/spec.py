@@ -3,49 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from jenkinsctl.descriptor.model import Cpu, EnvVars, Memory
-from jenkinsctl.modelbase import Model, PinnedImage, invalid
+from jenkinsctl.modelbase import Model, PinnedImage, invalid, matching
 
-_LABEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
-_ID = {"subnet": re.compile(r"^subnet-[0-9a-f]{8,17}$"), "sg": re.compile(r"^sg-[0-9a-f]{8,17}$")}
 
-
-def _label(value: str) -> str:
-    if not _LABEL.match(value):
-        raise invalid(f"'{value}' cannot name an agent template",
-                      "lowercase letters, digits, '-' or '_', at most 40, e.g. docker or java17; "
-                      "branch labels (docker@feature-x) are derived, never written")
-    return value
-
-
-def _instance_type(value: str) -> str:
-    if not _INSTANCE_TYPE.match(value):
-        raise invalid(f"'{value}' is not an EC2 instance type", "e.g. m6i.large, c6a.xlarge")
-    return value
-
-
-def _subnet(value: str) -> str:
-    if not _ID["subnet"].match(value):
-        raise invalid(f"'{value}' is not a subnet id", "e.g. subnet-0abc1234")
-    return value
-
-
-def _sg(value: str) -> str:
-    if not _ID["sg"].match(value):
-        raise invalid(f"'{value}' is not a security group id", "e.g. sg-0abc1234")
-    return value
-
-
-TemplateLabel = Annotated[str, AfterValidator(_label)]
-InstanceType = Annotated[str, AfterValidator(_instance_type)]
-SubnetId = Annotated[str, AfterValidator(_subnet)]
-SecurityGroupId = Annotated[str, AfterValidator(_sg)]
+TemplateLabel = matching(r"^[a-z0-9][a-z0-9_-]{0,39}$", "'{value}' cannot name an agent template",
+                         "lowercase letters, digits, '-' or '_', at most 40, e.g. docker or java17; "
+                         "branch labels (docker@feature-x) are derived, never written")
+InstanceType = matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "'{value}' is not an EC2 instance type",
+                        "e.g. m6i.large, c6a.xlarge")
+SubnetId = matching(r"^subnet-[0-9a-f]{8,17}$", "'{value}' is not a subnet id", "e.g. subnet-0abc1234")
+SecurityGroupId = matching(r"^sg-[0-9a-f]{8,17}$", "'{value}' is not a security group id", "e.g. sg-0abc1234")
 
 
 def branch_problem(value: str) -> str | None:

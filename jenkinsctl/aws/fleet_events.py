@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
+from jenkinsctl.aws.pages import pages
+
 
 def rules(events, prefix: str) -> dict[str, dict]:
     """Rules whose name starts with `prefix`: name -> {pattern, queue, tags}."""
     out: dict[str, dict] = {}
-    token = None
-    while True:
-        page = events.list_rules(NamePrefix=prefix, **({"NextToken": token} if token else {}))
+    for page in pages(events.list_rules, "NextToken", NamePrefix=prefix):
         for rule in page["Rules"]:
             name = rule["Name"]
             targets = events.list_targets_by_rule(Rule=name)["Targets"]
@@ -18,6 +18,4 @@ def rules(events, prefix: str) -> dict[str, dict]:
             out[name] = {"pattern": json.loads(rule.get("EventPattern") or "{}"),
                          "queue": targets[0]["Arn"].rsplit(":", 1)[-1] if targets else None,
                          "tags": {t["Key"]: t["Value"] for t in tags}}
-        token = page.get("NextToken")
-        if not token:
-            return out
+    return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from jenkinsctl.aws.pages import pages
+
 
 def _tags(items: list[dict] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
@@ -27,7 +29,7 @@ def assume_policy(service: str) -> str:
 def roles(iam, path: str) -> dict[str, dict]:
     """Roles under `path`: name -> {path, service, policies, tags}."""
     out: dict[str, dict] = {}
-    for role in _all(iam.list_roles, "Roles", PathPrefix=path):
+    for role in (r for page in pages(iam.list_roles, "Marker", PathPrefix=path) for r in page["Roles"]):
         name = role["RoleName"]
         attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
         tags = iam.list_role_tags(RoleName=name)["Tags"]
@@ -38,19 +40,10 @@ def roles(iam, path: str) -> dict[str, dict]:
 
 def instance_profiles(iam, path: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for prof in _all(iam.list_instance_profiles, "InstanceProfiles", PathPrefix=path):
+    for prof in (p for page in pages(iam.list_instance_profiles, "Marker", PathPrefix=path)
+                 for p in page["InstanceProfiles"]):
         out[prof["InstanceProfileName"]] = {
             "path": prof["Path"], "roles": sorted(r["RoleName"] for r in prof.get("Roles", [])),
             "tags": _tags(prof.get("Tags"))}
     return out
 
-
-def _all(call, key: str, **kwargs) -> list[dict]:
-    """Every page of an IAM list call (through the translating client, so errors are ours)."""
-    out, marker = [], None
-    while True:
-        page = call(**kwargs, **({"Marker": marker} if marker else {}))
-        out += page[key]
-        if not page.get("IsTruncated"):
-            return out
-        marker = page["Marker"]

@@ -80,16 +80,7 @@ def apply(app: AppContext, branch, live_branches) -> None:
     """Create or update the fleet's resources so AWS matches the config; prints the plan first.
 
     A second apply reports no changes and makes no mutating AWS call."""
-    from jenkinsctl.agents.executor import execute, mutating_calls
-
-    p, clients = _plan(app, branch, live_branches)
-    app.out(p.render())
-    if app.dry_run or p.empty:
-        if app.dry_run and not p.empty:
-            app.info("dry run: nothing changed")
-        return
-    result = execute(p, clients, progress=app.debug)
-    app.out(f"applied: {result.count} AWS call(s); {len(mutating_calls(clients))} mutating")
+    _show_then_execute(app, *_plan(app, branch, live_branches), "applied")
 
 
 @agents.command("destroy")
@@ -100,16 +91,19 @@ def destroy(app: AppContext, branch) -> None:
     """Remove the fleet's own resources (tagged as owned by it), in dependency order.
 
     With --branch, only that branch's agent templates."""
-    from jenkinsctl.agents.executor import execute
+    _show_then_execute(app, *_plan(app, branch, None, destroy=True), "destroyed")
 
-    p, clients = _plan(app, branch, None, destroy=True)
-    app.out(p.render())
-    if app.dry_run or p.empty:
-        if app.dry_run and not p.empty:
-            app.info("dry run: nothing removed")
+
+def _show_then_execute(app: AppContext, plan, clients, done: str) -> None:
+    from jenkinsctl.agents.executor import execute, mutating_calls
+
+    app.out(plan.render())
+    if app.dry_run or plan.empty:
+        if app.dry_run and not plan.empty:
+            app.info("dry run: nothing changed")
         return
-    result = execute(p, clients, progress=app.debug)
-    app.out(f"destroyed: {result.count} AWS call(s)")
+    result = execute(plan, clients, progress=app.debug)
+    app.out(f"{done}: {result.count} AWS call(s); {len(mutating_calls(clients))} mutating")
 
 
 @agents.command("status")
