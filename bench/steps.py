@@ -63,6 +63,20 @@ def big_repo(root: Path, commits: int = 5000, tags: int = 200) -> Path:
     return root
 
 
+def in_process_version(repo: Path, runs: int) -> float:
+    from jenkinsctl.vcs import Git
+    from jenkinsctl.versioning import VersionInput, next_version
+
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        facts = Git(repo).facts({}, "v")
+        next_version(VersionInput(facts.sha, facts.branch, "main", facts.last_release, facts.last_release_tag,
+                                  facts.messages_since))
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
 def row(name: str, ours: float, base: float, unit: str, target: str) -> str:
     return f"{name:<44} {ours:>9.3f} {unit:<3} {base:>9.3f} {unit:<3} {target}"
 
@@ -83,6 +97,8 @@ def main() -> int:
         got = json.loads((repo / ".jenkinsctl" / "version.json").read_text())
         lines.append(row("step version (5,000 commits, 200 tags)", version, describe, "s",
                          f"vs git describe --tags; computed {got['VERSION']}"))
+        lines.append(row("  of which git facts + version algorithm", in_process_version(repo, runs), describe, "s",
+                         "in-process; the rest is interpreter start-up and loading the workspace"))
         # 2. start-up
         bare = timed([PY, "-c", "pass"], runs * 2)
         helps = timed([*JENKINSCTL, "step", "build", "--help"], runs * 2)
