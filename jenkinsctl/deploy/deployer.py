@@ -95,9 +95,12 @@ def _strategy_defaults(env, strategy: str) -> dict:
 
 
 def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
-           environ: Mapping[str, str] | None = None, dry_run: bool = False) -> DeployOutcome:
+           environ: Mapping[str, str] | None = None, dry_run: bool = False,
+           require_approval: bool = True) -> DeployOutcome:
+    """`require_approval=False` only for rollbacks, which restore a deploy already approved."""
     env = resolved.environment(req.env)
-    check_approval(env, req.approved_by, environ or {})
+    if require_approval:
+        check_approval(env, req.approved_by, environ or {})
     env, res, plan = make_deploy_plan(clients, resolved, req)
     lines = plan.render()
     if req.health == "ecs" and env.port and env.load_balancer:

@@ -16,15 +16,14 @@ def choose(records, current_arn: str | None, current_digest: str | None, to_vers
 
 
 def run(ctx: StepContext, env: str, to_version: str | None = None, timeout: float | None = None,
-        interval: float = 10.0, approved_by: str | None = None) -> StepResult:
-    from jenkinsctl.deploy.deployer import DeployRequest, check_approval, deploy, make_deploy_plan
+        interval: float = 10.0) -> StepResult:
+    from jenkinsctl.deploy.deployer import DeployRequest, deploy, make_deploy_plan
     from jenkinsctl.deploy.lastgood import LastKnownGood
     from jenkinsctl.deploy.resources import resources_for
     from jenkinsctl.deploy.taskdef import image_of
     from jenkinsctl.steps.deploy import clients_for, health_mode, result_of
 
     environment = ctx.resolved.environment(env)
-    check_approval(environment, approved_by, ctx.environ)
     clients = clients_for(ctx, env)
     records = LastKnownGood(clients, resources_for(ctx.resolved, environment)).history()
     if not records:
@@ -47,8 +46,9 @@ def run(ctx: StepContext, env: str, to_version: str | None = None, timeout: floa
                f"{(current_arn or '-').rsplit('/', 1)[-1]}) to {target.version} ({target.digest[:19]}, "
                f"{target.taskDefinition.rsplit('/', 1)[-1]})")
     req = DeployRequest(env, target.image, target.version, target.gitSha, None, timeout, interval, health_mode(ctx),
-                        approved_by, taskdef_arn=target.taskDefinition)
-    outcome = deploy(clients, ctx.resolved, req, ctx.report, ctx.environ, ctx.dry_run)
+                        taskdef_arn=target.taskDefinition)
+    # no approval gate: a rollback only returns to a deploy this environment already accepted
+    outcome = deploy(clients, ctx.resolved, req, ctx.report, ctx.environ, ctx.dry_run, require_approval=False)
     result = result_of(outcome, "rollback")
     result.values.update({"FROM_VERSION": current_version, "FROM_TASK_DEFINITION_ARN": current_arn or "",
                           "FROM_IMAGE_URI": current_image})

@@ -1,0 +1,47 @@
+"""`jenkinsctl pipeline ...`: a service's pipeline, run locally."""
+
+from __future__ import annotations
+
+import click
+
+from jenkinsctl.cli.context import AppContext, pass_app
+from jenkinsctl.cli.steps import workdir_option
+from jenkinsctl.cli.steps.deploy import approved_by_option, interval_option, timeout_option
+
+
+@click.group()
+def pipeline() -> None:
+    """Run a service's pipeline locally, stage by stage, as the standard Jenkinsfile does."""
+
+
+@pipeline.command("run")
+@click.argument("service_name", metavar="SERVICE")
+@workdir_option
+@click.option("--through", metavar="STAGE", help="Stop after this stage: version, build, test, push, or an "
+              "environment (deploy the first, then promote into each next one up to it). Default: the first "
+              "environment.")
+@timeout_option
+@interval_option
+@approved_by_option
+@pass_app
+def run(app: AppContext, service_name, workdir, through, timeout, interval, approved_by) -> None:
+    """Run SERVICE's pipeline from its source checkout (--workdir, default: here): Version,
+    Build, Test, Push, Deploy to the first environment, and with --through ENV a promotion by
+    digest (then a deploy) into every later environment up to ENV. Stops at the first failing
+    stage with its exit code; prints a summary and writes .jenkinsctl/pipeline.properties.
+
+    \b
+      jenkinsctl pipeline run orders-api                       # ... -> Deploy dev
+      jenkinsctl pipeline run orders-api --through prod --approved-by alice
+      jenkinsctl pipeline run orders-api --through push        # build and push only
+    """
+    from jenkinsctl.pipeline import run as runner
+    from jenkinsctl.steps.context import StepResult, make_context
+
+    ctx = make_context(app, service_name, workdir)
+    result = runner.run(ctx, through, approved_by, interval, timeout)
+    ctx.write(StepResult("pipeline", result.values()))
+    for key, value in result.values().items():
+        app.out(f"{key}={value}")
+    if result.error is not None:
+        raise result.error

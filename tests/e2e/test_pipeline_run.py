@@ -1,0 +1,47 @@
+"""`jenkinsctl pipeline run orders-api --through prod` on the real Docker engine, registry and
+moto (sandbox infrastructure from jenkinsctl.deploy.sandbox_infra): one image, built once,
+deployed to dev and promoted by digest to staging and prod."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from image_support import point_at, remove_images, source_repo
+from jenkinsctl.deploy import sandbox_infra
+
+
+@pytest.fixture
+def env(project, registry, base_image, moto_endpoint, docker_engine, aws, monkeypatch):
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "4")
+    environ = point_at(project, registry, base_image, moto_endpoint)
+    settings = sandbox_infra.create(aws, {"dev": "dev", "staging": "staging", "prod": "prod"})
+    sandbox_infra.write_settings(project / "jenkinsctl.yaml", settings)
+    path = project / "services" / "orders-api.yaml"
+    path.write_text(path.read_text().replace("bakeSeconds: 600", "bakeSeconds: 0"))
+    yield environ
+    remove_images(docker_engine, registry.endpoint)
+
+
+def test_pipeline_runs_the_jenkinsfile_stages_and_promotes_one_digest_through_prod(cli, env, tmp_path, aws):
+    src = source_repo(tmp_path / "orders-api")
+    refused = cli("pipeline", "run", "orders-api", "--through", "prod", "--workdir", str(src), cwd=src, env=env)
+    assert refused.code == 3 and "goes through prod, which requires approval" in refused.err
+    assert not (src / ".jenkinsctl").exists()  # refused before the first stage
+
+    r = cli("pipeline", "run", "orders-api", "--through", "prod", "--workdir", str(src), "--poll-interval", "0",
+            "--approved-by", "alice", cwd=src, env=env)
+    assert r.code == 0, r.err[-3000:]
+    order = [line.split(":")[0] for line in r.err.splitlines() if line.startswith("== Stage ")]
+    assert order == ["== Stage Version", "== Stage Build", "== Stage Test", "== Stage Push", "== Stage Deploy dev",
+                     "== Stage Promote staging", "== Stage Promote prod"]
+    assert "RESULT=passed" in r.out and "STAGE_PROMOTE_PROD=passed" in r.out
+    push = json.loads((src / ".jenkinsctl" / "push.json").read_text())
+    for cluster in ("dev", "staging", "prod"):
+        svc = aws.ecs.describe_services(cluster=cluster, services=["orders-api-blue"])["services"][0]
+        image = aws.ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"][
+            "containerDefinitions"][0]["image"]
+        assert image == push["IMAGE_URI"]  # built once, the same digest everywhere
+    promote = json.loads((src / ".jenkinsctl" / "promote.json").read_text())
+    assert promote["TO_ENVIRONMENT"] == "prod" and promote["IMAGE_DIGEST"] == push["IMAGE_DIGEST"]
