@@ -97,3 +97,31 @@ def test_usage_errors(cli, project, tmp_path):
     cfg.write_text(cfg.read_text().split("\nagents:")[0] + "\n")
     none = cli("agents", "plan", cwd=project)
     assert none.code == 2 and "no agent fleet configured" in none.err
+
+
+def test_scale_once_from_the_cli(cli, fleet_project, moto_cli):
+    from jenkinsctl.jenkins_fake import FakeJenkins
+
+    project, env = fleet_project
+    assert cli("agents", "apply", cwd=project, env=env).code == 0
+    try:
+        with FakeJenkins() as fake:
+            fake.create("api", "<project><description/><disabled>false</disabled></project>")
+            for _ in range(3):
+                fake.state.enqueue("api", {"N": str(_)}, label="docker")
+            env = {**env, "JENKINS_URL": fake.url}
+            dry = cli("agents", "scale", "--json", "--dry-run", cwd=project, env=env)
+            assert dry.code == 0, dry.text
+            decision = json.loads(dry.out)
+            # 3 builds of 1 vCPU on 2-vCPU types: 2 instances, headroom 1 + 20% of 2 -> 4
+            assert (decision["desiredBefore"], decision["desiredAfter"]) == (0, 4)
+            assert "dry run: nothing changed" in dry.err
+            group = moto_cli.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["jenkins-agents-agents"])
+            assert group["AutoScalingGroups"][0]["DesiredCapacity"] == 0
+            done = cli("agents", "scale", cwd=project, env=env)
+            assert done.code == 0 and done.out.startswith("desired capacity 0 -> 4\n"), done.text
+            assert "  why: need 4 instance(s) (builds + headroom 2), have 0: pre-warm before the plugin asks" in done.out
+            st = json.loads(cli("agents", "status", "--json", cwd=project, env=env).out)
+            assert st["group"]["desired"] == 4 and len(st["instances"]) == 4
+    finally:
+        assert cli("agents", "destroy", cwd=project, env=env).code == 0
