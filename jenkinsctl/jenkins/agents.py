@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlparse
 
 from jenkinsctl.jenkins.client import JenkinsClient, JenkinsNotFound
 
-_WHY_LABEL = re.compile(r"(?:on|label) '([^']+)'")
+# Jenkins' messages quote the label with \u2018...\u2019 (older ones and the fake with '...')
+_WHY_LABEL = re.compile("(?:on|label) ['\u2018]([^'\u2019]+)['\u2019]")
 QUEUE_TREE = "items[id,inQueueSince,why,task[fullName,name,url],assignedLabel[name]]"
 NODES_TREE = ("computer[displayName,offline,temporarilyOffline,idle,numExecutors,assignedLabels[name],"
               "executors[currentExecutable[number,url]]]")

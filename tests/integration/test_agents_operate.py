@@ -257,6 +257,15 @@ def test_drain_resubmits_once_under_duplicate_late_and_out_of_order_events(moto_
     gone = drainer.handle(parse_event(_event("spot-interruption.json", "i-0000000000000dead", "dr-agents")))
     assert "nothing to drain" in gone.steps[0] and not gone.resubmitted
 
+    # a drain that died after recording a build: `drain --pending` finishes the job, once
+    fake.add_node("agent-c", labels="docker")
+    n3 = fake.start_build(fake.enqueue("apps/api", {"VERSION": "9.9.9"}, label="docker").id, node="agent-c").number
+    ledger.record_build("apps/api", n3, "i-0000000000000dead", "agent-c", {"VERSION": "9.9.9"})
+    resumed = drainer.resume()
+    assert resumed.aborted == [f"apps/api #{n3}"] and resumed.resubmitted == [f"apps/api #{n3}"]
+    assert not drainer.resume().resubmitted
+    assert sorted(q.parameters["VERSION"] for q in fake.state.queue.values()) == ["1.2.3", "4.5.6", "9.9.9"]
+
 
 def test_drain_from_the_fleets_event_queue_through_the_cli(moto_fleet, jenkins, tmp_path, cli, project):
     fake, _ = jenkins

@@ -1,0 +1,30 @@
+"""What the fleet reads from Jenkins' JSON: labels of queue items (real Jenkins has them only in
+`why`) and jobs of executables' URLs (nested folders, a Jenkins under a path)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jenkinsctl.jenkins.agents import job_from_url, label_of
+
+
+@pytest.mark.parametrize("item, label", [
+    ({"assignedLabel": {"name": "docker"}, "why": "Waiting for next available executor on 'x'"}, "docker"),
+    ({"why": "Waiting for next available executor on \u2018docker\u2019"}, "docker"),  # real Jenkins' quotes
+    ({"why": "Waiting for next available executor on 'docker@feature-x'"}, "docker@feature-x"),
+    ({"why": "There are no nodes with the label 'small'"}, "small"),
+    ({"why": "All nodes of label 'java17' are offline"}, "java17"),
+    ({"why": "Build #3 is already in progress"}, None),
+    ({}, None),
+])
+def test_label_of_a_queue_item(item, label):
+    assert label_of(item) == label
+
+
+@pytest.mark.parametrize("base, url, expected", [
+    ("http://j:8080/", "http://j:8080/job/services/job/payments/job/orders-api/job/ci/12/", ("services/payments/orders-api/ci", 12)),
+    ("https://ci.example.com/jenkins/", "https://ci.example.com/jenkins/job/a%20b/7/", ("a b", 7)),
+    ("http://j/", "http://j/job/api/", ("api", None)),
+])
+def test_job_of_an_executable_url(base, url, expected):
+    assert job_from_url(base, url) == expected
