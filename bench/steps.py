@@ -115,7 +115,7 @@ def main() -> int:
 
 def build_and_push(work: Path, env: dict, runs: int) -> list[str]:
     sys.path.insert(0, str(REPO / "tests"))
-    from image_support import point_at, remove_images, source_repo  # noqa: E402
+    from image_support import point_at, remove_image_ids, remove_images, source_repo  # noqa: E402
 
     import docker
 
@@ -157,8 +157,12 @@ def build_and_push(work: Path, env: dict, runs: int) -> list[str]:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         step("version")
+        built: list[str] = []
+
         def build_seconds() -> float:
-            return float(json.loads((src / ".jenkinsctl" / "build.json").read_text())["BUILD_SECONDS"])
+            result = json.loads((src / ".jenkinsctl" / "build.json").read_text())
+            built.append(result["IMAGE_ID"])
+            return float(result["BUILD_SECONDS"])
 
         cold_runs, warm_runs = [], []
         cold = timed([*JENKINSCTL, "step", "build", "--no-cache", "--workdir", str(src)], max(1, runs // 2),
@@ -181,6 +185,7 @@ def build_and_push(work: Path, env: dict, runs: int) -> list[str]:
                    f"{int(first['BYTES_UPLOADED']):>9d} B   vs the first push; target 0 layer bytes "
                    f"{'OK' if second['BYTES_UPLOADED'] == '0' and same else 'MISSED'} (same digest: {same})")
         remove_images(client, settings.registry_endpoint)
+        remove_image_ids(client, built)  # cold builds whose tag moved to the next build
         return out
     finally:
         client.close()

@@ -53,10 +53,20 @@ def remove_images(client, prefix: str) -> None:
     for _ in range(3):  # children first: a parent with dependent images cannot be removed yet
         left = 0
         for image in client.images.list():
-            if any(tag.startswith(prefix) for tag in image.tags):
+            names = image.tags + (image.attrs.get("RepoDigests") or [])
+            if any(name.startswith(prefix) for name in names):
                 try:
                     client.images.remove(image.id, force=True)
                 except Exception:
                     left += 1
         if not left:
             break
+
+
+def remove_image_ids(client, ids) -> None:
+    """Remove images by ID (builds whose tags later moved to a newer build)."""
+    for image_id in ids:
+        try:
+            client.images.remove(image_id, force=True)
+        except Exception:
+            pass

@@ -8,17 +8,25 @@ import re
 
 import pytest
 
-from image_support import git, point_at, remove_images, source_repo
+from image_support import git, point_at, remove_image_ids, remove_images, source_repo
+
+
+BUILT: list[str] = []  # image IDs the tests built: removed even when a rebuild moved their tag away
 
 
 @pytest.fixture
 def env(project, registry, base_image, moto_endpoint, docker_engine):
     yield point_at(project, registry, base_image, moto_endpoint)
     remove_images(docker_engine, registry.endpoint)
+    remove_image_ids(docker_engine, BUILT)
+    BUILT.clear()
 
 
 def step(cli, env, src, *args):
-    return cli("step", *args, "--workdir", str(src), cwd=src, env=env)
+    result = cli("step", *args, "--workdir", str(src), cwd=src, env=env)
+    if args[0] == "build" and result.code == 0:
+        BUILT.append(json.loads((src / ".jenkinsctl" / "build.json").read_text())["IMAGE_ID"])
+    return result
 
 
 def test_version_build_test_push_then_push_again(cli, env, tmp_path, registry, aws, docker_engine):
