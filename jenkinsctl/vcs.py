@@ -106,6 +106,14 @@ class Git:
                                "fetch the history and tags before this step: `git fetch --unshallow --tags`; in "
                                "Jenkins set CloneOption shallow: false, noTags: false") from None
         tags = self.release_tags(prefix)
+        if not tags and fetch and not shallow and self.remote_url():
+            # Jenkins' git checkout often skips tags (noTags): fetch them once before concluding
+            # that there is no release yet (a failure here just means there are none to get)
+            try:
+                self.run("fetch", "--quiet", "--tags", "origin")
+                tags = self.release_tags(prefix)
+            except GitError:
+                pass
         last, last_tag = tags[0] if tags else (None, None)
         return GitFacts(self.root, sha, branch, detached, shallow, last, last_tag,
                         self.messages(last_tag), self.remote_url())

@@ -106,6 +106,15 @@ def test_shallow_clone_is_deepened_with_tags(repo, tmp_path):
     assert not Git(clone).shallow
 
 
+def test_clone_without_tags_fetches_them(repo, tmp_path):
+    git(repo, "tag", "-a", "v3.1.0", "-m", "x")
+    commit(repo, "feat: more")
+    clone = tmp_path / "notags"
+    subprocess.run(["git", "clone", "-q", "--no-tags", f"file://{repo}", str(clone)], check=True, env=ENV)
+    assert git(clone, "tag", "--list") == ""
+    assert version_of(clone) == "3.2.0"
+
+
 def test_shallow_clone_without_remote_says_what_to_fetch(repo, tmp_path):
     commit(repo, "fix: a")
     clone = tmp_path / "shallow"
