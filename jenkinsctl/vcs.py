@@ -36,6 +36,7 @@ class Git:
             raise GitError(f"{path} is not inside a git repository",
                            "run the step in the service's checkout (--workdir DIR)") from None
         self.root = Path(self.repo.working_tree_dir or path)
+        self.repo.git.update_environment(GIT_TERMINAL_PROMPT="0")  # a fetch never waits on a prompt
 
     def run(self, *args: str) -> str:
         import git
