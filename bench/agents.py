@@ -54,7 +54,6 @@ def simulate(builds: int, seed: int, rate: float) -> list[str]:
 
 
 def no_change_apply() -> list[str]:
-    import yaml
     from moto.server import ThreadedMotoServer
 
     from fixtures.agents.agents_support import moto_with_managed_policies

@@ -83,7 +83,9 @@ def synthetic_trace(n: int = 2000, seed: int = 7, hours: int = 24) -> list[Trace
     for i in range(n):
         if rng.random() < 0.75:
             center = rng.choice([10.5, 14.5])
-            hour = min(18.0, max(9.0, rng.gauss(center, 1.6)))
+            hour = rng.gauss(center, 1.6)
+            while not 9.0 <= hour <= 18.0:  # redraw: clipping would pile builds up at 09:00 and 18:00
+                hour = rng.gauss(center, 1.6)
         else:
             hour = rng.uniform(0, hours)
         r, acc = rng.random(), 0.0
@@ -157,6 +159,8 @@ class Result:
     cost: float
     p50_wait: float
     p95_wait: float
+    max_wait: float
+    waited: int  # builds that did not start at once
     utilisation: float
     interrupted: int
     resubmitted: int
@@ -167,7 +171,8 @@ class Result:
 
     def row(self) -> dict:
         return {"policy": self.policy, "cost": round(self.cost, 2), "p50Wait": round(self.p50_wait, 1),
-                "p95Wait": round(self.p95_wait, 1), "utilisation": round(self.utilisation, 3),
+                "p95Wait": round(self.p95_wait, 1), "maxWait": round(self.max_wait, 1), "waited": self.waited,
+                "utilisation": round(self.utilisation, 3),
                 "interrupted": self.interrupted, "resubmitted": self.resubmitted, "lost": self.lost,
                 "completed": self.completed, "builds": self.builds, "instancesLaunched": self.instances_launched,
                 "peakInstances": self.peak_instances}
@@ -303,7 +308,7 @@ class _Sim:
         waits = [self.waits.get(b.id, 0.0) for b in self.trace if b.id in self.done]
         costs = [i.cost for i in self.instances]
         return Result(self.name, len(self.trace), len(self.done), sum(costs), percentile(waits, 0.5),
-                      percentile(waits, 0.95),
+                      percentile(waits, 0.95), max(waits, default=0.0), sum(1 for w in waits if w > 0),
                       self.busy_cpu_seconds / self.capacity_cpu_seconds if self.capacity_cpu_seconds else 0.0,
                       self.interrupted, self.resubmitted, len(self.lost - self.done), len(self.instances),
                       self.peak, costs)
@@ -333,25 +338,24 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions) 
     for _ in range(spec.min_size):
         sim.launch(0, "on-demand" if _ < spec.on_demand_base else "spot")
 
-    def market(index: int) -> str:
-        if index < spec.on_demand_base or group["fallback_since"] is not None:
+    def market(live: list[SimInstance]) -> str:
+        """What the group launches next: the on-demand base first, then the configured share."""
+        on_demand = sum(1 for i in live if i.market == "on-demand")
+        if on_demand < spec.on_demand_base or group["fallback_since"] is not None:
             return "on-demand"
-        above = index - spec.on_demand_base
-        return "on-demand" if (above * spec.on_demand_percent_above_base) % 100 >= 100 - \
-            spec.on_demand_percent_above_base and spec.on_demand_percent_above_base else "spot"
+        above = len(live) - spec.on_demand_base
+        share = spec.on_demand_percent_above_base / 100
+        return "on-demand" if share and (on_demand - spec.on_demand_base) < share * (above + 1) else "spot"
 
     def reconcile(t: float) -> None:
-        # the Auto Scaling group: launch toward desired (spot only when pools have capacity)
+        # the Auto Scaling group: launch toward desired (spot only when pools have capacity);
+        # doomed instances no longer count, so their replacements launch at the warning
         live = [i for i in sim.live() if i.doomed_at is None]
-        for k in range(len(live), group["desired"]):
-            m = market(k)
+        for _ in range(len(live), group["desired"]):
+            m = market(live)
             if m == "spot" and not sim.spot_available(t):
                 continue
-            sim.launch(t, m)
-        # capacity rebalance: a doomed instance is replaced right away
-        for inst in sim.live():
-            if inst.doomed_at is not None and not getattr(inst, "replaced", False):
-                inst.replaced = True
+            live.append(sim.launch(t, m))
 
     def tick(t: float) -> None:
         sim.step_instances(t, TICK, on_interrupt_resubmit=True)
@@ -445,7 +449,8 @@ def compare(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, reactive
 
 def render(results: list[Result]) -> str:
     cols = [("policy", "policy", "{}"), ("cost $", "cost", "{:.2f}"), ("p50 wait s", "p50_wait", "{:.0f}"),
-            ("p95 wait s", "p95_wait", "{:.0f}"), ("utilisation", "utilisation", "{:.0%}"),
+            ("p95 wait s", "p95_wait", "{:.0f}"), ("max wait s", "max_wait", "{:.0f}"), ("waited", "waited", "{}"),
+            ("utilisation", "utilisation", "{:.0%}"),
             ("interrupted", "interrupted", "{}"), ("resubmitted", "resubmitted", "{}"), ("lost", "lost", "{}"),
             ("completed", "completed", "{}"), ("instances", "instances_launched", "{}")]
     rows = [[h for h, _, _ in cols]] + [[f.format(getattr(r, a)) for _, a, f in cols] for r in results]
