@@ -82,3 +82,14 @@ def test_sizes_are_checked(project):
         FleetSpec.model_validate({**base, "minSize": 5, "maxSize": 2})
     with pytest.raises(ValidationError, match="an instance type is listed twice"):
         FleetSpec.model_validate({**base, "instanceTypes": ["m5.large", "m5.large"]})
+
+
+def test_derived_names_beyond_aws_limits_are_refused_before_any_call():
+    from fixtures.agents.agents_support import fleet_spec
+    from jenkinsctl.agents import resources
+    from jenkinsctl.agents.fleet import _check_names
+
+    spec = fleet_spec(cluster="c" * 50)
+    _check_names(resources.desired(spec, "ami-1", 1), "")  # main's names fit
+    with pytest.raises(UsageError, match=r"iam_role c+-agent-docker--feature-a-rather-long-branch \(82 > 64\)"):
+        _check_names(resources.desired(spec, "ami-1", 1, "feature/a-rather-long-branch"), "feature-a-rather-long-branch")
