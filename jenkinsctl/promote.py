@@ -135,15 +135,35 @@ def promote(resolved, from_env: str, to_env: str, record, source_registry, targe
     stats = CopyStats()
     before = target_registry.bytes_uploaded
     tags = [] if target_registry.manifest_head(dst_repo, record.version) else [record.version]
-    copied = target_registry.copy_image(source_registry, src_repo, digest, dst_repo, tags=tags, stats=stats)
-    p.method = "mount" if source_registry.url == target_registry.url else "copy"
+    if source_registry.url == target_registry.url:
+        copied = _mount_image(target_registry, src_repo, dst_repo, digest, tags, stats)
+        p.method = "mount"
+    else:
+        copied = target_registry.copy_image(source_registry, src_repo, digest, dst_repo, tags=tags, stats=stats)
+        p.method = "copy"
     p.blobs_mounted, p.blobs_present, p.blobs_copied = stats.blobs_mounted, stats.blobs_present, stats.blobs_copied
     p.bytes_uploaded = target_registry.bytes_uploaded - before
-    verified = target_registry.manifest_head(dst_repo, digest)
-    if copied != digest or verified != digest:
-        raise RegistryError(f"promotion of {digest} to {p.target} produced {verified or copied}",
+    if copied != digest:  # manifest_put also checked the registry's Docker-Content-Digest
+        raise RegistryError(f"promotion of {digest} to {p.target} produced {copied}",
                             "the target registry rewrote the manifest; promote by digest needs byte-identical manifests")
     report(f"promoted {record.version} {digest[:19]} {p.source} -> {p.target}: {p.method}, "
            f"{p.blobs_mounted} blob(s) mounted, {p.blobs_present} present, {p.blobs_copied} copied, "
            f"{p.bytes_uploaded} bytes uploaded" + (f", tagged {record.version}" if tags else ""))
     return p
+
+
+def _mount_image(registry, src_repo: str, dst_repo: str, digest: str, tags: list[str], stats) -> str:
+    """Same registry: mount every blob straight from the source repository (a mount of a blob
+    the target already has succeeds too), then PUT the manifest's exact bytes once, under the
+    version tag when it is new, else by digest. Multi-platform indexes take the general path."""
+    from jenkinsctl.registry import INDEX_TYPES
+
+    manifest = registry.manifest_get(src_repo, digest)
+    if manifest.media_type in INDEX_TYPES:
+        return registry.copy_image(registry, src_repo, digest, dst_repo, tags=tags, stats=stats)
+    for blob, _size in manifest.blobs():
+        if registry.blob_mount(dst_repo, blob, src_repo):
+            stats.blobs_mounted += 1
+        else:
+            registry.copy_blob(registry, src_repo, dst_repo, blob, stats)
+    return registry.manifest_put(dst_repo, tags[0] if tags else digest, manifest)
