@@ -50,7 +50,7 @@ class AgentTemplate(Model):
 
 
 class FleetSpec(Model):
-    cluster: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
+    cluster: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
                          description="ECS cluster name; also prefixes every resource of the fleet")
     subnets: list[SubnetId] = Field(description="Subnets of the Auto Scaling group")
     security_groups: list[SecurityGroupId] = Field(default_factory=list)

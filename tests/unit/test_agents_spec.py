@@ -89,7 +89,7 @@ def test_derived_names_beyond_aws_limits_are_refused_before_any_call():
     from jenkinsctl.agents import resources
     from jenkinsctl.agents.fleet import _check_names
 
-    spec = fleet_spec(cluster="c" * 50)
+    spec = fleet_spec(cluster="c" * 32)
     _check_names(resources.desired(spec, "ami-1", 1), "")  # main's names fit
-    with pytest.raises(UsageError, match=r"iam_role c+-agent-docker--feature-a-rather-long-branch \(82 > 64\)"):
+    with pytest.raises(UsageError, match=r"iam_role c+-agent-docker--feature-a-rather-long-branch \(75 > 64\)"):
         _check_names(resources.desired(spec, "ami-1", 1, "feature/a-rather-long-branch"), "feature-a-rather-long-branch")
