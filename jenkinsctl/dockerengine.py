@@ -151,6 +151,10 @@ class DockerEngine:
         except DockerError:
             return False
 
+    def has_images(self, repository: str) -> bool:
+        """Whether the engine holds any image of `repository` (any tag)."""
+        return bool(self._call(f"images {repository}", self.api.images, name=repository, quiet=True))
+
     def history(self, ref: str) -> list[dict]:
         return self._call(f"history {ref}", self.api.history, ref)
 

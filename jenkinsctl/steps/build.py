@@ -47,15 +47,7 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
 
     engine = engine or DockerEngine(environ=ctx.environ)
     engine.ping()
-    # The engine's local cache covers every stage; --cache-from would restrict the builder to the
-    # listed images' final stage. So the previous image is pulled as cache only on an agent that
-    # has never built this service (a fresh spot instance).
-    fresh_agent = cache and not engine.api.images(name=target.name, quiet=True)
-    bases = base_images(dockerfile.read_text(errors="replace"), spec.args)
-    # log in only when something must be pulled: a warm agent skips the ECR token round trip
-    must_pull = fresh_agent or bases_missing(engine, bases)
-    auth = _login(ctx, engine, target.endpoint) if must_pull else None
-    cache_from = _previous_image(ctx, engine, target, auth) if fresh_agent else []
+    cache_from = _prepare_engine(ctx, engine, target, dockerfile.read_text(errors="replace"), cache)
     ctx.report(f"building {image} from {shown}" + (f" (cache from {cache_from[0]})" if cache_from else ""))
     started = time.monotonic()
     result = engine.build(context, dockerfile_in_context, image, buildargs=spec.args, target=spec.target,
@@ -109,9 +101,19 @@ def oci_labels(ctx: StepContext, version: dict[str, str]) -> dict[str, str]:
     }
 
 
-def bases_missing(engine, images: list[str]) -> bool:
-    """True when a base image is missing from the engine (the build will pull it)."""
-    return any(not engine.exists(image) for image in images)
+def _prepare_engine(ctx: StepContext, engine, target, dockerfile_text: str, cache: bool) -> list[str]:
+    """Log in when something must be pulled, and pick the images to use as cache.
+
+    The engine's local cache covers every stage, while --cache-from would restrict the builder
+    to the listed images' final stage; so the previous image is pulled as cache only on an
+    agent that has never built this service (a fresh spot instance). A warm agent whose base
+    images are present skips the ECR token round trip altogether."""
+    fresh_agent = cache and not engine.has_images(target.name)
+    bases = base_images(dockerfile_text, ctx.resolved.build.args)
+    if not (fresh_agent or any(not engine.exists(image) for image in bases)):
+        return []
+    auth = _login(ctx, engine, target.endpoint)
+    return _previous_image(ctx, engine, target, auth) if fresh_agent else []
 
 
 def _created(ctx: StepContext) -> str:
