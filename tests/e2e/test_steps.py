@@ -151,3 +151,23 @@ def test_compose_integration_tests_run_against_the_built_image(cli, env, project
     assert "docker-compose" in r.err or "docker compose" in r.err
     assert "3 tests, 0 failures" in r.err
     assert 'tests="3" failures="0"' in (src / ".jenkinsctl" / "test-reports" / "junit.xml").read_text()
+
+
+def test_push_with_credentials_the_registry_refuses_fails_loudly(cli, env, tmp_path):
+    from jenkinsctl.sandbox import RegistryServer, SandboxSettings
+    from support import free_port
+
+    # a registry whose htpasswd is another account's token: moto's ECR token does not open it
+    other = RegistryServer(SandboxSettings(root=tmp_path / "other", registry_port=free_port(), account_id="999999999999"))
+    other.start()
+    try:
+        src = source_repo(tmp_path / "orders-api")
+        for name in ("version", "build"):
+            assert step(cli, env, src, name).code == 0
+        r = step(cli, {**env, "JENKINSCTL_REGISTRY_ENDPOINT": other.address}, src, "push")
+    finally:
+        other.stop()
+    assert r.code == 4, r.err
+    assert f"docker login to {other.address} as 'AWS' was refused" in r.err
+    assert "123456789012-auth-token" not in r.err  # the token is masked
+    assert not (src / ".jenkinsctl" / "push.json").exists()
