@@ -96,7 +96,12 @@ class _Component:
 
     name = ""
     address = ""
-    process: ManagedProcess
+    pidname = ""  # <state dir>/<pidname>.pid and .log
+    marker = ""  # what the process's command line must contain
+
+    def __init__(self, settings: SandboxSettings):
+        self.settings = settings
+        self.process = ManagedProcess(self.pidname, settings.root, self.marker)
 
     def answers(self) -> bool:  # pragma: no cover - every component overrides it
         raise NotImplementedError
@@ -115,11 +120,7 @@ class _Component:
 class Engine(_Component):
     """The Docker engine: reused when one answers, else `dockerd` started in the background."""
 
-    name = "docker"
-
-    def __init__(self, settings: SandboxSettings):
-        self.settings = settings
-        self.process = ManagedProcess("dockerd", settings.root, "dockerd")
+    name, pidname, marker = "docker", "dockerd", "dockerd"
 
     @property
     def address(self) -> str:
@@ -169,11 +170,7 @@ class Engine(_Component):
 class RegistryServer(_Component):
     """Debian `docker-registry` (distribution 2.8) with htpasswd auth and filesystem storage."""
 
-    name = "registry"
-
-    def __init__(self, settings: SandboxSettings):
-        self.settings = settings
-        self.process = ManagedProcess("registry", settings.root, "docker-registry")
+    name, pidname, marker = "registry", "registry", "docker-registry"
 
     @property
     def address(self) -> str:
@@ -228,12 +225,11 @@ class RegistryServer(_Component):
 class MotoServer(_Component):
     """moto server: the AWS API (ECR, ECS, IAM...) for the sandbox."""
 
-    name = "moto"
+    name, pidname, marker = "moto", "moto", "moto.server"
 
     def __init__(self, settings: SandboxSettings, environ: Mapping[str, str] | None = None):
-        self.settings = settings
+        super().__init__(settings)
         self.environ = dict(os.environ if environ is None else environ)
-        self.process = ManagedProcess("moto", settings.root, "moto.server")
 
     @property
     def address(self) -> str:
