@@ -140,3 +140,17 @@ def test_bearer_token_auth_flow():
             Registry(f"127.0.0.1:{fake.port}", "robot", "wrong").manifest_get("team/app", "1.0.0")
     finally:
         fake.close()
+
+
+def test_large_blob_is_uploaded_in_chunks_and_verified(registry):
+    from jenkinsctl.registry import CHUNK
+
+    data = os.urandom(2 * CHUNK + 12345)  # two PATCHes, then the rest with the closing PUT
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    reg = registry.client()
+    pieces = (data[i:i + 1_000_000] for i in range(0, len(data), 1_000_000))
+    assert reg.blob_upload("test/big", digest, pieces) == len(data)
+    assert reg.blob_exists("test/big", digest)
+    assert b"".join(reg.blob_stream("test/big", digest)) == data
+    with pytest.raises(RegistryError, match="hashes to"):
+        reg.blob_upload("test/big", "sha256:" + "1" * 64, iter([b"not that"]))
