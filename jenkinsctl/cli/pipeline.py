@@ -45,3 +45,20 @@ def run(app: AppContext, service_name, workdir, through, timeout, interval, appr
         app.out(f"{key}={value}")
     if result.error is not None:
         raise result.error
+
+
+@pipeline.command("status")
+@click.argument("service_name", metavar="SERVICE")
+@pass_app
+def status(app: AppContext, service_name) -> None:
+    """What SERVICE runs in each environment, in promotion order: version, digest, task
+    definition, ECS service, running/desired tasks, traffic weights, last known good."""
+    from jenkinsctl.aws.session import AwsClients
+    from jenkinsctl.deploy.status import HEADER, environment_state
+
+    ws = app.workspace()
+    resolved = ws.service(service_name).resolved
+    app.out(HEADER)
+    for name, env in resolved.environments.items():
+        clients = AwsClients.from_config(ws.config, app.environ, region=env.region)
+        app.out(environment_state(clients, resolved, name).render())

@@ -70,3 +70,31 @@ def write_settings(config_path: Path, settings: dict[str, dict]) -> None:
     for env, values in settings.items():
         data["environments"].setdefault(env, {}).update(values)
     config_path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m jenkinsctl.deploy.sandbox_infra [CONFIG]`: create the infrastructure on the
+    sandbox's moto (aws.endpointUrl / $JENKINSCTL_AWS_ENDPOINT_URL) and write the settings into
+    CONFIG (default $JENKINSCTL_CONFIG). For scratch copies only: it rewrites the file."""
+    import os
+    import sys
+
+    from jenkinsctl.aws.session import AwsClients
+    from jenkinsctl.config.loader import load_config
+
+    args = sys.argv[1:] if argv is None else argv
+    loaded = load_config(args[0] if args else None, os.environ)
+    config = loaded.config
+    if not config.aws.endpoint_url:
+        raise SystemExit("refusing: no aws.endpointUrl (the sandbox's moto); this creates VPCs and load balancers")
+    clients = AwsClients.from_config(config, os.environ)
+    settings = create(clients, {name: env.cluster for name, env in config.environments.items()})
+    write_settings(loaded.path, settings)
+    for env, values in settings.items():
+        print(f"{env}: vpc {values['network']['vpcId']}, subnets {', '.join(values['network']['subnets'])}, "
+              f"listener {values['loadBalancer']['listenerArn'].rsplit('/', 1)[-1]}, "
+              f"test listener {values['loadBalancer']['testListenerArn'].rsplit('/', 1)[-1]}")
+
+
+if __name__ == "__main__":
+    main()
