@@ -6,7 +6,7 @@ import click
 
 from jenkinsctl.cli.context import AppContext, pass_app
 from jenkinsctl.cli.steps import workdir_option
-from jenkinsctl.cli.steps.deploy import approved_by_option, interval_option, timeout_option
+from jenkinsctl.cli.steps.deploy import gated_wait_options
 
 
 @click.group()
@@ -20,9 +20,7 @@ def pipeline() -> None:
 @click.option("--through", metavar="STAGE", help="Stop after this stage: version, build, test, push, or an "
               "environment (deploy the first, then promote into each next one up to it). Default: the first "
               "environment.")
-@timeout_option
-@interval_option
-@approved_by_option
+@gated_wait_options
 @pass_app
 def run(app: AppContext, service_name, workdir, through, timeout, interval, approved_by) -> None:
     """Run SERVICE's pipeline from its source checkout (--workdir, default: here): Version,

@@ -45,3 +45,11 @@ def test_pipeline_runs_the_jenkinsfile_stages_and_promotes_one_digest_through_pr
         assert image == push["IMAGE_URI"]  # built once, the same digest everywhere
     promote = json.loads((src / ".jenkinsctl" / "promote.json").read_text())
     assert promote["TO_ENVIRONMENT"] == "prod" and promote["IMAGE_DIGEST"] == push["IMAGE_DIGEST"]
+
+    status = cli("pipeline", "status", "orders-api", cwd=src, env=env)
+    assert status.code == 0, status.err
+    rows = {line.split()[0]: line for line in status.out.splitlines()[1:]}
+    assert list(rows) == ["dev", "staging", "prod"]
+    for row in rows.values():
+        assert push["IMAGE_DIGEST"][:19] in row and push["VERSION"] in row and "blue=100%" in row
+    assert "orders-api-prod:1" in rows["prod"] and "4/4" in rows["prod"]

@@ -19,6 +19,11 @@ interval_option = click.option("--poll-interval", "interval", type=click.FloatRa
                                show_default=True, metavar="SECONDS", help="Seconds between polls.")
 
 
+def gated_wait_options(f):
+    """--timeout, --poll-interval and --approved-by: every command that deploys."""
+    return timeout_option(interval_option(approved_by_option(f)))
+
+
 @click.command()
 @service_option
 @workdir_option
@@ -27,9 +32,7 @@ interval_option = click.option("--poll-interval", "interval", type=click.FloatRa
 @click.option("--image", metavar="URI", help="Deploy this image (<registry>/<repo>@sha256:...).")
 @click.option("--strategy", type=click.Choice(["rolling", "blue-green", "canary"]),
               help="Override the descriptor's strategy for this deploy.")
-@timeout_option
-@interval_option
-@approved_by_option
+@gated_wait_options
 @json_option
 @dry_run_option
 @pass_app

@@ -6,7 +6,7 @@ import click
 
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
 from jenkinsctl.cli.steps import json_option, service_option, workdir_option
-from jenkinsctl.cli.steps.deploy import approved_by_option, interval_option, timeout_option
+from jenkinsctl.cli.steps.deploy import gated_wait_options
 from jenkinsctl.cli.steps.render import render_result
 
 
@@ -18,9 +18,7 @@ from jenkinsctl.cli.steps.render import render_result
 @click.option("--version", metavar="V", help="Promote this version (it must have been deployed successfully to "
               "the source); default: what the source runs, its last known good.")
 @click.option("--deploy", "and_deploy", is_flag=True, help="Then deploy it to the target environment.")
-@timeout_option
-@interval_option
-@approved_by_option
+@gated_wait_options
 @json_option
 @dry_run_option
 @pass_app
