@@ -88,8 +88,9 @@ def run(argv: list[str] | None = None) -> int:
 
     verbose = _verbosity(argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=argv, prog_name="jenkinsctl", standalone_mode=False)
-        return 0
+        rv = cli.main(args=argv, prog_name="jenkinsctl", standalone_mode=False)
+        # without standalone mode click returns (not raises) the code of a `ctx.exit(code)`
+        return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
     except JenkinsctlError as exc:
         if verbose >= 2:
             import traceback

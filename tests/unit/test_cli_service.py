@@ -165,3 +165,19 @@ def test_help_teaches(cli):
     out = cli("--help").out
     assert "Exit codes:" in out and "jenkinsctl service new orders-api" in out
     assert "service" in out and "agents" in out
+
+
+def test_ctx_exit_code_is_kept(cli):
+    import click
+
+    from jenkinsctl.cli import cli as group
+
+    @group.command("exit-three-for-test", hidden=True)
+    @click.pass_context
+    def exit_three(ctx):
+        ctx.exit(3)
+
+    try:
+        assert cli("exit-three-for-test").code == 3
+    finally:
+        group.commands.pop("exit-three-for-test")
