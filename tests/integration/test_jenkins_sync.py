@@ -186,9 +186,8 @@ def test_a_failure_mid_sync_is_reported_and_the_next_sync_finishes(project, tmp_
         t.fake.fail_path("/job/services/job/payments/createItem", times=t.client.attempts)  # orders-api's folder
         t.fake.fail_next("crumb")  # and an expired crumb on the first write: retried transparently
         first = sync(t.client, desired, today=TODAY)
-        assert [(a.name, e.message.split(": ")[-1]) for a, e in first.report.failed] == [
-            ("services/payments/orders-api", "server error 500" if "500" in first.report.failed[0][1].message
-             else first.report.failed[0][1].message.split(": ")[-1])]
+        assert [a.name for a, _ in first.report.failed] == ["services/payments/orders-api"]
+        assert "server error 5" in first.report.failed[0][1].message
         assert {a.name.rsplit("/", 1)[0] for a, _ in first.report.skipped} == {"services/payments/orders-api"}
         assert len(first.report.skipped) == 6 and len(first.report.applied) == len(desired.jobs) - 7
         assert any("not attempted: 6" in line for line in first.report.render())
