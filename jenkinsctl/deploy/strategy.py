@@ -13,6 +13,7 @@ from typing import Protocol
 
 from jenkinsctl.aws.elbv2 import forward
 from jenkinsctl.deploy.resources import Resources
+from jenkinsctl.descriptor.model import RollingSpec
 
 SUCCEEDED, ROLLED_BACK, ABORTED, TIMED_OUT, FAILED = "succeeded", "rolled-back", "aborted", "timed-out", "failed"
 UNHEALTHY_POLLS = 2
@@ -58,11 +59,11 @@ class Target:
         p = {"cluster": res.cluster, "taskDefinition": self.taskdef_arn}
         if desired is not None:
             p["desiredCount"] = desired
-        if env.rolling is not None:
-            p["deploymentConfiguration"] = {
-                "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                "minimumHealthyPercent": env.rolling.min_healthy_percent,
-                "maximumPercent": env.rolling.max_percent}
+        # every ECS service (the rolling one and each blue/green slot) runs with the circuit breaker on
+        rolling = env.rolling or RollingSpec()
+        p["deploymentConfiguration"] = {
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+            "minimumHealthyPercent": rolling.min_healthy_percent, "maximumPercent": rolling.max_percent}
         if self.load_balanced:
             p["healthCheckGracePeriodSeconds"] = env.health_check.grace_seconds
         return p
