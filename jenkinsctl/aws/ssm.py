@@ -21,3 +21,8 @@ class Ssm:
     def put_json(self, name: str, value, description: str = "") -> None:
         self.client.put_parameter(Name=name, Value=json.dumps(value, sort_keys=True, separators=(",", ":")),
                                   Type="String", Overwrite=True, Description=description[:1024])
+
+    def exists(self, name: str) -> bool:
+        """Whether the parameter exists (metadata only: its value is never read)."""
+        out = self.client.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])
+        return bool(out.get("Parameters"))

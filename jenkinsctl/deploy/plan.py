@@ -38,6 +38,7 @@ class Observed:
     rule: dict | None
     test_rule: dict | None
     live_slot: str | None
+    missing_secrets: list[str] = field(default_factory=list)  # "NAME (ref)" not found in the environment
 
 
 @dataclass
@@ -75,6 +76,9 @@ class Plan:
             lines.append(f"task definition: unchanged ({_short(self.reuse_taskdef_arn)}); nothing to register")
         lines.append("resources:" if self.changes else "resources: all exist")
         lines += [c.render() for c in self.changes]
+        if self.observed.missing_secrets:
+            lines.append(f"warning: secrets missing in {self.env}: {', '.join(self.observed.missing_secrets)}; "
+                         "tasks cannot start until they exist")
         lines.append("service:" if self.service_changes else "service: unchanged")
         lines += [f"  {s}" for s in self.service_changes]
         return lines
@@ -125,7 +129,21 @@ def observe(clients, res: Resources, env, strategy: str, wanted: dict) -> Observ
         res.task_role: iam.inline_policy(res.task_role, TASK_POLICY) if roles[res.task_role] else None,
     }
     return Observed(services, current, current_arn, latest_same, Logs(clients).group(res.log_group), roles,
-                    policies, tgs, rule, test_rule, live_slot)
+                    policies, tgs, rule, test_rule, live_slot, missing_secrets(clients, res, env))
+
+
+def missing_secrets(clients, res: Resources, env) -> list[str]:
+    """Secret references that do not exist in the environment (one metadata call each)."""
+    from jenkinsctl.aws.secretsmanager import SecretsManager
+    from jenkinsctl.aws.ssm import Ssm
+
+    check = {"ssm": Ssm(clients).exists, "secretsmanager": SecretsManager(clients).exists}
+    out = []
+    for name, ref in sorted(env.secrets.items()):
+        kind, key = res.secret_lookup(ref)
+        if not check[kind](key):
+            out.append(f"{name} ({ref})")
+    return out
 
 
 def find_rule(rules: list[dict], tg_arns: set[str]) -> dict | None:

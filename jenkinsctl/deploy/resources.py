@@ -84,6 +84,16 @@ class Resources:
             return f"{arn}:{key}::" if key else arn
         return ref
 
+    def secret_lookup(self, ref: str) -> tuple[str, str]:
+        """("ssm", parameter name) or ("secretsmanager", secret id) to check that a reference exists."""
+        arn = self.secret_value_from(ref)
+        if ":ssm:" in arn:
+            return "ssm", "/" + arn.split(":parameter/", 1)[1]
+        if ref.startswith("secretsmanager:"):
+            return "secretsmanager", ref[len("secretsmanager:"):].split(":", 1)[0]
+        head, _, rest = arn.partition(":secret:")
+        return "secretsmanager", f"{head}:secret:{rest.split(':', 1)[0]}"
+
     def secret_resource(self, ref: str) -> tuple[str, str]:
         """(IAM action, resource ARN) that lets the execution role read exactly this secret."""
         arn = self.secret_value_from(ref)

@@ -22,6 +22,12 @@ def test_first_deploy_creates_everything_and_records_last_known_good(sandbox):  
     assert group["retentionInDays"] == 30
     for role in ("orders-api-dev-task", "orders-api-dev-execution"):
         assert "ecs-tasks.amazonaws.com" in json.dumps(aws.iam.get_role(RoleName=role)["Role"], default=str)
+    policy = aws.iam.get_role_policy(RoleName="orders-api-dev-execution", PolicyName="jenkinsctl-execution")
+    doc = policy["PolicyDocument"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    named = {r for st in doc["Statement"] for r in st["Resource"]}
+    assert "arn:aws:ssm:us-east-1:123456789012:parameter/orders-api/database-password" in named
+    assert named - {"*"} and all(r == "*" or ":orders-api" in r or "/orders-api" in r for r in named)
     tgs = aws.elbv2.describe_target_groups(Names=["orders-api-dev-b", "orders-api-dev-g"])["TargetGroups"]
     assert {t["HealthCheckPath"] for t in tgs} == {"/healthz"}
     svc = aws.ecs.describe_services(cluster="dev", services=["orders-api-blue"])["services"][0]
@@ -131,3 +137,18 @@ def test_autoscaling_follows_the_descriptor(sandbox):  # noqa: F811
     assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in target] == [("service/dev/search-api", 1, 2)]
     policy = aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"][0]
     assert policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 60.0
+
+
+def test_the_plan_warns_about_secrets_missing_in_the_environment(sandbox):  # noqa: F811
+    aws = sandbox.clients
+    sandbox.deploy("orders-api", "dev", 1, "1.0.0")
+    assert "warning: secrets missing in dev: DATABASE_PASSWORD (ssm:/orders-api/database-password), STRIPE_API_KEY " \
+           "(secretsmanager:orders-api/stripe:api_key); tasks cannot start until they exist" in sandbox.lines
+    aws.ssm.put_parameter(Name="/orders-api/database-password", Type="SecureString", Value="s3cr3t-value")
+    aws.secretsmanager.create_secret(Name="orders-api/stripe", SecretString='{"api_key": "sk_test_x"}')
+    sandbox.lines.clear()
+    sandbox.deploy("orders-api", "dev", 1, "1.0.0")
+    assert not [line for line in sandbox.lines if line.startswith("warning:")]
+    assert "s3cr3t" not in "\n".join(sandbox.lines)
+    calls = aws.ssm.calls + aws.secretsmanager.calls
+    assert "get_secret_value" not in calls and "describe_secret" in calls  # values are never read
