@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -28,7 +28,6 @@ class RenderedJob:
     service: str          # '' for shared folders
     xml: str              # config.xml, mark included
     config: str           # hash of the config without the mark
-    definition: dict = field(default_factory=dict, compare=False, repr=False)  # the expanded JJB job
 
     @property
     def is_folder(self) -> bool:
@@ -63,35 +62,54 @@ def templates_dir(root: Path | None, environ: dict[str, str] | None = None) -> P
     return PACKAGED_TEMPLATES
 
 
-def render(services: Iterable[Any], config: Any, templates: Path, namespace: str | None = None) -> JobSet:
-    """Resolved services + config -> every folder and job, with marks. Pure: reads only `templates`."""
-    from jenkins_jobs.errors import JenkinsJobsException
+PARALLEL_FROM = 200  # services; below this one process is faster than starting workers
 
+
+def render(services: Iterable[Any], config: Any, templates: Path, namespace: str | None = None,
+           workers: int | None = None, parallel_from: int = PARALLEL_FROM) -> JobSet:
+    """Resolved services + config -> every folder and job, with marks. Pure: reads only `templates`.
+    Many services are rendered in `workers` processes (default: one per CPU), each expanding the
+    templates for its share; the output is the same as from one process."""
     services = sorted(services, key=lambda s: s.name)
     namespace = namespace or config.namespace
-    projects = jjb_projects(services, config)
+    projects = jjb_projects(services, config)  # one per service, then the folders' project
     folders = folder_entries(services, config)
+    roots = {service_params(r, config)["job-root"]: r.name for r in services}
+    folder_owner = {name: svc for name, svc, _ in folders}
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers > 1 and len(services) >= parallel_from:
+        chunks = [projects[i::workers] for i in range(workers)]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_render_chunk, [(templates, c, roots, folder_owner, namespace) for c in chunks]))
+        out = [job for part in parts for job in part]
+    else:
+        out = _render_chunk((templates, projects, roots, folder_owner, namespace))
+    order = {name: i for i, (name, _, _) in enumerate(folders)}
+    out.sort(key=lambda j: (0, order.get(j.name, 0), "") if j.is_folder else (1, 0, j.name))
+    return JobSet(namespace, config.jenkins.folder, out)
+
+
+def _render_chunk(args: tuple) -> list[RenderedJob]:
+    """Some projects -> their rendered jobs (runs in a worker process for large renders)."""
+    from jenkins_jobs.errors import JenkinsJobsException
+
+    templates, projects, roots, folder_owner, namespace = args
     try:
         generated = _generate(templates, projects)
     except JenkinsJobsException as exc:
         raise UsageError(_jjb_message(exc, templates),
                          "fix the template (jenkins-job-builder syntax) and run `jenkinsctl jobs render` again") from exc
-    roots = {params_root: r.name for r, params_root in
-             ((r, service_params(r, config)["job-root"]) for r in services)}
-    folder_owner = {name: svc for name, svc, _ in folders}
-    order = {name: i for i, (name, _, _) in enumerate(folders)}
-    out: list[RenderedJob] = []
+    out = []
     for name, xml_job, definition in generated:
-        is_folder = definition.get("project-type") == "folder"
-        if is_folder:
+        if definition.get("project-type") == "folder":
             service, kind = folder_owner.get(name, ""), "folder"
         else:
-            parent, _, short = name.rpartition("/")
-            service = roots.get(parent, "")
-            kind = job_kind(short)
-        out.append(_finish(name, kind, service, xml_job, definition, namespace))
-    out.sort(key=lambda j: (0, order.get(j.name, 0), "") if j.is_folder else (1, 0, j.name))
-    return JobSet(namespace, config.jenkins.folder, out)
+            service, kind = roots.get(name.rpartition("/")[0], ""), job_kind(name)
+        out.append(_finish(name, kind, service, xml_job, namespace))
+    return out
 
 
 def _jjb_message(exc: Any, templates: Path) -> str:
@@ -193,7 +211,7 @@ def _xml_generator(registry: Any) -> Any:
     return CachedXmlJobGenerator(registry)
 
 
-def _finish(name: str, kind: str, service: str, xml_job: Any, definition: dict, namespace: str) -> RenderedJob:
+def _finish(name: str, kind: str, service: str, xml_job: Any, namespace: str) -> RenderedJob:
     element = xml_job.xml
     desc_el = element.find("description")
     if desc_el is None:
@@ -207,7 +225,7 @@ def _finish(name: str, kind: str, service: str, xml_job: Any, definition: dict, 
     text = _xml_text(element)
     digest = config_hash(text)
     mark = Mark(namespace, service or "-", digest).render()
-    return RenderedJob(name, kind, service, text.replace(placeholder, mark), digest, definition)
+    return RenderedJob(name, kind, service, text.replace(placeholder, mark), digest)
 
 
 def _xml_text(element: ET.Element) -> str:

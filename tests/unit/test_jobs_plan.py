@@ -139,3 +139,12 @@ def test_a_broken_template_is_reported_with_its_location(tmp_path):
     with pytest.raises(UsageError) as err:
         render_workspace(ws, (), environ={}, templates=templates)
     assert "no-such-param" in err.value.message and "templates.yaml" in err.value.message
+
+
+def test_rendering_in_worker_processes_gives_the_same_jobs(jobset):
+    from jenkinsctl.jobgen.render import render, templates_dir
+
+    ws = Workspace.load(REPO / "jenkinsctl.yaml", environ={})
+    parallel = render([s.resolved for s in ws.services.values()], ws.config, templates_dir(ws.root, {}),
+                      workers=2, parallel_from=1)
+    assert parallel == jobset
