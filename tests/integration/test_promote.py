@@ -81,3 +81,13 @@ def test_promote_with_deploy_to_an_approval_environment_is_refused_before_copyin
     assert r.code == 3 and "environment prod requires approval" in r.err
     assert "promoted" not in r.err  # refused before touching the registry
     assert sandbox.clients.ecs.describe_services(cluster="prod", services=["orders-api-blue"])["services"] == []
+
+
+def test_deploy_by_version_finds_the_digest_in_the_registry(cli, sandbox, promo, registry):  # noqa: F811
+    env, digest, _ = promo
+    r = cli("step", "deploy", "--env", "dev", "--version", "1.0.0", "--poll-interval", "0", "--timeout", "20",
+            "--json", cwd=sandbox.project, env=env)
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["IMAGE_URI"] == f"{registry.endpoint}/{REPO_NAME}@{digest}"
+    missing = cli("step", "deploy", "--env", "dev", "--version", "7.7.7", cwd=sandbox.project, env=env)
+    assert missing.code == 2 and "version 7.7.7 of orders-api was never pushed here nor deployed anywhere" in missing.err

@@ -144,3 +144,19 @@ def test_canary_alarm_aborts_and_restores_all_traffic_to_the_old_revision(sandbo
     assert _shifts(aws, modified) == [(10, 90), (0, 100)]
     assert weights(aws, "search-api", "prod") == {"b": 100, "g": 0}
     assert desired(aws, "prod", "search-api-green") == 0
+
+
+def test_blue_green_sends_the_test_listener_to_the_new_revision_first(sandbox):  # noqa: F811
+    edit(sandbox.project, "orders-api", "bakeSeconds: 600", "bakeSeconds: 0\n    testListener: true")
+    aws = sandbox.clients
+    sandbox.deploy("orders-api", "dev", 1, "1.0.0")
+    sandbox.deploy("orders-api", "dev", 2, "1.1.0")
+    groups = {g["TargetGroupArn"]: g["TargetGroupName"][-1] for g in aws.elbv2.describe_target_groups(
+        Names=["orders-api-dev-b", "orders-api-dev-g"])["TargetGroups"]}
+    test_rules = [r for lst in _listeners(aws) if lst["Port"] == 8080
+                  for r in aws.elbv2.describe_rules(ListenerArn=lst["ListenerArn"])["Rules"]
+                  if set(forward_weights(r)) & set(groups)]
+    assert len(test_rules) == 1
+    assert {groups[a]: w for a, w in forward_weights(test_rules[0]).items()} == {"b": 0, "g": 100}
+    assert "test listener -> green" in "\n".join(sandbox.lines)
+    assert weights(aws, "orders-api", "dev") == {"b": 0, "g": 100}
