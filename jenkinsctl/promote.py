@@ -53,11 +53,11 @@ def endpoint_for(config, host: str) -> str:
 
 
 def target_of(config, resolved, env_name: str) -> tuple[str, str]:
-    """(registry endpoint, repository) the environment pulls from. An environment's `registry` is
-    a host, optionally with a namespace (`<host>/release`: promoted images live under it)."""
-    host, _, prefix = resolved.environment(env_name).registry.partition("/")
-    repo = resolved.image.repository
-    return endpoint_for(config, host), f"{prefix.strip('/')}/{repo}" if prefix else repo
+    """(registry endpoint, repository) the environment pulls from."""
+    from jenkinsctl.deploy.resources import pull_repository
+
+    env = resolved.environment(env_name)
+    return endpoint_for(config, env.registry.partition("/")[0]), pull_repository(resolved, env)
 
 
 def registry_for(config, host: str, clients):

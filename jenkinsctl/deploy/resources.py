@@ -136,6 +136,14 @@ class Resources:
              "Resource": [f"{self.log_group_arn}:log-stream:*"]}]}
 
 
+def pull_repository(resolved, env) -> str:
+    """The repository `env` pulls from. An environment's `registry` is a host, optionally with a
+    namespace (`<host>/release`: promoted images live under it)."""
+    _, _, prefix = env.registry.partition("/")
+    repo = resolved.image.repository
+    return f"{prefix.strip('/')}/{repo}" if prefix.strip("/") else repo
+
+
 def resources_for(resolved, env) -> Resources:
     """Resources of `resolved` (ResolvedService) in `env` (ResolvedEnvironment)."""
-    return Resources(resolved.name, env.name, env.cluster, env.region, env.account_id, resolved.image.repository)
+    return Resources(resolved.name, env.name, env.cluster, env.region, env.account_id, pull_repository(resolved, env))

@@ -105,3 +105,17 @@ def test_long_names_are_shortened_to_fit_target_group_names():
     res = Resources("a" * 28, "production-eu", "c", "us-east-1", "123456789012", "t/a")
     names = {res.target_group(s) for s in (None, "blue", "green")}
     assert len(names) == 3 and all(len(n) <= 32 for n in names)
+
+
+def test_an_environment_registry_namespace_is_the_repository_its_policy_names(project):
+    import yaml
+
+    path = project / "jenkinsctl.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["environments"]["prod"]["registry"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/release"
+    path.write_text(yaml.safe_dump(data))
+    svc = Workspace.load(path, {}, project).service("orders-api").resolved
+    prod, dev = resources_for(svc, svc.environment("prod")), resources_for(svc, svc.environment("dev"))
+    assert (prod.repository, dev.repository) == ("release/payments/orders-api", "payments/orders-api")
+    assert prod.execution_policy({})["Statement"][0]["Resource"] == [
+        "arn:aws:ecr:us-east-1:123456789012:repository/release/payments/orders-api"]
