@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jenkinsctl.aws.session import AwsClients, AwsNotFound
+from jenkinsctl.errors import AwsError
 
 
 class Ecs:
@@ -15,8 +16,8 @@ class Ecs:
             out = self.client.describe_task_definition(taskDefinition=arn_or_family, include=["TAGS"])
         except AwsNotFound:
             return None
-        except Exception as exc:  # ECS answers ClientException (not a NotFound code) for an unknown family
-            if "ClientException" in str(exc) or "Unable to describe" in str(exc):
+        except AwsError as exc:  # ECS answers ClientException (not a NotFound code) for an unknown family
+            if "ClientException" in exc.message:
                 return None
             raise
         return out["taskDefinition"], out.get("tags", [])

@@ -101,6 +101,13 @@ def observe(clients, res: Resources, env, strategy: str, wanted: dict) -> Observ
     ecs, elb, iam = Ecs(clients), Elbv2(clients), Iam(clients)
     slots = slots_for(strategy)
     services = ecs.services(res.cluster, [res.ecs_service(s) for s in slots])
+    if not services and not ecs.cluster_exists(res.cluster):
+        from jenkinsctl.errors import UsageError
+
+        raise UsageError(f"ECS cluster {res.cluster} (environment {env.name}) does not exist in {res.region}; "
+                         "nothing was changed", "jenkinsctl deploys services into existing clusters: create it, "
+                         "or fix environments." + env.name + ".cluster in jenkinsctl.yaml (sandbox: "
+                         "python -m jenkinsctl.deploy.sandbox_infra creates them)")
     tgs: dict = {}
     rule = test_rule = None
     if env.port and env.load_balancer:

@@ -152,3 +152,13 @@ def test_the_plan_warns_about_secrets_missing_in_the_environment(sandbox):  # no
     assert "s3cr3t" not in "\n".join(sandbox.lines)
     calls = aws.ssm.calls + aws.secretsmanager.calls
     assert "get_secret_value" not in calls and "describe_secret" in calls  # values are never read
+
+
+def test_a_missing_cluster_is_refused_before_anything_changes(sandbox):  # noqa: F811
+    from jenkinsctl.errors import UsageError
+
+    sandbox.clients.ecs.delete_cluster(cluster="staging")
+    before = list(sandbox.clients.iam.calls)
+    with pytest.raises(UsageError, match="ECS cluster staging .environment staging. does not exist in us-east-1"):
+        sandbox.deploy("orders-api", "staging", 1, "1.0.0")
+    assert not [c for c in sandbox.clients.iam.calls[len(before):] if c.startswith(("create", "put"))]
