@@ -22,7 +22,10 @@ class Elbv2:
     def rules(self, listener_arn: str) -> list[dict]:
         return self.client.describe_rules(ListenerArn=listener_arn)["Rules"]
 
-    def create_rule(self, listener_arn: str, priority: int, conditions: list[dict], actions: list[dict]) -> dict:
+    def add_rule(self, listener_arn: str, conditions: list[dict], actions: list[dict]) -> dict:
+        """A rule after the listener's existing ones (the next free priority)."""
+        existing = self.rules(listener_arn)
+        priority = max([int(r["Priority"]) for r in existing if r["Priority"].isdigit()] or [0]) + 1
         return self.client.create_rule(ListenerArn=listener_arn, Priority=priority, Conditions=conditions,
                                        Actions=actions)["Rules"][0]
 

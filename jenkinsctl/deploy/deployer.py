@@ -122,10 +122,7 @@ def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
         outcome, reason = SUCCEEDED, "already deployed"
     else:
         observed = plan.observed
-        test_rule = observed.test_rule["RuleArn"] if observed.test_rule else None
-        if plan.strategy != "rolling" and env.blue_green and env.blue_green.test_listener \
-                and env.load_balancer and env.load_balancer.test_listener_arn and not test_rule:
-            test_rule = _test_rule(clients, res, env, applied["target_groups"])
+        test_rule = applied["test_rule"] if plan.strategy == "blue-green" and env.blue_green.test_listener else None
         target = Target(clients, res, env, arn, dict(observed.services), observed.current_taskdef_arn,
                         applied["target_groups"], applied["rule"], test_rule, observed.live_slot, req.health)
         strategy = make_strategy(plan.strategy, target)
@@ -153,16 +150,6 @@ def _hint(outcome: str, service: str, env: str) -> str:
                          "look at the service events",
             "aborted": "traffic stayed on (or returned to) the previous revision"}.get(
         outcome, f"`jenkinsctl step rollback --service {service} --env {env}` returns to the last known good")
-
-
-def _test_rule(clients, res, env, tgs) -> str:
-    from jenkinsctl.aws.elbv2 import Elbv2, forward
-
-    elb = Elbv2(clients)
-    existing = elb.rules(env.load_balancer.test_listener_arn)
-    priority = max([int(r["Priority"]) for r in existing if r["Priority"].isdigit()] or [0]) + 1
-    return elb.create_rule(env.load_balancer.test_listener_arn, priority, planning.conditions(res, env),
-                           forward({tgs["blue"]: 0, tgs["green"]: 0}))["RuleArn"]
 
 
 def _autoscale(clients, res, env, strategy_name: str, strategy) -> None:

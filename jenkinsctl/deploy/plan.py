@@ -218,6 +218,12 @@ def make_plan(res: Resources, env, strategy: str, version: str, image_uri: str, 
                                   + ", ".join(v for c in conditions(res, env) for v in
                                               (c.get("HostHeaderConfig") or c.get("PathPatternConfig"))["Values"]),
                                   {"listener": env.load_balancer.listener_arn}))
+        lb = env.load_balancer
+        if strategy == "blue-green" and env.blue_green.test_listener and lb.test_listener_arn \
+                and observed.test_rule is None:
+            changes.append(Change("listener-rule", res.target_group(slots[0]) + " (test)",
+                                  "on test listener " + _short(lb.test_listener_arn),
+                                  {"listener": lb.test_listener_arn, "test": True}))
     wanted_norm = td.normalize(request)
     reuse = observed.latest_same
     diff = [] if reuse else td.diff(observed.current_taskdef, wanted_norm)
@@ -264,7 +270,8 @@ def service_changes(res: Resources, env, strategy: str, observed: Observed, reus
 
 
 def apply(plan: Plan, clients, res: Resources, env) -> dict:
-    """Execute the plan's changes; returns {"taskdef": arn, "target_groups": {slot: arn}, "rule": arn}."""
+    """Execute the plan's changes; returns {"taskdef": arn, "target_groups": {slot: arn}, "rule": arn,
+    "test_rule": arn or None}."""
     from jenkinsctl.aws.ecs import Ecs
     from jenkinsctl.aws.elbv2 import Elbv2
     from jenkinsctl.aws.iam import Iam
@@ -273,6 +280,7 @@ def apply(plan: Plan, clients, res: Resources, env) -> dict:
     elb = Elbv2(clients)
     tgs = dict(plan.observed.target_groups)
     rule_arn = plan.observed.rule["RuleArn"] if plan.observed.rule else None
+    test_rule_arn = plan.observed.test_rule["RuleArn"] if plan.observed.test_rule else None
     taskdef_arn = plan.reuse_taskdef_arn
     for change in plan.changes:
         if change.kind == "log-group":
@@ -294,12 +302,13 @@ def apply(plan: Plan, clients, res: Resources, env) -> dict:
         elif change.kind == "listener-rule":
             slots = slots_for(plan.strategy)
             weights = {tgs[s]: 0 for s in slots}  # no traffic until the strategy switches it
-            if plan.strategy == "rolling":
+            if plan.strategy == "rolling" and not change.params.get("test"):
                 weights = {tgs[None]: 100}
-            existing = elb.rules(change.params["listener"])
-            priority = max([int(r["Priority"]) for r in existing if r["Priority"].isdigit()] or [0]) + 1
-            rule_arn = elb.create_rule(change.params["listener"], priority, conditions(res, env),
-                                       forward(weights))["RuleArn"]
+            created = elb.add_rule(change.params["listener"], conditions(res, env), forward(weights))["RuleArn"]
+            if change.params.get("test"):
+                test_rule_arn = created
+            else:
+                rule_arn = created
         elif change.kind == "task-definition":
             taskdef_arn = Ecs(clients).register(plan.request)
-    return {"taskdef": taskdef_arn, "target_groups": tgs, "rule": rule_arn}
+    return {"taskdef": taskdef_arn, "target_groups": tgs, "rule": rule_arn, "test_rule": test_rule_arn}
