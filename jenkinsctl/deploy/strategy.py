@@ -152,7 +152,7 @@ class Rolling:
         note = "".join(f"\n    event: {e.get('message', '')}" for e in events[-3:])
         deployments = svc.get("deployments", [])
         ours = next((d for d in deployments if d.get("taskDefinition") == t.taskdef_arn), None)
-        running, desired = svc.get("runningCount", 0), svc.get("desiredCount", 0)
+        running, desired, pending = svc.get("runningCount", 0), svc.get("desiredCount", 0), svc.get("pendingCount", 0)
         if svc.get("taskDefinition") != t.taskdef_arn:
             why = (ours or {}).get("rolloutStateReason") or next(
                 (d.get("rolloutStateReason") for d in deployments if d.get("rolloutState") == "FAILED"), "")
@@ -160,9 +160,10 @@ class Rolling:
                           f"ECS rolled the service back to {short(svc.get('taskDefinition'))}"
                           + (f": {why}" if why else ""))
         state = (ours or {}).get("rolloutState")
-        if ours:
+        if ours:  # the deployment's own counts, not the service's (which mixes old and new tasks)
             running, desired = ours.get("runningCount", running), ours.get("desiredCount", desired)
-        line = f"rolling: {running}/{desired} running, {svc.get('pendingCount', 0)} pending, " \
+            pending = ours.get("pendingCount", pending)
+        line = f"rolling: {running}/{desired} running, {max(pending, 0)} pending, " \
                f"{len(deployments)} deployment(s), rollout {state or 'n/a'}{note}"
         if state == "FAILED":
             return Status(line, True, FAILED, ours.get("rolloutStateReason") or "the deployment failed")

@@ -162,3 +162,32 @@ def test_a_missing_cluster_is_refused_before_anything_changes(sandbox):  # noqa:
     with pytest.raises(UsageError, match="ECS cluster staging .environment staging. does not exist in us-east-1"):
         sandbox.deploy("orders-api", "staging", 1, "1.0.0")
     assert not [c for c in sandbox.clients.iam.calls[len(before):] if c.startswith(("create", "put"))]
+
+
+def test_a_rolling_deploy_succeeds_when_its_deployment_completes(sandbox):  # noqa: F811
+    aws = sandbox.clients
+    sandbox.deploy("invoice-worker", "dev", 1, "1.0.0")
+    v1, v2 = ARN.format("invoice-worker-dev", 1), ARN.format("invoice-worker-dev", 2)
+    now = _service(aws, "invoice-worker")
+    base = now["services"][0]
+
+    def state(rollout: str, running: int, old_running: int) -> dict:
+        deployments = [{"id": "ecs-svc/2", "status": "PRIMARY", "taskDefinition": v2, "desiredCount": 2,
+                        "runningCount": running, "pendingCount": 2 - running, "rolloutState": rollout}]
+        if old_running:
+            deployments.append({"id": "ecs-svc/1", "status": "ACTIVE", "taskDefinition": v1, "desiredCount": 0,
+                                "runningCount": old_running, "rolloutState": "COMPLETED"})
+        return {"services": [dict(base, taskDefinition=v2, deployments=deployments, events=[])], "failures": []}
+
+    stub = scoped(aws, "ecs", {"DescribeServices"})
+    stub.add_response("describe_services", now)
+    stub.add_response("describe_services", state("IN_PROGRESS", 1, 2))
+    stub.add_response("describe_services", state("IN_PROGRESS", 2, 1))
+    stub.add_response("describe_services", state("COMPLETED", 2, 0))
+    out = sandbox.deploy("invoice-worker", "dev", 2, "1.1.0")
+    stub.deactivate()
+    assert out.outcome == "succeeded" and out.wait.polls == 3
+    assert [line.split("] ", 1)[1] for line in out.wait.log] == [
+        "rolling: 1/2 running, 1 pending, 2 deployment(s), rollout IN_PROGRESS",
+        "rolling: 2/2 running, 0 pending, 2 deployment(s), rollout IN_PROGRESS",
+        "rolling: 2/2 running, 0 pending, 1 deployment(s), rollout COMPLETED"]
