@@ -77,3 +77,28 @@ def test_dry_run_prints_the_plan_and_changes_nothing(cli, sandbox, moto_endpoint
     assert "OUTCOME=planned" in out.out
     assert sandbox.clients.ecs.describe_services(cluster="dev", services=["invoice-worker"])["services"] == []
     assert not (sandbox.project / ".jenkinsctl" / "deploy.json").exists()
+
+
+def test_rollback_of_a_blue_green_service_moves_traffic_back_to_the_previous_revision(cli, sandbox, moto_endpoint):  # noqa: F811
+    from deploy_support import edit
+
+    edit(sandbox.project, "orders-api", "bakeSeconds: 600", "bakeSeconds: 0")
+    env = {**run_env(moto_endpoint), "JENKINSCTL_SERVICE": "orders-api"}
+    svc = sandbox.service("orders-api")
+    for n, version in ((1, "1.0.0"), (2, "1.1.0")):
+        r = cli("step", "deploy", "--env", "dev", "--image", image(svc, n), "--version", version, "--poll-interval", "0",
+                cwd=sandbox.project, env=env)
+        assert r.code == 0, r.err
+    back = cli("step", "rollback", "--env", "dev", "--poll-interval", "0", cwd=sandbox.project, env=env)
+    assert back.code == 0, back.err
+    assert "from 1.1.0 (sha256:020202020202, orders-api-dev:2) to 1.0.0 (sha256:010101010101, orders-api-dev:1)" \
+        in back.err
+    assert "traffic switched green -> blue" in back.err
+    aws = sandbox.clients
+    services = {s["serviceName"]: s for s in aws.ecs.describe_services(
+        cluster="dev", services=["orders-api-blue", "orders-api-green"])["services"]}
+    assert services["orders-api-blue"]["taskDefinition"].endswith("orders-api-dev:1")
+    assert (services["orders-api-blue"]["desiredCount"], services["orders-api-green"]["desiredCount"]) == (2, 0)
+    status = cli("pipeline", "status", "orders-api", cwd=sandbox.project, env=env)
+    dev = status.out.splitlines()[1]
+    assert "1.0.0" in dev and "orders-api-dev:1" in dev and "blue=100%" in dev
