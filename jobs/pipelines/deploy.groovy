@@ -14,9 +14,12 @@ pipeline {
             input {
                 message "Deploy ${params.SERVICE} ${params.VERSION ?: '(latest pushed version)'} to ${params.ENVIRONMENT}?"
                 ok 'Deploy'
+                submitterParameter 'APPROVER'
             }
             steps {
-                echo "Deploy to ${params.ENVIRONMENT} approved"
+                echo "Deploy to ${params.ENVIRONMENT} approved by ${APPROVER}"
+                // jenkinsctl deploys to an approval environment only with the approver's name
+                script { env.JENKINSCTL_APPROVED_BY = APPROVER }
             }
         }
         stage('Deploy') {

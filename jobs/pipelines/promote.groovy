@@ -14,9 +14,12 @@ pipeline {
             input {
                 message "Promote ${params.SERVICE} from ${params.FROM} to ${params.TO}?"
                 ok 'Promote'
+                submitterParameter 'APPROVER'
             }
             steps {
-                echo "Promotion to ${params.TO} approved"
+                echo "Promotion to ${params.TO} approved by ${APPROVER}"
+                // jenkinsctl deploys to an approval environment only with the approver's name
+                script { env.JENKINSCTL_APPROVED_BY = APPROVER }
             }
         }
         stage('Promote') {
