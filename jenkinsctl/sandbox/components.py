@@ -238,7 +238,6 @@ class MotoServer(_Component):
     def answers(self) -> bool:
         return _http_ok(f"{self.address}/moto-api/data.json")
 
-
     def start(self, timeout: float = 30.0) -> bool:
         if self.answers():
             return False
@@ -251,7 +250,10 @@ class MotoServer(_Component):
             raise SandboxError("moto server is not installed", "pip install 'moto[server]' (scripts/setup does)") from None
         self.process.start([sys.executable, "-m", "moto.server", "-H", self.settings.host,
                             "-p", str(self.settings.moto_port)],
-                           # AWS managed policies exist (the agent fleet's roles attach them)
-                           env={**self.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
+                           # AWS managed policies exist (the agent fleet's roles attach them); ECS
+                           # services report running tasks (moto runs no containers), so deploys
+                           # on the sandbox can become healthy
+                           env={"MOTO_ECS_SERVICE_RUNNING": "4", **self.environ,
+                                "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
         self.process.wait_until(self.answers, timeout, f"moto answered on {self.address}")
         return True
