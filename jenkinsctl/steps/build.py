@@ -47,7 +47,8 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
 
     engine = engine or DockerEngine(environ=ctx.environ)
     engine.ping()
-    cache_from = _prepare_engine(ctx, engine, target, dockerfile.read_text(errors="replace"), cache)
+    cache_from = _prepare_engine(ctx, engine, target, version["IMAGE_TAG"], dockerfile.read_text(errors="replace"),
+                                 cache)
     ctx.report(f"building {image} from {shown}" + (f" (cache from {cache_from[0]})" if cache_from else ""))
     started = time.monotonic()
     result = engine.build(context, dockerfile_in_context, image, buildargs=spec.args, target=spec.target,
@@ -101,19 +102,26 @@ def oci_labels(ctx: StepContext, version: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _prepare_engine(ctx: StepContext, engine, target, dockerfile_text: str, cache: bool) -> list[str]:
+def _prepare_engine(ctx: StepContext, engine, target, tag: str, dockerfile_text: str, cache: bool) -> list[str]:
     """Log in when something must be pulled, and pick the images to use as cache.
 
     The engine's local cache covers every stage, while --cache-from would restrict the builder
     to the listed images' final stage; so the previous image is pulled as cache only on an
     agent that has never built this service (a fresh spot instance). A warm agent whose base
     images are present skips the ECR token round trip altogether."""
-    fresh_agent = cache and not engine.has_images(target.name)
-    bases = base_images(dockerfile_text, ctx.resolved.build.args)
+    fresh_agent = cache and not _built_here(engine, target, tag)
+    bases = dict.fromkeys(base_images(dockerfile_text, ctx.resolved.build.args))  # stages share bases
     if not (fresh_agent or any(not engine.exists(image) for image in bases)):
         return []
     auth = _login(ctx, engine, target.endpoint)
     return _previous_image(ctx, engine, target, auth) if fresh_agent else []
+
+
+def _built_here(engine, target, tag: str) -> bool:
+    """Whether this engine holds an image of the service: the tag about to be built answers
+    with one inspect on a rebuild; only otherwise are the repository's images listed (a
+    filter over every image the engine holds: tens of milliseconds on a busy agent)."""
+    return engine.exists(target.ref(tag)) or engine.has_images(target.name)
 
 
 def _created(ctx: StepContext) -> str:
