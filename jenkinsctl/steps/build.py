@@ -55,8 +55,10 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
                           labels=labels, cache_from=cache_from, on_line=lambda line: ctx.report(f"  | {line}"),
                           no_cache=not cache)
     seconds = time.monotonic() - started
-    engine.tag(result.image_id, target.name, version["GIT_SHA_TAG"])
-    found = check_image(engine.inspect(result.image_id).get("Config") or {}, engine.history(result.image_id),
+    built = engine.inspect(result.image_id)
+    if target.ref(version["GIT_SHA_TAG"]) not in (built.get("RepoTags") or []):  # a rebuild is tagged already
+        engine.tag(result.image_id, target.name, version["GIT_SHA_TAG"])
+    found = check_image(built.get("Config") or {}, engine.history(result.image_id),
                         dockerfile.read_text(errors="replace"), shown)
     try:
         enforce(found, policy, ctx.report, f"{ctx.resolved.name}: the built image {image}")
