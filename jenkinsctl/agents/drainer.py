@@ -151,7 +151,7 @@ class Drainer:
         self.ledger = ledger
 
     def handle(self, event: DrainEvent) -> DrainReport:
-        from jenkinsctl.aws import fleet_ecs
+        from jenkinsctl.aws import ecs as aws_ecs
 
         report = DrainReport(asdict(event), duplicate=self.ledger.seen(event.id))
         self.ledger.note_event(event.id)
@@ -161,7 +161,7 @@ class Drainer:
         entry = self.ledger.instance(event.instance_id)
         if event.hook and event.token:
             entry["lifecycle"] = {"group": event.group, "hook": event.hook, "token": event.token}
-        ci = next((c for c in fleet_ecs.container_instances(self.clients.ecs, self.cluster)
+        ci = next((c for c in aws_ecs.container_instances(self.clients.ecs, self.cluster)
                    if c.ec2_instance_id == event.instance_id), None)
         if ci is None:
             report.steps.append(f"no container instance for {event.instance_id} in {self.cluster} "
@@ -174,7 +174,7 @@ class Drainer:
                 self.clients.ecs.update_container_instances_state(cluster=self.cluster, containerInstances=[ci.arn],
                                                                   status="DRAINING")
                 report.steps.append("container instance set to DRAINING")
-            names = fleet_ecs.agent_names_on(self.clients.ecs, self.cluster, ci.arn)
+            names = aws_ecs.agent_names_on(self.clients.ecs, self.cluster, ci.arn)
             entry["nodes"] = sorted(set(entry["nodes"]) | set(names))
         why = event.kind.replace("-", " ")
         for name in entry["nodes"]:

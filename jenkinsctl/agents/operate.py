@@ -12,7 +12,7 @@ from jenkinsctl.agents.scaler import Build, Decision, Group, Instance, decide, t
 from jenkinsctl.agents.spec import FleetSpec
 from jenkinsctl.aws import autoscaling as asg_api
 from jenkinsctl.aws import ec2 as ec2_api
-from jenkinsctl.aws import fleet_ecs
+from jenkinsctl.aws import ecs as aws_ecs
 from jenkinsctl.errors import AwsError
 
 IDLE_TAG = "jenkinsctl:idle-since"
@@ -45,10 +45,10 @@ def read_fleet(clients, spec: FleetSpec) -> FleetView:
         for res in clients.ec2.describe_instances(InstanceIds=ids)["Reservations"]:
             for inst in res["Instances"]:
                 ec2_tags[inst["InstanceId"]] = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
-    cis = {c.ec2_instance_id: c for c in fleet_ecs.container_instances(clients.ecs, spec.cluster)}
+    cis = {c.ec2_instance_id: c for c in aws_ecs.container_instances(clients.ecs, spec.cluster)}
     agents_on: dict[str, str] = {}
     for iid, ci in cis.items():
-        for name in fleet_ecs.agent_names_on(clients.ecs, spec.cluster, ci.arn):
+        for name in aws_ecs.agent_names_on(clients.ecs, spec.cluster, ci.arn):
             agents_on[name] = iid
     current = norm["launchTemplateVersion"]
     out = []
@@ -118,7 +118,7 @@ def carry_out(clients, spec: FleetSpec, dec: Decision, view: FleetView) -> list[
             asg.set_instance_protection(AutoScalingGroupName=n.asg, InstanceIds=[a.target],
                                         ProtectedFromScaleIn=a.kind == "protect")
         elif a.kind in ("terminate", "replace"):
-            ci = next((c for c in fleet_ecs.container_instances(clients.ecs, spec.cluster)
+            ci = next((c for c in aws_ecs.container_instances(clients.ecs, spec.cluster)
                        if c.ec2_instance_id == a.target), None)
             if ci is not None and (ci.running_tasks or ci.pending_tasks):
                 done.append(f"skipped {a.kind} {a.target}: it runs builds now")
@@ -131,7 +131,7 @@ def carry_out(clients, spec: FleetSpec, dec: Decision, view: FleetView) -> list[
             asg.terminate_instance_in_auto_scaling_group(InstanceId=a.target,
                                                          ShouldDecrementDesiredCapacity=a.kind == "terminate")
         elif a.kind == "drain":
-            ci = next((c for c in fleet_ecs.container_instances(clients.ecs, spec.cluster)
+            ci = next((c for c in aws_ecs.container_instances(clients.ecs, spec.cluster)
                        if c.ec2_instance_id == a.target), None)
             if ci is not None and ci.status != "DRAINING":
                 clients.ecs.update_container_instances_state(cluster=spec.cluster, containerInstances=[ci.arn],

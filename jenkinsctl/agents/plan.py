@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jenkinsctl.agents.resources import FALLBACK_TAG, KINDS, Resource
-from jenkinsctl.aws.fleet_iam import assume_policy
+from jenkinsctl.aws.iam import assume_policy
 from jenkinsctl.aws.sqs import events_policy
 
 # ECS first lets go of the group, the group's instances go, then the cluster they were in

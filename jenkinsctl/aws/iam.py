@@ -1,10 +1,13 @@
-"""IAM: roles with inline policies, created or brought in line (idempotent)."""
+"""IAM: roles with inline policies, created or brought in line (`Iam`, for deploys), and the agent
+fleet's reads of the roles and instance profiles under its path."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import unquote
 
+from jenkinsctl.aws.pages import pages
 from jenkinsctl.aws.session import AwsClients, AwsNotFound
 
 
@@ -31,3 +34,45 @@ class Iam:
 
     def put_inline_policy(self, role: str, policy: str, document: dict) -> None:
         self.client.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(document))
+
+
+# ---- reads by path, for the agent fleet: roles and instance profiles, normalized ----
+
+def _tags(items: list[dict] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+def assume_service(document: Any) -> str | None:
+    doc = json.loads(document) if isinstance(document, str) else document or {}
+    for st in doc.get("Statement", []):
+        principal = (st.get("Principal") or {}).get("Service")
+        if principal:
+            return principal if isinstance(principal, str) else principal[0]
+    return None
+
+
+def assume_policy(service: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+
+
+def roles(iam, path: str) -> dict[str, dict]:
+    """Roles under `path`: name -> {path, service, policies, tags}."""
+    out: dict[str, dict] = {}
+    for role in (r for page in pages(iam.list_roles, "Marker", PathPrefix=path) for r in page["Roles"]):
+        name = role["RoleName"]
+        attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+        tags = iam.list_role_tags(RoleName=name)["Tags"]
+        out[name] = {"path": role["Path"], "service": assume_service(role.get("AssumeRolePolicyDocument")),
+                     "policies": sorted(p["PolicyArn"] for p in attached), "tags": _tags(tags)}
+    return out
+
+
+def instance_profiles(iam, path: str) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for prof in (p for page in pages(iam.list_instance_profiles, "Marker", PathPrefix=path)
+                 for p in page["InstanceProfiles"]):
+        out[prof["InstanceProfileName"]] = {
+            "path": prof["Path"], "roles": sorted(r["RoleName"] for r in prof.get("Roles", [])),
+            "tags": _tags(prof.get("Tags"))}
+    return out

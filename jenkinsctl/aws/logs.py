@@ -1,7 +1,9 @@
-"""CloudWatch Logs: a log group with retention, created or brought in line."""
+"""CloudWatch Logs: a log group with retention, created or brought in line (`Logs`), and the
+agent fleet's reads by prefix."""
 
 from __future__ import annotations
 
+from jenkinsctl.aws.pages import pages
 from jenkinsctl.aws.session import AwsClients
 
 
@@ -21,3 +23,16 @@ class Logs:
 
     def set_retention(self, name: str, retention_days: int) -> None:
         self.client.put_retention_policy(logGroupName=name, retentionInDays=retention_days)
+
+
+# ---- reads by prefix, for the agent fleet ----
+
+def log_groups(logs, prefix: str) -> dict[str, dict]:
+    """Log groups whose name starts with `prefix`: name -> {retentionDays, tags}."""
+    out: dict[str, dict] = {}
+    for page in pages(logs.describe_log_groups, "nextToken", logGroupNamePrefix=prefix):
+        for group in page["logGroups"]:
+            name = group["logGroupName"]
+            tags = logs.list_tags_log_group(logGroupName=name).get("tags", {})
+            out[name] = {"retentionDays": group.get("retentionInDays"), "tags": dict(tags)}
+    return out

@@ -1,4 +1,4 @@
-"""EventBridge reads for the agent fleet: the rules that route instance events to its queue."""
+"""EventBridge: reads for the agent fleet: the rules that route instance events to its queue."""
 
 from __future__ import annotations
 
