@@ -79,7 +79,16 @@ def cli(ctx: click.Context, verbose: int, dry_run: bool, config_path: str | None
 
 
 def main(argv: list[str] | None = None) -> None:
-    sys.exit(run(argv))
+    code = run(argv)
+    # The process ends here: what is still alive (pydantic's validators, the docker SDK,
+    # click...) is moved out of the collector's reach, so the interpreter's shutdown
+    # collections do not walk it all again (~0.1 s of every command's exit). atexit handlers
+    # still run and stdout/stderr are still flushed; only objects caught in reference cycles
+    # are left to the OS instead of being finalized (our files are closed by `with`).
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:
