@@ -70,6 +70,19 @@ def registry_for(config, host: str, clients):
     return Registry(endpoint_for(config, host), creds.username, creds.password)
 
 
+def registry_clients(config, host: str, env, env_clients, own_clients):
+    """The clients whose ECR token logs in to registry `host`: the environment's (its assumed role)
+    when the registry is that environment's account's ECR, or its own registry; jenkinsctl's own
+    for the organisation's registry (`registry.host`, or the endpoint standing in for it)."""
+    import re
+
+    owner = re.match(r"(\d{12})\.dkr\.ecr\.", host)
+    if owner:
+        return env_clients if owner.group(1) == env.account_id else own_clients
+    endpoint = (config.registry.endpoint or "").split("://", 1)[-1].rstrip("/")
+    return own_clients if host in (config.registry_host, endpoint) else env_clients
+
+
 def source_record(clients, resolved, from_env: str, version: str | None, verify_running: bool = True):
     """The successful deploy record to promote: `version`'s, else the last known good, which must
     also be what the source environment runs now. Refuses anything never deployed successfully."""

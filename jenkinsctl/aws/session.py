@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import re
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from jenkinsctl.errors import AwsError
@@ -28,28 +30,123 @@ class AwsConflict(AwsError):
     """The AWS resource already exists or is in use."""
 
 
+ROLE_SESSION_SECONDS = 3600  # the most role chaining allows (a Jenkins agent's task role assuming another)
+
+
+def session_name(service: str | None, build_tag: str | None) -> str:
+    """`jenkinsctl.<service>.<BUILD_TAG>` as CloudTrail shows it: who acted, for what, from which
+    build. STS allows 64 characters of [\\w+=,.@-]; a long build tag keeps its end (the number)."""
+    clean = lambda text: re.sub(r"[^\w+=,.@-]", "-", text)  # noqa: E731
+    head = clean(".".join(["jenkinsctl", *([service] if service else [])]))[:64]
+    if not build_tag:
+        return head
+    room = 64 - len(head) - 1
+    return f"{head}.{clean(build_tag)[-room:]}" if room > 0 else head
+
+
+@dataclass
+class AssumedRole:
+    """An environment's role, assumed through STS once per process and refreshed before it expires
+    (a deploy may outlast one role session)."""
+    role_arn: str
+    external_id: str | None
+    session_name: str
+    environment: str
+    sts: Any  # the TranslatedClient of the identity jenkinsctl runs as
+    _credentials: Any = field(default=None, repr=False)
+
+    def credentials(self):
+        if self._credentials is None:
+            from botocore.credentials import RefreshableCredentials
+
+            self._credentials = RefreshableCredentials.create_from_metadata(
+                self._fetch(), self._fetch, "assume-role")
+        return self._credentials
+
+    def _fetch(self) -> dict:
+        kwargs = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name,
+                  "DurationSeconds": ROLE_SESSION_SECONDS}
+        if self.external_id:
+            kwargs["ExternalId"] = self.external_id
+        try:
+            creds = self.sts.assume_role(**kwargs)["Credentials"]
+        except AwsError as exc:
+            raise self._explain(exc) from None
+        return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"], "expiry_time": creds["Expiration"].isoformat()
+                if hasattr(creds["Expiration"], "isoformat") else str(creds["Expiration"])}
+
+    def _explain(self, exc: AwsError) -> AwsError:
+        if "access denied" not in exc.message:
+            return AwsError(f"cannot assume role {self.role_arn} for environment {self.environment}: {exc.message}",
+                            exc.hint)
+        who = "the identity jenkinsctl runs as"
+        try:
+            who = self.sts.get_caller_identity()["Arn"]
+        except AwsError:
+            pass
+        condition = " with the condition sts:ExternalId equal to the environment's externalId" \
+            if self.external_id else ""
+        return AwsError(f"cannot assume role {self.role_arn} for environment {self.environment}: access denied",
+                        f"the trust policy of {self.role_arn} must allow sts:AssumeRole by {who}{condition}, and "
+                        f"that identity needs sts:AssumeRole on {self.role_arn} (docs/iam.md, \"Environments in "
+                        f"other accounts\")")
+
+
 class AwsClients:
-    """One factory for every AWS client jenkinsctl uses. Point it at moto with `endpoint_url`."""
+    """One factory for every AWS client jenkinsctl uses. Point it at moto with `endpoint_url`.
+    `for_environment` gives the clients acting in one environment (its region, through its role)."""
 
     def __init__(self, region: str, endpoint_url: str | None = None, environ: Mapping[str, str] | None = None,
-                 max_attempts: int = 5):
+                 max_attempts: int = 5, role: AssumedRole | None = None):
         self.region = region
         self.environ = os.environ if environ is None else environ
         self.endpoint_url = endpoint_url or self.environ.get("JENKINSCTL_AWS_ENDPOINT_URL") or \
             self.environ.get("AWS_ENDPOINT_URL")
         self.max_attempts = max_attempts
+        self.role = role
         self._clients: dict[str, Any] = {}
         self._session = None
+        self._roles: dict[tuple, AssumedRole] = {}
+        self._children: dict[tuple, "AwsClients"] = {}
 
     @classmethod
     def from_config(cls, config, environ: Mapping[str, str] | None = None, region: str | None = None) -> "AwsClients":
         return cls(region or config.aws.region, config.aws.endpoint_url, environ)
+
+    def for_environment(self, env, service: str | None = None) -> "AwsClients":
+        """Clients acting in `env` (a ResolvedEnvironment): in its region, and through its `roleArn`
+        when it has one (assumed with these clients' credentials; one role session per role, shared
+        by every region and every later call). Without a role: these credentials, unchanged."""
+        role_arn = getattr(env, "role_arn", None)
+        external_id = getattr(env, "external_id", None) if role_arn else None
+        if role_arn is None and env.region == self.region:
+            return self
+        key = (role_arn, external_id, env.region)
+        if key not in self._children:
+            role = None
+            if role_arn:
+                if (role_arn, external_id) not in self._roles:
+                    self._roles[(role_arn, external_id)] = AssumedRole(
+                        role_arn, external_id, session_name(service, self.environ.get("BUILD_TAG")), env.name,
+                        self.client("sts"))
+                role = self._roles[(role_arn, external_id)]
+            self._children[key] = AwsClients(env.region, self.endpoint_url, self.environ, self.max_attempts,
+                                             role or self.role)
+        return self._children[key]
 
     @property
     def session(self):
         if self._session is None:
             import boto3
 
+            if self.role is not None:
+                import botocore.session
+
+                core = botocore.session.get_session()
+                core._credentials = self.role.credentials()  # refreshable; botocore has no public setter
+                self._session = boto3.session.Session(botocore_session=core, region_name=self.region)
+                return self._session
             kwargs = {}
             if self.endpoint_url and not (self.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
                 # the sandbox (moto) accepts any credentials; never fall back to a real account's

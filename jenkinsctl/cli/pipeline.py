@@ -56,7 +56,7 @@ def status(app: AppContext, service_name) -> None:
 
     ws = app.workspace()
     resolved = ws.service(service_name).resolved
+    own = AwsClients.from_config(ws.config, app.environ)
     app.out(HEADER)
     for name, env in resolved.environments.items():
-        clients = AwsClients.from_config(ws.config, app.environ, region=env.region)
-        app.out(environment_state(clients, resolved, name).render())
+        app.out(environment_state(own.for_environment(env, resolved.name), resolved, name).render())

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from jenkinsctl.agents.spec import FleetSpec
 from jenkinsctl.descriptor.model import Cpu, Memory, SemVer, Strategy
 from jenkinsctl.modelbase import AccountId, Model, Name, invalid, matching
 
 Region = matching(r"^[a-z]{2}(-[a-z]+)+-\d$", "'{value}' is not an AWS region", "e.g. us-east-1 or eu-west-1")
+RoleArn = matching(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", "'{value}' is not an IAM role ARN",
+                   "e.g. arn:aws:iam::222222222222:role/jenkinsctl-deploy")
 Folder = matching(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", "'{value}' is not a Jenkins folder path",
                   "folder names separated by /, e.g. services or teams/delivery")
 
@@ -52,10 +54,38 @@ class EnvironmentSettings(Model):
     approval: bool = Field(False, description="Deploys wait on a Jenkins input step")
     account_id: AccountId | None = None
     region: Region | None = None
+    role_arn: RoleArn | None = Field(None, description="IAM role in the environment's account that jenkinsctl "
+                                     "assumes to act there (default: its own credentials)")
+    external_id: str | None = Field(None, min_length=2, max_length=1224, pattern=r"^[\w+=,.@:/-]+$",
+                                    description="sts:ExternalId the role's trust policy asks for")
     registry: str | None = Field(None, description="Registry host of this environment, if not the default")
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     load_balancer: LoadBalancerSettings | None = None
     log_retention_days: int = Field(30, ge=1, le=3653)
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_in_account(cls, value: str | None, info: ValidationInfo) -> str | None:
+        account = info.data.get("account_id")
+        if value and account and role_account(value) != account:
+            raise invalid(f"role {value} is in account {role_account(value)}, not in this environment's "
+                          f"account {account}",
+                          "jenkinsctl acts in an environment through a role of that environment's account: fix "
+                          "the account in roleArn, or accountId")
+        return value
+
+    @field_validator("external_id")
+    @classmethod
+    def _external_id_needs_role(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and "role_arn" in info.data and info.data["role_arn"] is None:
+            raise invalid("externalId is only used when assuming roleArn, and there is no roleArn",
+                          "add roleArn: arn:aws:iam::<account>:role/<name>, or remove externalId")
+        return value
+
+
+def role_account(role_arn: str) -> str:
+    """The account of `arn:aws:iam::<account>:role/<name>`."""
+    return role_arn.split(":")[4]
 
 
 class Defaults(Model):

@@ -103,6 +103,7 @@ def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
         check_approval(env, req.approved_by, environ or {})
     env, res, plan = make_deploy_plan(clients, resolved, req)
     lines = plan.render()
+    lines.insert(1, f"  in {env.access()}")
     if req.health == "ecs" and env.port and env.load_balancer:
         lines.append("health: ECS running count (sandbox: moto registers no ECS tasks in target groups)")
     for line in lines:

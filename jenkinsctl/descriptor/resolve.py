@@ -11,6 +11,7 @@ from typing import Any, Callable
 from pydantic import BaseModel
 
 from jenkinsctl.config.loader import LoadedConfig
+from jenkinsctl.config.model import role_account
 from jenkinsctl.descriptor.model import BlueGreenSpec, CanarySpec, HealthCheck, RollingSpec, ServiceSpec
 from jenkinsctl.descriptor.resolved import ResolvedService
 from jenkinsctl.yamlfile import YamlDocument
@@ -127,7 +128,9 @@ def resolve(spec: ServiceSpec, doc: YamlDocument, loaded: LoadedConfig) -> tuple
         L.put(base + ("name",), env_name, loaded.origin(cpath))
         for key, value in env_cfg.model_dump(by_alias=True).items():
             put_cfg(base + (key,), value, cpath + (key,))
-        if env_cfg.account_id is None:
+        if env_cfg.account_id is None and env_cfg.role_arn:  # an environment lives where its role is
+            put_cfg(base + ("accountId",), role_account(env_cfg.role_arn), cpath + ("roleArn",))
+        elif env_cfg.account_id is None:
             put_cfg(base + ("accountId",), cfg.aws.account_id, ("aws", "accountId"))
         if env_cfg.region is None:
             put_cfg(base + ("region",), cfg.aws.region, ("aws", "region"))

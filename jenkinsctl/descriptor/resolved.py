@@ -44,6 +44,8 @@ class ResolvedEnvironment(Model):
     promote_from: str | None
     account_id: str
     region: str
+    role_arn: str | None = None
+    external_id: str | None = None
     registry: str
     network: NetworkSettings
     load_balancer: LoadBalancerSettings | None
@@ -63,6 +65,13 @@ class ResolvedEnvironment(Model):
     timeout_seconds: int
     host: str | None = None
     path: str | None = None
+
+
+    def access(self) -> str:
+        """Where and as whom jenkinsctl acts in this environment (plans and dry runs say it)."""
+        who = f"through role {self.role_arn}" + (" (with external ID)" if self.external_id else "") \
+            if self.role_arn else "with jenkinsctl's own credentials"
+        return f"account {self.account_id} ({self.region}) {who}"
 
 
 class ResolvedService(Model):

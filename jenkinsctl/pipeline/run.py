@@ -91,6 +91,9 @@ def run(ctx: StepContext, through: str | None = None, approved_by: str | None = 
     stages = plan(ctx.resolved, through)
     check_approvals(ctx.resolved, stages, approved_by, ctx.environ)
     report(f"pipeline {ctx.resolved.name}: " + " -> ".join(s.name for s in stages))
+    for stage in stages:
+        if stage.env:
+            report(f"  {stage.name}: {ctx.resolved.environment(stage.env).access()}")
     result = PipelineRun(ctx.resolved.name)
     call = runners or _runners(interval, timeout, approved_by)
     for i, stage in enumerate(stages):

@@ -24,6 +24,17 @@ class StepContext:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     dry_run: bool = False
     report: Callable[[str], None] = _stderr
+    _aws: object = field(default=None, init=False, repr=False, compare=False)
+
+    def aws(self):
+        """The AWS clients of the identity jenkinsctl runs as (one per context, so every
+        environment's assumed role is cached for the whole run); `aws().for_environment(env)`
+        acts in one environment."""
+        if self._aws is None:
+            from jenkinsctl.aws.session import AwsClients
+
+            self._aws = AwsClients.from_config(self.config, self.environ)
+        return self._aws
 
     @property
     def resolved(self):

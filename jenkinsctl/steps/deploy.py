@@ -9,10 +9,8 @@ from jenkinsctl.steps.context import StepContext, StepResult
 
 
 def clients_for(ctx: StepContext, env_name: str):
-    from jenkinsctl.aws.session import AwsClients
-
-    env = ctx.resolved.environment(env_name)
-    return AwsClients.from_config(ctx.config, ctx.environ, region=env.region)
+    """Clients acting in the environment: its region, through its roleArn when it has one."""
+    return ctx.aws().for_environment(ctx.resolved.environment(env_name), ctx.resolved.name)
 
 
 def health_mode(ctx: StepContext) -> str:
@@ -24,9 +22,6 @@ def health_mode(ctx: StepContext) -> str:
 def find_image(ctx: StepContext, clients, version: str | None, image: str | None) -> tuple[str, str, str]:
     """(image URI by digest, version, git SHA): --image, else --version from a deploy record of
     any environment or the push results, else the push step's results."""
-    from jenkinsctl.deploy.lastgood import LastKnownGood
-    from jenkinsctl.deploy.resources import resources_for
-
     if image:
         if "@sha256:" not in image:
             raise UsageError(f"--image {image} is not pinned by digest", "pass <registry>/<repo>@sha256:...")
@@ -41,14 +36,31 @@ def find_image(ctx: StepContext, clients, version: str | None, image: str | None
     if pushed and pushed.get("VERSION") == version:
         return pushed["IMAGE_URI"], version, pushed.get("GIT_SHA", "unknown")
     for env in ctx.resolved.environments.values():
-        record = LastKnownGood(clients, resources_for(ctx.resolved, env)).find(version=version)
+        record = _record_in(ctx, env, clients, version)
         if record:
             return record.image, record.version, record.gitSha
-    from_registry = _registry_lookup(ctx, clients, version)
+    from_registry = _registry_lookup(ctx, ctx.aws(), version)
     if from_registry:
         return from_registry, version, "unknown"
     raise UsageError(f"version {version} of {ctx.resolved.name} was never pushed here nor deployed anywhere",
                      "run `jenkinsctl step push` for it first, or name the image with --image")
+
+
+def _record_in(ctx: StepContext, env, clients, version: str):
+    """The deploy record of `version` in `env` (records live in each environment's account). Another
+    environment that cannot be read (its role refuses this job) is skipped, and said so."""
+    from jenkinsctl.deploy.lastgood import LastKnownGood
+    from jenkinsctl.deploy.resources import resources_for
+    from jenkinsctl.errors import AwsError
+
+    env_clients = ctx.aws().for_environment(env, ctx.resolved.name)
+    try:
+        return LastKnownGood(env_clients, resources_for(ctx.resolved, env)).find(version=version)
+    except AwsError as exc:
+        if env_clients is clients:
+            raise
+        ctx.report(f"skipped {env.name}'s deploy records: {exc.message}")
+        return None
 
 
 def _registry_lookup(ctx: StepContext, clients, version: str) -> str | None:

@@ -37,9 +37,7 @@ def trusted_registries(ctx: StepContext) -> list[str]:
 
 
 def aws_clients(ctx: StepContext):
-    from jenkinsctl.aws.session import AwsClients
-
-    return AwsClients.from_config(ctx.config, ctx.environ)
+    return ctx.aws()
 
 
 def registry_credentials(ctx: StepContext, clients=None):

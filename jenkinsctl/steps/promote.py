@@ -29,14 +29,18 @@ def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None
     record = promotion.source_record(src_clients, resolved, from_env, version)
     source_host = promotion.split_repository(record.repository)[0]
     ctx.report(f"promote {resolved.name} {record.version} ({record.digest[:19]}) from {from_env} to {to_env}")
+    ctx.report(f"  {from_env} (read): {resolved.environment(from_env).access()}")
+    ctx.report(f"  {to_env} (written): {target_env.access()}")
     if ctx.dry_run:
         endpoint, repo = promotion.target_of(ctx.config, resolved, to_env)
         ctx.report(f"dry run: would make {record.digest} available in {endpoint}/{repo}"
                    + (f" and deploy it to {to_env}" if deploy else ""))
         return StepResult("promote", {"VERSION": record.version, "IMAGE_DIGEST": record.digest}, "dry run")
     dst_endpoint, dst_repo = promotion.target_of(ctx.config, resolved, to_env)
-    src_reg = promotion.registry_for(ctx.config, source_host, src_clients)
-    dst_reg = promotion.registry_for(ctx.config, dst_endpoint, dst_clients)
+    src_reg = promotion.registry_for(ctx.config, source_host, promotion.registry_clients(
+        ctx.config, source_host, resolved.environment(from_env), src_clients, ctx.aws()))
+    dst_reg = promotion.registry_for(ctx.config, dst_endpoint, promotion.registry_clients(
+        ctx.config, dst_endpoint, target_env, dst_clients, ctx.aws()))
     p = promotion.promote(resolved, from_env, to_env, record, src_reg, dst_reg, dst_repo, ctx.report)
     values = p.values()
     summary = f"{p.version} {p.digest[:19]} {from_env} -> {to_env} ({p.method}, {p.bytes_uploaded} bytes uploaded)"
