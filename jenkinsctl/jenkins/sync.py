@@ -12,7 +12,14 @@ Rules:
   job whose name is taken that way is reported as a conflict;
 - prune looks only at jobs marked with this namespace that are no longer generated: it disables
   them and records the date in the mark; after `prune_grace_days` it deletes them
-  (`prune="delete"` deletes at once). Folders are created when missing and never changed.
+  (`prune="delete"` deletes at once);
+- folders are created when missing and never changed. Prune deletes a folder only when it carries
+  this namespace's mark, is no longer generated, and is empty once this sync's deletions are done
+  (no unmanaged item, no other namespace's item, no subfolder that stays): after its jobs, deepest
+  first. While its jobs wait out the grace period it waits too ("wait"); one that holds items
+  this namespace does not own is kept ("keep"). A folder without a mark is never deleted: folders
+  jenkinsctl creates have always carried one, so an unmarked folder was made by someone else (it may
+  hold their credentials or views) and is not adopted. The root folder is never deleted.
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ class RemoteItem:
 class Action:
     """One change (or one deliberate non-change) to one item."""
 
-    op: str          # create | update | disable | delete | wait | stale | conflict
+    op: str          # create | update | disable | delete | wait | stale | conflict | keep
     name: str
     kind: str        # folder | ci | deploy | promote | rollback | job
     service: str
@@ -80,7 +87,8 @@ class Plan:
         return [a for a in self.actions if a.is_write]
 
     def counts(self) -> dict[str, int]:
-        out = {op: len(self.of(op)) for op in ("create", "update", "disable", "delete", "wait", "stale", "conflict")}
+        out = {op: len(self.of(op)) for op in ("create", "update", "disable", "delete", "wait", "stale", "conflict",
+                                                "keep")}
         out["unchanged"] = len(self.unchanged)
         return out
 
@@ -89,18 +97,25 @@ class Plan:
         parts = [f"{c[k]} to {k}" for k in ("create", "update", "disable", "delete") if c[k]]
         parts.append(f"{c['unchanged']} unchanged")
         if c["wait"]:
-            parts.append(f"{c['wait']} disabled, awaiting deletion")
+            parts.append(f"{c['wait']} disabled, awaiting deletion" if not self._folders("wait") else
+                         f"{c['wait']} awaiting deletion ({self._folders('wait')} of them folders)")
         if c["stale"]:
-            parts.append(f"{c['stale']} stale (pass --prune to disable them)")
+            parts.append(f"{c['stale']} stale (pass --prune to disable them)" if not self._folders("stale") else
+                         f"{c['stale']} stale (pass --prune to retire them)")
         if c["conflict"]:
             parts.append(f"{c['conflict']} conflicts (left alone)")
+        if c["keep"]:
+            parts.append(f"{c['keep']} folders kept (they hold items not ours)")
         if self.unmanaged or self.foreign:
             parts.append(f"{len(self.unmanaged)} unmanaged and {len(self.foreign)} other-namespace items left alone")
         return ", ".join(parts)
 
+    def _folders(self, op: str) -> int:
+        return sum(1 for a in self.of(op) if a.kind == "folder")
+
     def render(self) -> list[str]:
         symbol = {"create": "+", "update": "~", "disable": "-", "delete": "x", "wait": ".", "stale": "?",
-                  "conflict": "!"}
+                  "conflict": "!", "keep": "="}
         return [f"{symbol[a.op]} {a.op:<8} {a.name}  ({a.reason})" for a in self.actions]
 
 
@@ -185,21 +200,21 @@ def plan_sync(desired: JobSet, remote: dict[str, RemoteItem] | None, *, prune: s
         else:
             unchanged.append(job.name)
     unmanaged, foreign = [], []
+    stale_folders: list[tuple[str, Mark]] = []
     for name, have in sorted(remote.items()):
         if name in wanted:
             continue
         mark = have.mark
         if mark is None:
-            if not have.is_folder:
-                unmanaged.append(name)
+            unmanaged.append(name)
             continue
         if mark.namespace != ns:
             foreign.append(name)
             continue
         if have.is_folder:
-            continue  # folders are never pruned
-        gone = f"service '{mark.service}' is gone" if mark.service not in desired.services else \
-            f"no longer generated for '{mark.service}'"
+            stale_folders.append((name, mark))  # decided below, once the fate of its contents is known
+            continue
+        gone = _gone(mark, desired)
         kind = job_kind(name)
         if prune is None:
             actions.append(Action("stale", name, kind, mark.service, gone))
@@ -216,10 +231,52 @@ def plan_sync(desired: JobSet, remote: dict[str, RemoteItem] | None, *, prune: s
             else:
                 actions.append(Action("wait", name, kind, mark.service,
                                       f"{gone}; disabled since {mark.pruned}, deleted on or after {due}"))
-    order = {"create": 0, "update": 1, "conflict": 2, "disable": 3, "delete": 4, "wait": 5, "stale": 6}
+    actions += _plan_folders(stale_folders, remote, actions, desired, prune)
+    order = {"create": 0, "update": 1, "conflict": 2, "disable": 3, "delete": 4, "wait": 5, "stale": 6, "keep": 7}
     creates = [a for a in actions if a.op == "create"]  # already parents-first
-    rest = sorted((a for a in actions if a.op != "create"), key=lambda a: (order[a.op], a.name))
+    # jobs before folders, and a folder after the folders inside it: a folder is deleted once empty
+    rest = sorted((a for a in actions if a.op != "create"),
+                  key=lambda a: (order[a.op], a.kind == "folder", -a.name.count("/") if a.kind == "folder" else 0,
+                                 a.name))
     return Plan(ns, desired.root, creates + rest, unchanged, unmanaged, foreign)
+
+
+def _gone(mark: Mark, desired: JobSet) -> str:
+    service = "" if mark.service == "-" else mark.service
+    if service and service not in desired.services:
+        return f"service '{service}' is gone"
+    return f"no longer generated for '{service}'" if service else "no longer generated"
+
+
+def _plan_folders(folders: list[tuple[str, Mark]], remote: dict[str, RemoteItem], actions: list[Action],
+                  desired: JobSet, prune: str | None) -> list[Action]:
+    """The fate of this namespace's folders that are no longer generated, deepest first: each is
+    deleted only when everything inside it is deleted by this plan too."""
+    fate = {a.name: a.op for a in actions}  # our stale jobs: delete | disable | wait | stale
+    children: dict[str, list[str]] = {}
+    for name in remote:
+        children.setdefault(name.rpartition("/")[0], []).append(name)
+    out = []
+    root = desired.root.strip("/")
+    for name, mark in sorted(folders, key=lambda f: (-f[0].count("/"), f[0])):
+        if name == root or root.startswith(name + "/"):
+            continue  # the root folder (and what holds it) is never deleted
+        inside = sorted(children.get(name, []))
+        not_ours = [c for c in inside if fate.get(c) not in ("delete", "disable", "wait", "stale")]
+        service = "" if mark.service == "-" else mark.service
+        gone = _gone(mark, desired)
+        if not_ours:
+            shown = ", ".join(c.rsplit("/", 1)[-1] for c in not_ours[:3]) + (", ..." if len(not_ours) > 3 else "")
+            op, reason = "keep", f"{gone}; holds items this namespace does not prune ({shown}); left alone"
+        elif prune is None:
+            op, reason = "stale", f"{gone}; --prune deletes it once empty"
+        elif all(fate[c] == "delete" for c in inside):
+            op, reason = "delete", f"{gone}; empty once what it holds is deleted" if inside else f"{gone}; empty"
+        else:
+            op, reason = "wait", f"{gone}; deleted once its jobs are"
+        fate[name] = op
+        out.append(Action(op, name, "folder", service, reason))
+    return out
 
 
 def _parse_date(text: str) -> dt.date:
@@ -276,23 +333,32 @@ class ApplyReport:
 
 def apply_plan(client: JenkinsClient, plan: Plan, today: dt.date | None = None,
                progress: Callable[[str], None] | None = None) -> ApplyReport:
-    """Execute the plan's writes in order (folders, creates, updates, disables, deletes). A failed
-    action is recorded and the rest continue, except jobs inside a folder that could not be
-    created. Re-running sync after a failure converges: the next plan is read from Jenkins."""
+    """Execute the plan's writes in order (folders, creates, updates, disables, deletes: jobs, then
+    folders deepest first). A failed action is recorded and the rest continue, except jobs inside a
+    folder that could not be created, and folders holding something that could not be deleted.
+    Re-running sync after a failure converges: the next plan is read from Jenkins."""
     today = today or dt.datetime.now(dt.timezone.utc).date()
     report = ApplyReport()
     broken_folders: list[str] = []
+    undeleted: list[str] = []  # deletions that failed or were not attempted
     for action in plan.writes:
         blocked = next((f for f in broken_folders if action.name.startswith(f + "/")), None)
         if blocked:
             report.skipped.append((action, f"folder {blocked} could not be created"))
             continue
+        held = min((n for n in undeleted if n.startswith(action.name + "/")), key=len, default=None)
+        if held and action.op == "delete":
+            report.skipped.append((action, f"it still holds {held}, which could not be deleted"))
+            undeleted.append(action.name)
+            continue
         try:
             _apply_one(client, plan.namespace, action, today)
         except JenkinsError as exc:
             report.failed.append((action, exc))
-            if action.kind == "folder":
+            if action.kind == "folder" and action.op == "create":
                 broken_folders.append(action.name)
+            if action.op == "delete":
+                undeleted.append(action.name)
             if progress:
                 progress(f"failed: {action.op} {action.name}: {exc.message}")
             continue
@@ -325,10 +391,30 @@ def _apply_one(client: JenkinsClient, namespace: str, action: Action, today: dt.
                                                                   today.isoformat())))
         client.disable(action.name)
     elif action.op == "delete":
+        if action.kind == "folder" and not _folder_still_deletable(client, namespace, action.name):
+            return  # already gone
         try:
             client.delete(action.name)
         except JenkinsNotFound:
             pass  # already gone (e.g. the answer to an earlier attempt was lost)
+
+
+def _folder_still_deletable(client: JenkinsClient, namespace: str, name: str) -> bool:
+    """Deleting a folder deletes whatever it holds: look again (one read) right before, and refuse
+    when it is no longer ours or no longer empty (something was added since the listing).
+    False when it is already gone."""
+    now = client.item_tree(name, "description,jobs[name]")
+    if now is None:
+        return False
+    mark = parse_mark(now.get("description"))
+    if mark is None or mark.namespace != namespace:
+        raise JenkinsError(f"folder {name} is no longer marked as ours; not deleted",
+                           "someone changed it in Jenkins; run `jenkinsctl jobs diff` again")
+    inside = [child.get("name", "?") for child in now.get("jobs") or []]
+    if inside:
+        raise JenkinsError(f"folder {name} is not empty (holds {', '.join(inside[:5])}); not deleted",
+                           "something was added to it since the listing; run `jenkinsctl jobs diff` again")
+    return True
 
 
 def _after_create_conflict(client: JenkinsClient, namespace: str, action: Action) -> None:

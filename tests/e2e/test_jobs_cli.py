@@ -88,9 +88,16 @@ def test_diff_and_sync_against_jenkins(cli, project, jenkins_env):
     assert any(l.startswith("+") and "<description>CI pipeline of orders-api (Orders API)" in l for l in lines)
     assert "1 to update, 23 unchanged" in diff.err
     (project / "services" / "invoice-worker.yaml").unlink()
+    planned = cli("jobs", "diff", "--prune=delete", "--no-xml", cwd=project, env=env)
+    assert planned.out.splitlines()[-2:] == [
+        "delete   services/billing/invoice-worker  (service 'invoice-worker' is gone; empty once what it holds is deleted)",
+        "delete   services/billing  (no longer generated; empty once what it holds is deleted)"]
+    assert "1 to update, 7 to delete, 16 unchanged" in planned.err
     pruned = cli("jobs", "sync", "--prune=delete", cwd=project, env=env)
-    assert pruned.code == 0 and pruned.out.count("x delete") == 5 and "1 to update" in pruned.err
-    assert not any(n.startswith("services/billing/invoice-worker/") for n in fake.jobs())
+    assert pruned.code == 0 and pruned.out.count("x delete") == 7 and "1 to update" in pruned.err
+    assert "x delete   services/billing  (" in pruned.out.splitlines()[-1]
+    assert not any(n.startswith("services/billing") for n in fake.jobs())
+    assert "(1 reads, 0 writes)" in cli("jobs", "sync", "--prune", cwd=project, env=env).err
 
 
 def test_an_incomplete_sync_says_what_was_not_applied(cli, project, jenkins_env):

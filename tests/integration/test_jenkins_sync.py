@@ -106,22 +106,27 @@ def test_a_changed_descriptor_updates_only_its_own_jobs(target):
 
 def test_prune_disables_first_and_deletes_after_the_grace_period(target):
     sync(target.client, target.jobs(), today=TODAY)
-    gone = f"{target.root}/billing/invoice-worker"
+    team, gone = f"{target.root}/billing", f"{target.root}/billing/invoice-worker"
     desired = target.jobs(without=("invoice-worker",))
     report_only = sync(target.client, desired, today=TODAY)
     assert {a.op for a in report_only.plan.actions} == {"stale"} and report_only.report.applied == []
     first = sync(target.client, desired, prune="disable", grace_days=7, today=TODAY)
     disabled = [a.name for a in first.plan.of("disable")]
     assert sorted(disabled) == sorted(f"{gone}/{j}" for j in ("ci", "deploy-dev", "deploy-prod", "promote", "rollback"))
+    assert [(a.op, a.name) for a in first.plan.of("wait")] == [("wait", gone), ("wait", team)]  # folders stay
     remote = read_remote(target.client, target.root)
     assert all(remote[n].disabled and remote[n].mark.pruned == "2026-11-22" for n in disabled)
+    assert remote[gone].is_folder and remote[team].is_folder
     waiting = sync(target.client, desired, prune="disable", grace_days=7, today=TODAY + dt.timedelta(days=3))
-    assert waiting.plan.writes == [] and len(waiting.plan.of("wait")) == 5
+    assert waiting.plan.writes == [] and len(waiting.plan.of("wait")) == 7
     later = sync(target.client, desired, prune="disable", grace_days=7, today=TODAY + dt.timedelta(days=7))
-    assert sorted(a.name for a in later.plan.of("delete")) == sorted(disabled) and later.report.ok
+    deleted = [a.name for a in later.plan.of("delete")]
+    assert sorted(deleted[:5]) == sorted(disabled) and deleted[5:] == [gone, team] and later.report.ok
     remote = read_remote(target.client, target.root)
-    assert not any(n in remote for n in disabled)
+    assert not any(n == team or n.startswith(team + "/") for n in remote)
     assert f"{target.root}/payments/orders-api/ci" in remote
+    again, calls = writes(target.client, lambda: sync(target.client, desired, prune="disable", today=TODAY))
+    assert again.plan.actions == [] and calls.writes == 0
 
 
 def test_a_pruned_service_that_comes_back_is_restored(target):
@@ -148,6 +153,8 @@ def test_unmanaged_and_other_namespace_jobs_are_never_modified(target):
     ours = sync(target.client, target.jobs(without=("orders-api",)), prune="delete", today=TODAY)
     deleted = {a.name for a in ours.plan.of("delete")}
     assert hand_made not in deleted and taken not in deleted and len(deleted) == 5
+    kept = [(a.op, a.name) for a in ours.plan.of("keep")]  # the folder still holds the hand-made jobs
+    assert kept == [("keep", f"{target.root}/payments/orders-api"), ("keep", f"{target.root}/payments")]
     assert target.client.get_config(hand_made) == UNMANAGED or "made by hand" in target.client.get_config(hand_made)
     assert "made by hand" in target.client.get_config(taken)
 
@@ -210,3 +217,97 @@ def test_listing_follows_folders_deeper_than_one_request_reaches():
         assert remote["services/a/b/c/d/e"].is_folder and not remote["services/a/b/c/d/e/deep"].is_folder
         assert client.calls.reads == 2  # the root's listing, then one for the folder it could not reach
         assert read_remote(client, "nowhere") is None
+
+
+# -- folders: pruned with the same ownership rules as jobs ------------------------------------
+
+UNMARKED_FOLDER = """<?xml version='1.1' encoding='UTF-8'?>
+<com.cloudbees.hudson.plugins.folder.Folder plugin="cloudbees-folder"><description>made by hand</description>
+<properties/></com.cloudbees.hudson.plugins.folder.Folder>"""
+
+
+@pytest.mark.parametrize("owner", ["nobody", "data"])
+def test_a_gone_services_folder_that_holds_a_job_not_ours_is_kept(target, owner):
+    sync(target.client, target.jobs(), today=TODAY)
+    team, gone = f"{target.root}/billing", f"{target.root}/billing/invoice-worker"
+    mark = "" if owner == "nobody" else "\n\n[jenkinsctl namespace=data service=etl config=0123456789abcdef]"
+    target.client.create_item(f"{gone}/etl", UNMANAGED.replace("made by hand", "made by hand" + mark))
+    result = sync(target.client, target.jobs(without=("invoice-worker",)), prune="delete", today=TODAY)
+    assert len(result.plan.of("delete")) == 5 and result.report.ok
+    assert [(a.op, a.name) for a in result.plan.of("keep")] == [("keep", gone), ("keep", team)]
+    assert "(etl)" in result.plan.of("keep")[0].reason
+    remote = read_remote(target.client, target.root)
+    assert set(n for n in remote if n.startswith(team)) == {team, gone, f"{gone}/etl"}
+
+
+def test_folders_without_our_mark_are_kept(target):
+    """Folders someone else made (here before the first sync) are used, never adopted nor deleted."""
+    for folder in (target.root, f"{target.root}/billing", f"{target.root}/billing/invoice-worker"):
+        target.client.create_item(folder, UNMARKED_FOLDER)
+    sync(target.client, target.jobs(), today=TODAY)
+    result = sync(target.client, target.jobs(without=("invoice-worker",)), prune="delete", today=TODAY)
+    assert [a.kind for a in result.plan.of("delete")] == ["ci", "deploy", "deploy", "promote", "rollback"]
+    assert result.report.ok and result.plan.of("keep") == []
+    remote = read_remote(target.client, target.root)
+    assert remote[f"{target.root}/billing/invoice-worker"].is_folder and remote[f"{target.root}/billing"].is_folder
+    assert f"{target.root}/billing/invoice-worker" in result.plan.unmanaged
+
+
+def test_a_folder_that_gains_an_item_after_the_listing_is_not_deleted(target):
+    from jenkinsctl.jenkins.sync import apply_plan, plan_sync
+
+    sync(target.client, target.jobs(), today=TODAY)
+    gone = f"{target.root}/billing/invoice-worker"
+    plan = plan_sync(target.jobs(without=("invoice-worker",)), read_remote(target.client, target.root),
+                     prune="delete", today=TODAY)
+    target.client.create_item(f"{gone}/late", UNMANAGED)  # a human, between the listing and the deletes
+    report = apply_plan(target.client, plan, TODAY)
+    assert [(a.name, "not empty (holds late)" in e.message) for a, e in report.failed] == [(gone, True)]
+    assert [a.name for a, _ in report.skipped] == [f"{target.root}/billing"]
+    assert "made by hand" in target.client.get_config(f"{gone}/late")
+
+
+def test_a_failed_job_deletion_keeps_its_folder_and_the_next_sync_finishes(project, tmp_path):
+    t = Target("fake", project, tmp_path)
+    try:
+        sync(t.client, t.jobs(), today=TODAY)
+        desired = t.jobs(without=("invoice-worker",))
+        t.fake.fail_path("/job/invoice-worker/job/rollback/doDelete", times=t.client.attempts)
+        first = sync(t.client, desired, prune="delete", today=TODAY)
+        assert [a.name for a, _ in first.report.failed] == ["services/billing/invoice-worker/rollback"]
+        assert [(a.name, why) for a, why in first.report.skipped] == [
+            ("services/billing/invoice-worker",
+             "it still holds services/billing/invoice-worker/rollback, which could not be deleted"),
+            ("services/billing", "it still holds services/billing/invoice-worker, which could not be deleted")]
+        assert set(n for n in t.fake.jobs() if n.startswith("services/billing")) == {
+            "services/billing", "services/billing/invoice-worker", "services/billing/invoice-worker/rollback"}
+        second = sync(t.client, desired, prune="delete", today=TODAY)
+        assert [a.name for a in second.plan.writes] == [
+            "services/billing/invoice-worker/rollback", "services/billing/invoice-worker", "services/billing"]
+        assert second.report.ok and not any(n.startswith("services/billing") for n in t.fake.jobs())
+    finally:
+        t.close()
+
+
+def test_prune_converges_under_injected_faults(project, tmp_path):
+    t = Target("fake", project, tmp_path)
+    try:
+        sync(t.client, t.jobs(), today=TODAY)
+        t.client.attempts = 1
+        t.fake.set_faults(error_rate=0.15, drop_rate=0.1, crumb_expiry_rate=0.05, seed=5)
+        desired = t.jobs(without=("invoice-worker", "search-api"))
+        broken = 0
+        for _ in range(20):
+            try:
+                result = sync(t.client, desired, prune="delete", today=TODAY)
+            except JenkinsError:
+                broken += 1
+                continue
+            broken += not result.report.ok
+            if not result.plan.actions:
+                break
+        assert broken > 0 and result.plan.actions == []
+        t.fake.clear_faults()
+        assert set(t.fake.jobs()) == {j.name for j in desired.jobs}  # nothing of ours left, nothing else lost
+    finally:
+        t.close()

@@ -148,3 +148,75 @@ def test_rendering_in_worker_processes_gives_the_same_jobs(jobset):
     parallel = render([s.resolved for s in ws.services.values()], ws.config, templates_dir(ws.root, {}),
                       workers=2, parallel_from=1)
     assert parallel == jobset
+
+
+def _gone_team(jobset, pruned: str | None = None, disabled: bool = False, **extra) -> dict[str, RemoteItem]:
+    """A complete sync, plus the leftovers of service old-api (team legacy) whose descriptor is gone."""
+    def mark(service: str) -> str:
+        return f"[jenkinsctl namespace=platform service={service} config=0123456789abcdef" + \
+            (f" pruned={pruned}]" if pruned else "]")
+
+    items = {
+        "services/legacy": RemoteItem("services/legacy", "folder", "Services of team legacy.\n\n" + mark("-"), False, True),
+        "services/legacy/old-api": RemoteItem("services/legacy/old-api", "folder", mark("old-api"), False, True),
+    }
+    for job in ("ci", "rollback"):
+        name = f"services/legacy/old-api/{job}"
+        items[name] = RemoteItem(name, "job", mark("old-api"), disabled, False)
+    items.update(extra)
+    return remote_from(jobset, **items)
+
+
+def test_prune_deletes_a_gone_services_folders_after_its_jobs_deepest_first(jobset):
+    plan = plan_sync(jobset, _gone_team(jobset), prune="delete", today=TODAY)
+    assert [(a.op, a.name) for a in plan.actions] == [
+        ("delete", "services/legacy/old-api/ci"), ("delete", "services/legacy/old-api/rollback"),
+        ("delete", "services/legacy/old-api"), ("delete", "services/legacy")]
+    assert [a.service for a in plan.actions[2:]] == ["old-api", ""]
+    assert plan.summary().startswith("4 to delete")
+    stale = plan_sync(jobset, _gone_team(jobset), today=TODAY)
+    assert {a.op for a in stale.actions} == {"stale"} and len(stale.actions) == 4
+    assert "--prune deletes it once empty" in stale.actions[-1].reason
+
+
+def test_folders_wait_while_their_jobs_wait_out_the_grace_period(jobset):
+    first = plan_sync(jobset, _gone_team(jobset), prune="disable", today=TODAY)
+    assert [(a.op, a.kind) for a in first.actions] == [("disable", "ci"), ("disable", "rollback"),
+                                                      ("wait", "folder"), ("wait", "folder")]
+    assert "2 awaiting deletion (2 of them folders)" in first.summary()
+    remote = _gone_team(jobset, pruned="2026-11-20", disabled=True)
+    waiting = plan_sync(jobset, remote, prune="disable", grace_days=7, today=TODAY)
+    assert {a.op for a in waiting.actions} == {"wait"} and waiting.writes == []
+    due = plan_sync(jobset, remote, prune="disable", grace_days=7, today=dt.date(2026, 11, 27))
+    assert [a.op for a in due.actions] == ["delete"] * 4 and due.actions[-1].name == "services/legacy"
+
+
+def test_a_folder_holding_what_we_do_not_prune_is_kept_and_so_are_its_parents(jobset):
+    for name, desc in [("services/legacy/old-api/nightly", "made by hand"),
+                       ("services/legacy/old-api/etl", "[jenkinsctl namespace=data service=etl config=1]")]:
+        remote = _gone_team(jobset, **{name: RemoteItem(name, "job", desc, False, False)})
+        plan = plan_sync(jobset, remote, prune="delete", today=TODAY)
+        assert [(a.op, a.name) for a in plan.actions] == [
+            ("delete", "services/legacy/old-api/ci"), ("delete", "services/legacy/old-api/rollback"),
+            ("keep", "services/legacy/old-api"), ("keep", "services/legacy")]
+        assert name.rsplit("/", 1)[-1] in plan.actions[2].reason and "old-api" in plan.actions[3].reason
+        assert [a.name for a in plan.writes] == ["services/legacy/old-api/ci", "services/legacy/old-api/rollback"]
+
+
+def test_folders_without_our_mark_and_the_root_folder_are_never_deleted(jobset):
+    from jenkinsctl.jobgen.render import JobSet
+
+    remote = _gone_team(jobset)
+    remote["services/legacy/old-api"] = RemoteItem("services/legacy/old-api", "folder", "hand-made", False, True)
+    plan = plan_sync(jobset, remote, prune="delete", today=TODAY)
+    assert [(a.op, a.name) for a in plan.actions][2:] == [("keep", "services/legacy")]
+    assert "services/legacy/old-api" in plan.unmanaged
+    remote["services/legacy/old-api"] = RemoteItem("services/legacy/old-api", "folder",
+                                                   "[jenkinsctl namespace=data service=old-api config=1]", False, True)
+    assert plan_sync(jobset, remote, prune="delete", today=TODAY).actions[2].op == "keep"
+    # nothing generated at all: everything of ours goes, except the root folder
+    empty = JobSet("platform", "services", [])
+    nothing = plan_sync(empty, remote_from(jobset), prune="delete", today=TODAY)
+    deleted = [a.name for a in nothing.of("delete")]
+    assert "services" not in deleted and deleted[-3:] == ["services/billing", "services/discovery", "services/payments"]
+    assert len(deleted) == len(jobset.jobs) - 1
