@@ -22,7 +22,8 @@ def jobs() -> None:
       jenkinsctl jobs render                       # summary; -o DIR writes config.xml files
       jenkinsctl jobs render --format job-dsl orders-api
       jenkinsctl jobs diff                         # what sync would change, with XML diffs
-      jenkinsctl jobs sync --prune                 # apply; disable (later delete) stale jobs
+      jenkinsctl jobs sync --prune                 # apply; disable (later delete) stale jobs and
+                                                   # their folders, once empty
     \b
     Jenkins: $JENKINS_URL (else jenkins.url), $JENKINS_USER, $JENKINS_API_TOKEN.
     """
@@ -72,7 +73,7 @@ def render(app: AppContext, services: tuple[str, ...], out_dir: Path | None, fmt
 @click.option("--no-xml", is_flag=True, help="Only the list of changes, no config.xml diffs.")
 @pass_app
 def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: bool) -> None:
-    """Show what `jobs sync` would create, update, disable or delete (SERVICES: only their jobs),
+    """Show what `jobs sync` would create, update, disable or delete (SERVICES: only their jobs and folders),
     with a unified diff of config.xml for every update. Changes nothing."""
     from jenkinsctl.jenkins.client import JenkinsClient
     from jenkinsctl.jenkins.sync import diff_action, plan_sync, read_remote
@@ -96,7 +97,8 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
 @jobs.command("sync")
 @click.option("--prune", type=click.Choice(["disable", "delete"]), is_flag=False, flag_value="disable",
               default=None, help="Disable jobs this namespace owns that are no longer generated, and delete "
-              "them after jenkins.pruneGraceDays (--prune=delete: delete at once).")
+              "them after jenkins.pruneGraceDays (--prune=delete: delete at once); then delete this "
+              "namespace's folders that are no longer generated and are left empty.")
 @dry_run_option
 @pass_app
 def sync(app: AppContext, prune: str | None) -> None:

@@ -1,5 +1,6 @@
-"""The ownership mark every generated job carries inside Jenkins, as the last line of its
-description: which seed (namespace) owns it, for which service, and the hash of its config.
+"""The ownership mark every generated job and folder carries inside Jenkins, as the last line of
+its description: which seed (namespace) owns it, for which service (`-` for the root and team
+folders), and the hash of its config.
 
     [jenkinsctl namespace=platform service=orders-api config=3f2a9c01d4e5b6a7]
 

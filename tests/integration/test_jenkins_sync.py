@@ -237,7 +237,7 @@ def test_a_gone_services_folder_that_holds_a_job_not_ours_is_kept(target, owner)
     assert [(a.op, a.name) for a in result.plan.of("keep")] == [("keep", gone), ("keep", team)]
     assert "(etl)" in result.plan.of("keep")[0].reason
     remote = read_remote(target.client, target.root)
-    assert set(n for n in remote if n.startswith(team)) == {team, gone, f"{gone}/etl"}
+    assert {n for n in remote if n.startswith(team)} == {team, gone, f"{gone}/etl"}
 
 
 def test_folders_without_our_mark_are_kept(target):
@@ -279,7 +279,7 @@ def test_a_failed_job_deletion_keeps_its_folder_and_the_next_sync_finishes(proje
             ("services/billing/invoice-worker",
              "it still holds services/billing/invoice-worker/rollback, which could not be deleted"),
             ("services/billing", "it still holds services/billing/invoice-worker, which could not be deleted")]
-        assert set(n for n in t.fake.jobs() if n.startswith("services/billing")) == {
+        assert {n for n in t.fake.jobs() if n.startswith("services/billing")} == {
             "services/billing", "services/billing/invoice-worker", "services/billing/invoice-worker/rollback"}
         second = sync(t.client, desired, prune="delete", today=TODAY)
         assert [a.name for a in second.plan.writes] == [
