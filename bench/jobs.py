@@ -8,6 +8,8 @@ Prints, in one run:
 - a full first sync into the fake (writes, reads, time);
 - a no-change sync (target: 0 writes, reads bounded: one listing of the folder tree);
 - a sync after one descriptor changed (target: writes only for that service's jobs);
+- a service removed: `--prune` disables its jobs; after the grace period its jobs and its
+  (now empty) folder are deleted;
 - a first sync under injected faults (5xx, dropped connections, expired crumbs, slow answers):
   how many syncs until converged, and that no job is lost or wrong.
 """
@@ -15,6 +17,7 @@ Prints, in one run:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -126,6 +129,12 @@ def main() -> int:
         pruned, t_pruned, c_pruned = run(pruned_set, prune="disable")
         row("one service removed, --prune (svc-0009)", f"{t_pruned:.2f} s",
             f"{c_pruned.writes} writes ({len(pruned.plan.of('disable'))} jobs disabled), {c_pruned.reads} reads")
+        after_grace = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=7)
+        gone, t_gone, c_gone = run(pruned_set, prune="disable", grace_days=7, today=after_grace)
+        folders = sum(1 for a in gone.plan.of("delete") if a.kind == "folder")
+        row("  ...after the grace period", f"{t_gone:.2f} s",
+            f"{c_gone.writes} writes ({len(gone.plan.of('delete')) - folders} jobs + {folders} folder deleted), "
+            f"{c_gone.reads} reads")
 
         print(f"\nfirst sync under {args.fault_rate:.0%} injected faults (fresh fake)")
         faulty = FakeJenkins(users={"seed": "token"}).start()
