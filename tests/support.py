@@ -25,3 +25,17 @@ class CliResult:
     @property
     def text(self) -> str:
         return self.out + self.err
+
+
+# Folder-scoped credentials as Jenkins stores them in a folder's config.xml (credentials plugin).
+FOLDER_CREDENTIALS = """<properties>
+<com.cloudbees.hudson.plugins.folder.properties.FolderCredentialsProvider_-FolderCredentialsProperty>
+<domainCredentialsMap class="hudson.util.CopyOnWriteMap$Hash"><entry>
+<com.cloudbees.plugins.credentials.domains.Domain><specifications/></com.cloudbees.plugins.credentials.domains.Domain>
+<java.util.concurrent.CopyOnWriteArrayList>{}</java.util.concurrent.CopyOnWriteArrayList>
+</entry></domainCredentialsMap>
+</com.cloudbees.hudson.plugins.folder.properties.FolderCredentialsProvider_-FolderCredentialsProperty>
+</properties>"""
+DEPLOY_KEY = ("<com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl><scope>GLOBAL</scope>"
+              "<id>deploy-key</id><username>x</username><password>{AQAAAB}</password>"
+              "</com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>")

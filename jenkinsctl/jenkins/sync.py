@@ -19,7 +19,9 @@ Rules:
   first. While its jobs wait out the grace period it waits too ("wait"); one that holds items
   this namespace does not own is kept ("keep"). A folder without a mark is never deleted: folders
   jenkinsctl creates have always carried one, so an unmarked folder was made by someone else (it may
-  hold their credentials or views) and is not adopted. The root folder is never deleted.
+  hold their credentials or views) and is not adopted. The root folder is never deleted. Right
+  before a folder is deleted it is read again: one no longer ours, no longer empty, or holding
+  folder-scoped credentials (which deleting it would delete) is refused, as a failed change.
 """
 
 from __future__ import annotations
@@ -414,7 +416,23 @@ def _folder_still_deletable(client: JenkinsClient, namespace: str, name: str) ->
     if inside:
         raise JenkinsError(f"folder {name} is not empty (holds {', '.join(inside[:5])}); not deleted",
                            "something was added to it since the listing; run `jenkinsctl jobs diff` again")
+    credentials = folder_credentials(client.get_config(name))
+    if credentials:
+        raise JenkinsError(f"folder {name} holds folder-scoped credentials ({', '.join(credentials[:5])}); "
+                           "not deleted", "move or delete them in Jenkins (the folder's Credentials page), or "
+                           "delete the folder by hand; the next sync then finishes")
     return True
+
+
+def folder_credentials(xml: str) -> list[str]:
+    """Ids of the credentials stored in a folder (config.xml), which deleting the folder would
+    delete too: admins may add some to the folders jenkinsctl creates."""
+    try:
+        root = ET.fromstring(xml.encode("utf-8"))
+    except ET.ParseError:
+        return ["(unreadable config.xml)"]
+    return [el.findtext("id") or "?" for prop in root.iter() if prop.tag.endswith("FolderCredentialsProperty")
+            for el in prop.iter() if el.find("id") is not None]
 
 
 def _after_create_conflict(client: JenkinsClient, namespace: str, action: Action) -> None:

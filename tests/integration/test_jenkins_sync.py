@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from conftest import REAL_JENKINS
-from support import REPO
+from support import DEPLOY_KEY, FOLDER_CREDENTIALS, REPO
 
 from jenkinsctl.errors import JenkinsError
 from jenkinsctl.jenkins.client import JenkinsClient
@@ -309,5 +309,22 @@ def test_prune_converges_under_injected_faults(project, tmp_path):
         assert broken > 0 and result.plan.actions == []
         t.fake.clear_faults()
         assert set(t.fake.jobs()) == {j.name for j in desired.jobs}  # nothing of ours left, nothing else lost
+    finally:
+        t.close()
+
+
+def test_a_folder_holding_credentials_is_not_deleted(project, tmp_path):
+    """Deleting a folder deletes the credentials stored in it: refused, with what to do."""
+    t = Target("fake", project, tmp_path)
+    try:
+        sync(t.client, t.jobs(), today=TODAY)
+        gone = "services/billing/invoice-worker"
+        t.client.update_config(gone, t.client.get_config(gone).replace(
+            "<properties />", FOLDER_CREDENTIALS.format(DEPLOY_KEY)))
+        result = sync(t.client, t.jobs(without=("invoice-worker",)), prune="delete", today=TODAY)
+        assert [(a.name, "credentials (deploy-key)" in e.message) for a, e in result.report.failed] == [(gone, True)]
+        assert [a.name for a, _ in result.report.skipped] == ["services/billing"]
+        assert set(t.fake.jobs()) >= {gone, "services/billing"}
+        assert not any(n.startswith(gone + "/") for n in t.fake.jobs())
     finally:
         t.close()

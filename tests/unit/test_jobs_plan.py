@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from support import REPO
+from support import DEPLOY_KEY, FOLDER_CREDENTIALS, REPO
 
 from jenkinsctl.errors import UsageError
 from jenkinsctl.jenkins.sync import RemoteItem, normalize_xml, plan_sync
@@ -220,3 +220,13 @@ def test_folders_without_our_mark_and_the_root_folder_are_never_deleted(jobset):
     deleted = [a.name for a in nothing.of("delete")]
     assert "services" not in deleted and deleted[-3:] == ["services/billing", "services/discovery", "services/payments"]
     assert len(deleted) == len(jobset.jobs) - 1
+
+
+
+def test_credentials_an_admin_stored_in_a_folder_are_found(jobset):
+    from jenkinsctl.jenkins.sync import folder_credentials
+
+    folder = jobset.by_name()["services/billing/invoice-worker"].xml
+    assert folder_credentials(folder) == []
+    assert folder_credentials(folder.replace("<properties />", FOLDER_CREDENTIALS.format(""))) == []
+    assert folder_credentials(folder.replace("<properties />", FOLDER_CREDENTIALS.format(DEPLOY_KEY))) == ["deploy-key"]
