@@ -275,7 +275,7 @@ def _plan_folders(folders: list[tuple[str, Mark]], remote: dict[str, RemoteItem]
         elif all(fate[c] == "delete" for c in inside):
             op, reason = "delete", f"{gone}; empty once what it holds is deleted" if inside else f"{gone}; empty"
         else:
-            op, reason = "wait", f"{gone}; deleted once its jobs are"
+            op, reason = "wait", f"{gone}; deleted once what it holds is"
         fate[name] = op
         out.append(Action(op, name, "folder", service, reason))
     return out
@@ -402,9 +402,9 @@ def _apply_one(client: JenkinsClient, namespace: str, action: Action, today: dt.
 
 
 def _folder_still_deletable(client: JenkinsClient, namespace: str, name: str) -> bool:
-    """Deleting a folder deletes whatever it holds: look again (one read) right before, and refuse
-    when it is no longer ours or no longer empty (something was added since the listing).
-    False when it is already gone."""
+    """Deleting a folder deletes whatever it holds: look again (two reads) right before, and refuse
+    when it is no longer ours, no longer empty (something was added since the listing) or holds
+    credentials. False when it is already gone."""
     now = client.item_tree(name, "description,jobs[name]")
     if now is None:
         return False
