@@ -135,6 +135,11 @@ class AwsClients:
                                              role or self.role)
         return self._children[key]
 
+    def assume(self) -> None:
+        """Assume this factory's role now, if it has one, so that a refusal comes before any change."""
+        if self.role is not None:
+            self.role.credentials()
+
     @property
     def session(self):
         if self._session is None:

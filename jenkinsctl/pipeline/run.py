@@ -93,7 +93,9 @@ def run(ctx: StepContext, through: str | None = None, approved_by: str | None = 
     report(f"pipeline {ctx.resolved.name}: " + " -> ".join(s.name for s in stages))
     for stage in stages:
         if stage.env:
-            report(f"  {stage.name}: {ctx.resolved.environment(stage.env).access()}")
+            env = ctx.resolved.environment(stage.env)
+            report(f"  {stage.name}: {env.access()}")
+            ctx.aws().for_environment(env, ctx.resolved.name).assume()  # refused roles stop the run here
     result = PipelineRun(ctx.resolved.name)
     call = runners or _runners(interval, timeout, approved_by)
     for i, stage in enumerate(stages):

@@ -26,6 +26,7 @@ def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None
     if deploy:  # refuse before copying anything
         check_approval(target_env, approved_by, ctx.environ)
     src_clients, dst_clients = clients_for(ctx, from_env), clients_for(ctx, to_env)
+    dst_clients.assume()  # a refused target role stops the promotion before anything is copied
     record = promotion.source_record(src_clients, resolved, from_env, version)
     source_host = promotion.split_repository(record.repository)[0]
     ctx.report(f"promote {resolved.name} {record.version} ({record.digest[:19]}) from {from_env} to {to_env}")
