@@ -121,15 +121,30 @@ class SandboxRegistry:
         return Registry(self.endpoint, user or self.user, password or self.password)
 
 
-@pytest.fixture(scope="session")
-def registry(tmp_path_factory) -> SandboxRegistry:
-    """A registry (Debian docker-registry) with htpasswd auth on a free port, storage in a tmp dir."""
+def _registry(root: Path):
     from jenkinsctl.sandbox import RegistryServer, SandboxSettings
 
-    settings = SandboxSettings(root=tmp_path_factory.mktemp("registry"), registry_port=free_port())
+    settings = SandboxSettings(root=root, registry_port=free_port())
     server = RegistryServer(settings)
     server.start()
-    yield SandboxRegistry(settings.registry_endpoint, settings.registry_user, settings.registry_password)
+    return server, SandboxRegistry(settings.registry_endpoint, settings.registry_user, settings.registry_password)
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory) -> SandboxRegistry:
+    """A registry (Debian docker-registry) with htpasswd auth on a free port, storage in a tmp dir.
+    Shared by the session: tests that push the same repository and tag use `fresh_registry`."""
+    server, reg = _registry(tmp_path_factory.mktemp("registry"))
+    yield reg
+    server.stop()
+
+
+@pytest.fixture
+def fresh_registry(tmp_path_factory) -> SandboxRegistry:
+    """A registry of this test's own: pushed tags are immutable, so tests that push the same
+    service and version must not see each other's images."""
+    server, reg = _registry(tmp_path_factory.mktemp("fresh-registry"))
+    yield reg
     server.stop()
 
 
@@ -141,10 +156,20 @@ class PushedBaseImage:
     digest: str
 
 
+def _seed_base(reg: SandboxRegistry) -> PushedBaseImage:
+    from jenkinsctl.sandbox import baseimage
+
+    image = baseimage.seed(reg.client())
+    return PushedBaseImage(image.reference(reg.endpoint), image.repository, image.tag, image.digest)
+
+
 @pytest.fixture(scope="session")
 def base_image(registry) -> PushedBaseImage:
     """The sandbox's busybox base image (FROM scratch), pushed to the `registry` fixture."""
-    from jenkinsctl.sandbox import baseimage
+    return _seed_base(registry)
 
-    image = baseimage.seed(registry.client())
-    return PushedBaseImage(image.reference(registry.endpoint), image.repository, image.tag, image.digest)
+
+@pytest.fixture
+def fresh_base_image(fresh_registry) -> PushedBaseImage:
+    """The base image, pushed to `fresh_registry`."""
+    return _seed_base(fresh_registry)
