@@ -52,7 +52,7 @@ class AssumedRole:
     external_id: str | None
     session_name: str
     environment: str
-    sts: Any  # the TranslatedClient of the identity jenkinsctl runs as
+    caller: Any  # the AwsClients of the identity jenkinsctl runs as, which assumes the role
     _credentials: Any = field(default=None, repr=False)
 
     def credentials(self):
@@ -62,6 +62,10 @@ class AssumedRole:
             self._credentials = RefreshableCredentials.create_from_metadata(
                 self._fetch(), self._fetch, "assume-role")
         return self._credentials
+
+    @property
+    def sts(self) -> "TranslatedClient":
+        return self.caller.client("sts")
 
     def _fetch(self) -> dict:
         kwargs = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name,
@@ -129,7 +133,7 @@ class AwsClients:
                 if (role_arn, external_id) not in self._roles:
                     self._roles[(role_arn, external_id)] = AssumedRole(
                         role_arn, external_id, session_name(service, self.environ.get("BUILD_TAG")), env.name,
-                        self.client("sts"))
+                        self)
                 role = self._roles[(role_arn, external_id)]
             self._children[key] = AwsClients(env.region, self.endpoint_url, self.environ, self.max_attempts,
                                              role or self.role)
