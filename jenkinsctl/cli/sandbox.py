@@ -31,16 +31,22 @@ def sandbox() -> None:
 
 
 @sandbox.command()
+@click.option("--reset", is_flag=True, help="Start from scratch: an empty registry and a fresh moto "
+              "(forgets every pushed image and AWS resource; the Docker build cache stays).")
 @dry_run_option
 @pass_app
-def up(app: AppContext) -> None:
+def up(app: AppContext, reset: bool) -> None:
     """Start the sandbox (idempotent) and seed the trusted base image."""
     box = _sandbox(app)
     if app.dry_run:
+        if reset:
+            app.out("reset   registry storage and moto state (stop, empty, start again)")
         for action in box.plan_up():
             app.out(action.render())
         app.info("dry run: nothing was started")
         return
+    if reset:
+        box.reset(app.info)
     box.up(app.info)
     for status in box.status():
         app.out(status.render())

@@ -101,6 +101,22 @@ class Sandbox:
         s = self.settings
         return baseimage.seed(Registry(s.registry_endpoint, s.registry_user, s.registry_password))
 
+    def reset(self, report: Callable[[str], None] = lambda _: None) -> None:
+        """Forget every pushed image and AWS resource: stop the registry and moto the sandbox
+        started and empty the registry's storage (the engine and its build cache stay)."""
+        foreign = [c.name for c in (self.registry, self.moto) if c.status().owner == "external"]
+        if foreign:
+            raise SandboxError(f"cannot reset {' and '.join(foreign)}: not started by the sandbox",
+                               "stop it yourself, or point the sandbox elsewhere with "
+                               "JENKINSCTL_SANDBOX_REGISTRY_PORT / JENKINSCTL_SANDBOX_MOTO_PORT")
+        for comp in (self.moto, self.registry):
+            if comp.stop():
+                report(f"stop    {comp.name}")
+        data = self.settings.root / "registry-data"
+        if data.exists():
+            shutil.rmtree(data)
+            report(f"empty   registry storage {data}")
+
     def down(self) -> list[str]:
         """Stop what `up` started (by PID file), moto and registry before the engine."""
         return [c.name for c in reversed(self.components()) if c.stop()]

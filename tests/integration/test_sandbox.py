@@ -68,3 +68,30 @@ def test_port_taken_by_something_else_is_a_clear_error(cli, tmp_path, docker_eng
     assert r.code == 4
     assert f"port 127.0.0.1:{port} is taken by something that is not a registry" in r.err
     assert "JENKINSCTL_SANDBOX_REGISTRY_PORT" in r.err
+
+
+def test_up_reset_starts_from_an_empty_registry_and_a_fresh_moto(cli, tmp_path, docker_engine):
+    ports = {"JENKINSCTL_SANDBOX_DIR": str(tmp_path / "box"),
+             "JENKINSCTL_SANDBOX_REGISTRY_PORT": str(free_port()), "JENKINSCTL_SANDBOX_MOTO_PORT": str(free_port())}
+    reg, moto = f"127.0.0.1:{ports['JENKINSCTL_SANDBOX_REGISTRY_PORT']}", \
+        f"http://127.0.0.1:{ports['JENKINSCTL_SANDBOX_MOTO_PORT']}"
+    ecr = boto3.client("ecr", endpoint_url=moto, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    try:
+        assert cli("sandbox", "up", env=ports).code == 0
+        registry = Registry(reg, "AWS", "123456789012-auth-token")
+        registry.retag("base/busybox", "1.35", "1.35-pushed-by-a-test")
+        ecr.create_repository(repositoryName="payments/orders-api")
+        plan = cli("sandbox", "up", "--reset", "--dry-run", env=ports)
+        assert plan.out.startswith("reset   registry storage and moto state")
+        assert registry.manifest_head("base/busybox", "1.35-pushed-by-a-test")  # a dry run forgets nothing
+
+        reset = cli("sandbox", "up", "--reset", env=ports)
+        assert reset.code == 0, reset.err
+        assert "stop    moto\nstop    registry\nempty   registry storage" in reset.err
+        assert registry.manifest_head("base/busybox", "1.35-pushed-by-a-test") is None
+        assert registry.manifest_head("base/busybox", "1.35")  # the base image is seeded again
+        assert ecr.describe_repositories()["repositories"] == []
+    finally:
+        cli("sandbox", "down", env=ports)
+    assert docker_engine.ping()
