@@ -13,7 +13,7 @@ from jenkinsctl.jenkins.client import JenkinsClient, JenkinsNotFound
 
 # Jenkins' messages quote the label with \u2018...\u2019 (older ones and the fake with '...')
 _WHY_LABEL = re.compile("(?:on|label) ['\u2018]([^'\u2019]+)['\u2019]")
-QUEUE_TREE = "items[id,inQueueSince,why,task[fullName,name,url],assignedLabel[name]]"
+QUEUE_TREE = "items[id,inQueueSince,why,task[fullName,name,url]]"
 NODES_TREE = ("computer[displayName,offline,temporarilyOffline,idle,numExecutors,assignedLabels[name],"
               "executors[currentExecutable[number,url]]]")
 
@@ -51,10 +51,7 @@ class BuildState:
 
 
 def label_of(item: dict) -> str | None:
-    """A queue item's label: `assignedLabel` where exported, else parsed from `why` (real Jenkins)."""
-    assigned = (item.get("assignedLabel") or {}).get("name")
-    if assigned:
-        return assigned
+    """A queue item's label, from its `why` (Jenkins exports the label nowhere else)."""
     match = _WHY_LABEL.search(item.get("why") or "")
     return match.group(1) if match else None
 

@@ -15,9 +15,9 @@ What it serves (URLs as Jenkins has them; `job/a/job/b/` for nested folders):
 - builds: `build` / `buildWithParameters` -> 201 with `Location: .../queue/item/<id>/`;
   `job/x/<n>/api/json` (number, building, result, builtOn, actions with parameters),
   `job/x/<n>/stop`, `lastBuild`, `lastCompletedBuild`.
-- queue: `queue/api/json` (items with `id`, `task.name`/`fullName`, `why` e.g. "Waiting for next
-  available executor on 'docker'", `buildableStartMilliseconds`, `inQueueSince`, `params`, and
-  `assignedLabel.name`, which real Jenkins does not export: there the label is only in `why`),
+- queue: `queue/api/json` (items with `id`, `task.name`/`fullName`, `why` worded as Jenkins core
+  words it, e.g. "Waiting for next available executor on ‘docker’" (like real Jenkins, the
+  label is only there), `buildableStartMilliseconds`, `inQueueSince`, `params`),
   `queue/item/<id>/api/json` (a left item carries `executable.number`), `queue/cancelItem?id=`.
 - nodes: `computer/api/json` (displayName, offline, temporarilyOffline, offlineCause, idle,
   numExecutors, assignedLabels, executors[].currentExecutable), `computer/<name>/api/json`,

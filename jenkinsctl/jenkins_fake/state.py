@@ -260,11 +260,12 @@ class State:
     def why(self, q: QueueItem) -> str:
         if q.label:
             able = [n for n in self.nodes.values() if q.label in n.labels]
+            # Jenkins core's Messages (Queue.*), curly quotes included: the label is only here
             if not able:
-                return f"There are no nodes with the label '{q.label}'"
+                return f"There are no nodes with the label \u2018{q.label}\u2019"
             if all(n.offline or n.temporarily_offline for n in able):
-                return f"All nodes of label '{q.label}' are offline"
-            return f"Waiting for next available executor on '{q.label}'"
+                return f"All nodes of label \u2018{q.label}\u2019 are offline"
+            return f"Waiting for next available executor on \u2018{q.label}\u2019"
         return "Waiting for next available executor"
 
     def start(self, queue_id: int, node_name: str | None = None) -> Build:

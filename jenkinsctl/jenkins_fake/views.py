@@ -95,8 +95,6 @@ def queue_item_json(state: State, base: str, q: QueueItem) -> dict[str, Any]:
         "params": "".join(f"\n{k}={v}" for k, v in q.parameters.items()),
         "actions": [{"_class": "hudson.model.ParametersAction", "parameters": [
             {"_class": "hudson.model.StringParameterValue", "name": k, "value": v} for k, v in q.parameters.items()]}],
-        # Not in real Jenkins' queue API (there the label shows only in `why`); kept for scalers' convenience.
-        "assignedLabel": {"name": q.label} if q.label else None,
     }
     if q.build_number is not None or q.cancelled:
         out.update({"_class": "hudson.model.Queue$LeftItem", "cancelled": q.cancelled, "blocked": False,

@@ -9,10 +9,10 @@ from jenkinsctl.jenkins.agents import job_from_url, label_of
 
 
 @pytest.mark.parametrize("item, label", [
-    ({"assignedLabel": {"name": "docker"}, "why": "Waiting for next available executor on 'x'"}, "docker"),
     ({"why": "Waiting for next available executor on \u2018docker\u2019"}, "docker"),  # real Jenkins' quotes
     ({"why": "Waiting for next available executor on 'docker@feature-x'"}, "docker@feature-x"),
     ({"why": "There are no nodes with the label 'small'"}, "small"),
+    ({"why": "All nodes of label \u2018java17\u2019 are offline"}, "java17"),
     ({"why": "All nodes of label 'java17' are offline"}, "java17"),
     ({"why": "Build #3 is already in progress"}, None),
     ({}, None),
