@@ -12,17 +12,6 @@ from image_support import point_at, remove_images, source_repo
 from jenkinsctl.deploy import sandbox_infra
 
 
-
-@pytest.fixture
-def registry(fresh_registry):
-    """Each test pushes into a registry of its own (see `fresh_registry`)."""
-    return fresh_registry
-
-
-@pytest.fixture
-def base_image(fresh_base_image):
-    return fresh_base_image
-
 @pytest.fixture
 def env(project, registry, base_image, moto_endpoint, docker_engine, aws, monkeypatch):
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "4")

@@ -14,17 +14,6 @@ from image_support import git, point_at, remove_image_ids, remove_images, source
 BUILT: list[str] = []  # image IDs the tests built: removed even when a rebuild moved their tag away
 
 
-
-@pytest.fixture
-def registry(fresh_registry):
-    """Each test pushes into a registry of its own (see `fresh_registry`)."""
-    return fresh_registry
-
-
-@pytest.fixture
-def base_image(fresh_base_image):
-    return fresh_base_image
-
 @pytest.fixture
 def env(project, registry, base_image, moto_endpoint, docker_engine):
     yield point_at(project, registry, base_image, moto_endpoint)
