@@ -10,11 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO, CliResult, free_port
+from support import REPO, CliResult, free_port  # support also captures REAL_JENKINS at import
 
-# Captured before the hermetic fixture clears them: tests that can also run against a real
-# Jenkins read these.
-REAL_JENKINS = {k: os.environ.get(k) for k in ("JENKINS_URL", "JENKINS_USER", "JENKINS_API_TOKEN")}
 _LEAKY_ENV = ("JENKINS_URL", "JENKINS_USER", "JENKINS_API_TOKEN", "AWS_ENDPOINT_URL", "AWS_PROFILE",
               "AWS_REGION", "AWS_DEFAULT_REGION", "BRANCH_NAME", "GIT_BRANCH", "GIT_COMMIT", "BUILD_URL")
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
+
+# Captured at import, before the hermetic fixture clears them: tests that can also run against a
+# real Jenkins read these.
+REAL_JENKINS = {k: os.environ.get(k) for k in ("JENKINS_URL", "JENKINS_USER", "JENKINS_API_TOKEN")}
 
 
 def free_port() -> int:

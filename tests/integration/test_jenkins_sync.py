@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import REAL_JENKINS
+from support import REAL_JENKINS
 from support import DEPLOY_KEY, FOLDER_CREDENTIALS, REPO
 
 from jenkinsctl.errors import JenkinsError
