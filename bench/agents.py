@@ -59,7 +59,7 @@ def no_change_apply() -> list[str]:
     from fixtures.agents.agents_support import moto_with_managed_policies
     from jenkinsctl.agents.executor import execute, mutating_calls
     from jenkinsctl.agents.fleet import plan_fleet
-    from jenkinsctl.agents.spec import FleetSpec
+    from jenkinsctl.config.fleet import FleetSpec
     from support import free_port
 
     port = free_port()

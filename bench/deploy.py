@@ -3,7 +3,7 @@
     .venv/bin/python bench/deploy.py [--mb 100] [--runs 3]
 
 1. Promote a ~100 MB image into another repository of the same registry, registry-side
-   (`jenkinsctl.promote.promote`: manifest GET, cross-repository blob mounts, manifest PUT)
+   (`jenkinsctl.deploy.promotion.promote`: manifest GET, cross-repository blob mounts, manifest PUT)
    against `docker pull` + `docker tag` + `docker push` through the engine (the image removed
    from the engine first, so the pull really transfers). Median of --runs, a fresh target
    repository each run. Targets: >= 20x faster, 0 layer bytes uploaded.
@@ -43,9 +43,9 @@ def build_image(engine, root: Path, ref: str, mb: int) -> str:
 
 def promotion(args, tmp: Path) -> list[str]:
     from jenkinsctl.deploy.lastgood import Record
+    from jenkinsctl.deploy.promotion import promote
     from jenkinsctl.dockerengine import DockerEngine
-    from jenkinsctl.promote import promote
-    from jenkinsctl.registry import Registry
+    from jenkinsctl.registry.client import Registry
     from jenkinsctl.sandbox import Engine, RegistryServer, SandboxSettings
     from jenkinsctl.workspace import Workspace
     from support import free_port
@@ -110,8 +110,8 @@ def polls(tmp: Path) -> list[str]:
 
     from deploy_support import Sandbox, edit
     from jenkinsctl.aws.session import AwsClients
-    from jenkinsctl.deploy import sandbox_infra
     from jenkinsctl.deploy.waiter import MAX_CALLS_PER_POLL
+    from jenkinsctl.devkit import sandbox_infra
     from support import free_port
 
     port = free_port()

@@ -29,11 +29,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from jenkinsctl.devkit.jenkins_fake import FakeJenkins  # noqa: E402
 from jenkinsctl.errors import JenkinsError  # noqa: E402
 from jenkinsctl.jenkins.client import JenkinsClient  # noqa: E402
-from jenkinsctl.jenkins.sync import read_remote, sync  # noqa: E402
-from jenkinsctl.jenkins_fake import FakeJenkins  # noqa: E402
 from jenkinsctl.jobgen import render_workspace, rendered_files  # noqa: E402
+from jenkinsctl.jobsync.apply import sync  # noqa: E402
+from jenkinsctl.jobsync.remote import read_remote  # noqa: E402
 from jenkinsctl.workspace import Workspace  # noqa: E402
 
 STRATEGIES = ["rolling", "blue-green", "canary"]

@@ -119,8 +119,8 @@ def build_and_push(work: Path, env: dict, runs: int) -> list[str]:
 
     import docker
 
+    from jenkinsctl.registry.client import Registry
     from jenkinsctl.sandbox import Engine, MotoServer, RegistryServer, SandboxSettings, baseimage
-    from jenkinsctl.registry import Registry
 
     def free_port() -> int:
         import socket

@@ -113,7 +113,7 @@ class SandboxRegistry:
     password: str  # what moto's ECR get_authorization_token hands out (account 123456789012)
 
     def client(self, user: str | None = None, password: str | None = None):
-        from jenkinsctl.registry import Registry
+        from jenkinsctl.registry.client import Registry
 
         return Registry(self.endpoint, user or self.user, password or self.password)
 

@@ -1,5 +1,5 @@
 """Shared set-up of the deploy tests: a scratch descriptors repository wired to the sandbox
-infrastructure (clusters, VPC, ALB, listeners) that `jenkinsctl.deploy.sandbox_infra` creates in moto."""
+infrastructure (clusters, VPC, ALB, listeners) that `jenkinsctl.devkit.sandbox_infra` creates in moto."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jenkinsctl.deploy import sandbox_infra
 from jenkinsctl.deploy.deployer import DeployRequest, deploy
+from jenkinsctl.devkit import sandbox_infra
 from jenkinsctl.workspace import Workspace
 
 

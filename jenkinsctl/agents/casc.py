@@ -9,7 +9,7 @@ from __future__ import annotations
 import yaml
 
 from jenkinsctl.agents.resources import Names, jenkins_label
-from jenkinsctl.agents.spec import FleetSpec, branch_slug
+from jenkinsctl.config.fleet import FleetSpec, branch_slug
 
 
 def cloud(spec: FleetSpec, account_id: str, region: str, jenkins_url: str | None = None,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from jenkinsctl.agents import resources, state
 from jenkinsctl.agents.plan import Plan, make_plan
-from jenkinsctl.agents.spec import FleetSpec, branch_slug
 from jenkinsctl.aws import ec2 as ec2_api
+from jenkinsctl.config.fleet import FleetSpec, branch_slug
 
 
 def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = None,

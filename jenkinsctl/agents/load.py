@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jenkinsctl.agents.spec import AgentsFile, FleetSpec
+from jenkinsctl.config.fleet import AgentsFile, FleetSpec
 from jenkinsctl.errors import ConfigError, UsageError
 from jenkinsctl.validation import validate_document
 from jenkinsctl.yamlfile import YamlLoadError, load_yaml_file

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from jenkinsctl.agents.binpack import Shape
 from jenkinsctl.agents.resources import FALLBACK_TAG, Names
 from jenkinsctl.agents.scaler import Build, Decision, Group, Instance, decide, template_of
-from jenkinsctl.agents.spec import FleetSpec
 from jenkinsctl.aws import autoscaling as asg_api
 from jenkinsctl.aws import ec2 as ec2_api
 from jenkinsctl.aws import ecs as aws_ecs
+from jenkinsctl.config.fleet import FleetSpec
 from jenkinsctl.errors import AwsError
 
 IDLE_TAG = "jenkinsctl:idle-since"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from jenkinsctl.agents.spec import FleetSpec, branch_slug
+from jenkinsctl.config.fleet import FleetSpec, branch_slug
 
 OWNER_TAG = "jenkinsctl:fleet"
 BRANCH_TAG = "jenkinsctl:branch"

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from jenkinsctl.agents.binpack import Bin, Shape, pack
-from jenkinsctl.agents.spec import FleetSpec
+from jenkinsctl.config.fleet import FleetSpec
 
 LIVE_STATES = ("Pending", "Pending:Wait", "Pending:Proceed", "InService")
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from jenkinsctl.agents.binpack import Shape
 from jenkinsctl.agents.scaler import Build, Group, Instance, decide
-from jenkinsctl.agents.spec import FleetSpec
+from jenkinsctl.config.fleet import FleetSpec
 
 TICK = 5
 WARNING = 120

@@ -37,7 +37,7 @@ def _setup(app: AppContext):
 def _branch(config, branch: str | None) -> str | None:
     if branch is None or branch == config.defaults.main_branch:
         return None
-    from jenkinsctl.agents.spec import branch_problem
+    from jenkinsctl.config.fleet import branch_problem
     from jenkinsctl.errors import UsageError
 
     problem = branch_problem(branch)

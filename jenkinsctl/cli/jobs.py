@@ -76,8 +76,10 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
     """Show what `jobs sync` would create, update, disable or delete (SERVICES: only their jobs and folders),
     with a unified diff of config.xml for every update. Changes nothing."""
     from jenkinsctl.jenkins.client import JenkinsClient
-    from jenkinsctl.jenkins.sync import diff_action, plan_sync, read_remote
     from jenkinsctl.jobgen import render_workspace
+    from jenkinsctl.jobsync.normalize import diff_action
+    from jenkinsctl.jobsync.plan import plan_sync
+    from jenkinsctl.jobsync.remote import read_remote
 
     ws = app.workspace()
     jobset = render_workspace(ws, (), app.environ)
@@ -111,8 +113,8 @@ def sync(app: AppContext, prune: str | None) -> None:
     """
     from jenkinsctl.errors import JenkinsError
     from jenkinsctl.jenkins.client import JenkinsClient
-    from jenkinsctl.jenkins.sync import sync as run_sync
     from jenkinsctl.jobgen import render_workspace
+    from jenkinsctl.jobsync.apply import sync as run_sync
 
     ws = app.workspace()
     jobset = render_workspace(ws, (), app.environ)

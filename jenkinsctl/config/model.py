@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from jenkinsctl.agents.spec import FleetSpec
-from jenkinsctl.descriptor.model import Cpu, Memory, SemVer, Strategy
+from jenkinsctl.config.fleet import FleetSpec
 from jenkinsctl.modelbase import AccountId, Model, Name, invalid, matching
+from jenkinsctl.registry.addressing import registry_host
+from jenkinsctl.values import Cpu, Memory, SemVer, Strategy
 
 Region = matching(r"^[a-z]{2}(-[a-z]+)+-\d$", "'{value}' is not an AWS region", "e.g. us-east-1 or eu-west-1")
 RoleArn = matching(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", "'{value}' is not an IAM role ARN",
@@ -122,7 +123,7 @@ class Config(Model):
 
     @property
     def registry_host(self) -> str:
-        return self.registry.host or f"{self.aws.account_id}.dkr.ecr.{self.aws.region}.amazonaws.com"
+        return registry_host(self)
 
     @property
     def environment_names(self) -> list[str]:

@@ -107,7 +107,7 @@ def observe(clients, res: Resources, env, strategy: str, wanted: dict) -> Observ
         raise UsageError(f"ECS cluster {res.cluster} (environment {env.name}) does not exist in {res.region}; "
                          "nothing was changed", "jenkinsctl deploys services into existing clusters: create it, "
                          "or fix environments." + env.name + ".cluster in jenkinsctl.yaml (sandbox: "
-                         "python -m jenkinsctl.deploy.sandbox_infra creates them)")
+                         "python -m jenkinsctl.devkit.sandbox_infra creates them)")
     tgs: dict = {}
     rule = test_rule = None
     if env.port and env.load_balancer:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from jenkinsctl.registry.addressing import pull_repository
+
 ECS_TASKS_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 EXECUTION_POLICY = "jenkinsctl-execution"
@@ -134,14 +136,6 @@ class Resources:
         return {"Version": "2012-10-17", "Statement": [
             {"Sid": "OwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": [f"{self.log_group_arn}:log-stream:*"]}]}
-
-
-def pull_repository(resolved, env) -> str:
-    """The repository `env` pulls from. An environment's `registry` is a host, optionally with a
-    namespace (`<host>/release`: promoted images live under it)."""
-    _, _, prefix = env.registry.partition("/")
-    repo = resolved.image.repository
-    return f"{prefix.strip('/')}/{repo}" if prefix.strip("/") else repo
 
 
 def resources_for(resolved, env) -> Resources:

@@ -78,7 +78,7 @@ class Target:
 
             raise UsageError(f"environment {env.name} has no network.subnets; cannot create ECS service {name}",
                              f"set environments.{env.name}.network (vpcId, subnets, securityGroups) in "
-                             "jenkinsctl.yaml; for the sandbox see jenkinsctl.deploy.sandbox_infra")
+                             "jenkinsctl.yaml; for the sandbox see jenkinsctl.devkit.sandbox_infra")
         params = self.service_params(slot, desired)
         params.update(serviceName=name, launchType="FARGATE", propagateTags="SERVICE",
                       tags=[{"key": k, "value": v} for k, v in self.res.tags.items()],

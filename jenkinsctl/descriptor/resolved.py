@@ -13,10 +13,10 @@ from jenkinsctl.descriptor.model import (
     CanarySpec,
     HealthCheck,
     RollingSpec,
-    Strategy,
     VersioningSpec,
 )
 from jenkinsctl.modelbase import Model
+from jenkinsctl.values import Strategy
 
 
 class ResolvedImage(Model):

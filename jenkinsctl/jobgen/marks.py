@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 _MARK = re.compile(r"\[jenkinsctl (?P<body>[^\]\n]*)\]\s*$")
@@ -53,3 +54,22 @@ def with_mark(description: str | None, mark: Mark) -> str:
 
 def strip_mark(description: str) -> str:
     return _MARK.sub("", description.rstrip()).rstrip()
+
+
+def mark_of_xml(xml: str) -> Mark | None:
+    """The mark in a job's or folder's config.xml (its `<description>`), if any."""
+    try:
+        root = ET.fromstring(xml.encode("utf-8"))
+    except ET.ParseError:
+        return None
+    return parse_mark(root.findtext("description"))
+
+
+def set_mark(xml: str, mark: Mark) -> str:
+    """config.xml with the description's mark replaced (or added)."""
+    root = ET.fromstring(xml.encode("utf-8"))
+    el = root.find("description")
+    if el is None:
+        el = ET.SubElement(root, "description")
+    el.text = with_mark(el.text, mark)
+    return "<?xml version='1.1' encoding='UTF-8'?>\n" + ET.tostring(root, encoding="unicode")

@@ -95,7 +95,7 @@ class Sandbox:
         return plan
 
     def seed_base_image(self):
-        from jenkinsctl.registry import Registry
+        from jenkinsctl.registry.client import Registry
         from jenkinsctl.sandbox import baseimage
 
         s = self.settings

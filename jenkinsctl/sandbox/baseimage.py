@@ -99,8 +99,8 @@ def build(busybox: Path = BUSYBOX) -> tuple[dict, bytes, bytes, bytes]:
 
 
 def seed(registry, busybox: Path = BUSYBOX, repository: str = REPOSITORY) -> BaseImage:
-    """Push the base image to `registry` (a `jenkinsctl.registry.Registry`) unless it is there."""
-    from jenkinsctl.registry import Manifest, sha256_digest
+    """Push the base image to `registry` (a `jenkinsctl.registry.client.Registry`) unless it is there."""
+    from jenkinsctl.registry.client import Manifest, sha256_digest
 
     tag = busybox_version(busybox)
     manifest, body, config, layer = build(busybox)

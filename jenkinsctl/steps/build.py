@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from jenkinsctl.errors import JenkinsctlError, UsageError
 from jenkinsctl.policy import check_dockerfile, check_image, enforce
 from jenkinsctl.policy.rules import base_images
+from jenkinsctl.registry.addressing import image_target, trusted_registries
 from jenkinsctl.steps.context import StepContext, StepResult
-from jenkinsctl.steps.image import image_target, registry_credentials, trusted_registries
 from jenkinsctl.versioning import Version
 
 
@@ -31,11 +31,11 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
         raise UsageError(f"{dockerfile} is outside the build context {context}",
                          "move the Dockerfile into the context or change build.context")
     shown = os.path.relpath(dockerfile, ctx.workdir)
-    violations = check_dockerfile(dockerfile, context, trusted_registries(ctx), spec.args, display=shown,
+    violations = check_dockerfile(dockerfile, context, trusted_registries(ctx.config), spec.args, display=shown,
                                   args_origin=f"{ctx.service.path.name}: build.args")
     enforce(violations, policy, ctx.report, f"{ctx.resolved.name}: {shown}")
     _check_target(dockerfile, spec.target, shown, ctx.service.path.name)
-    target = image_target(ctx)
+    target = image_target(ctx.config, ctx.resolved)
     image = target.ref(version["IMAGE_TAG"])
     labels = oci_labels(ctx, version)
     if ctx.dry_run:
@@ -140,7 +140,9 @@ def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
     """Log the engine in to the service's registry so FROM and cache pulls work; a build from
     public-free, already-present bases still works without it, so failure is a warning."""
     try:
-        creds = registry_credentials(ctx)
+        from jenkinsctl.registry.login import registry_credentials
+
+        creds = registry_credentials(ctx.aws())
         engine.login(endpoint, creds.username, creds.password)
         return creds.auth
     except JenkinsctlError as exc:
@@ -150,7 +152,7 @@ def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
 
 def _previous_image(ctx: StepContext, engine, target, auth) -> list[str]:
     """The service's newest release in the registry, pulled, as build cache."""
-    from jenkinsctl.registry import Registry
+    from jenkinsctl.registry.client import Registry
 
     if auth is None:
         return []

@@ -11,9 +11,11 @@ from jenkinsctl.steps.context import StepContext, StepResult
 
 def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None = None, deploy: bool = False,
         timeout: float | None = None, interval: float = 10.0, approved_by: str | None = None) -> StepResult:
-    from jenkinsctl import promote as promotion
+    from jenkinsctl.deploy import promotion
     from jenkinsctl.deploy.deployer import DeployRequest, check_approval
     from jenkinsctl.deploy.deployer import deploy as do_deploy
+    from jenkinsctl.registry.addressing import split_repository, target_of
+    from jenkinsctl.registry.login import registry_clients, registry_for
     from jenkinsctl.steps.deploy import clients_for, health_mode
 
     resolved = ctx.resolved
@@ -28,19 +30,19 @@ def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None
     src_clients, dst_clients = clients_for(ctx, from_env), clients_for(ctx, to_env)
     dst_clients.assume()  # a refused target role stops the promotion before anything is copied
     record = promotion.source_record(src_clients, resolved, from_env, version)
-    source_host = promotion.split_repository(record.repository)[0]
+    source_host = split_repository(record.repository)[0]
     ctx.report(f"promote {resolved.name} {record.version} ({record.digest[:19]}) from {from_env} to {to_env}")
     ctx.report(f"  {from_env} (read): {resolved.environment(from_env).access()}")
     ctx.report(f"  {to_env} (written): {target_env.access()}")
     if ctx.dry_run:
-        endpoint, repo = promotion.target_of(ctx.config, resolved, to_env)
+        endpoint, repo = target_of(ctx.config, resolved, to_env)
         ctx.report(f"dry run: would make {record.digest} available in {endpoint}/{repo}"
                    + (f" and deploy it to {to_env}" if deploy else ""))
         return StepResult("promote", {"VERSION": record.version, "IMAGE_DIGEST": record.digest}, "dry run")
-    dst_endpoint, dst_repo = promotion.target_of(ctx.config, resolved, to_env)
-    src_reg = promotion.registry_for(ctx.config, source_host, promotion.registry_clients(
+    dst_endpoint, dst_repo = target_of(ctx.config, resolved, to_env)
+    src_reg = registry_for(ctx.config, source_host, registry_clients(
         ctx.config, source_host, resolved.environment(from_env), src_clients, ctx.aws()))
-    dst_reg = promotion.registry_for(ctx.config, dst_endpoint, promotion.registry_clients(
+    dst_reg = registry_for(ctx.config, dst_endpoint, registry_clients(
         ctx.config, dst_endpoint, target_env, dst_clients, ctx.aws()))
     p = promotion.promote(resolved, from_env, to_env, record, src_reg, dst_reg, dst_repo, ctx.report)
     values = p.values()

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from jenkinsctl.aws import ecr
 from jenkinsctl.errors import PolicyError, RegistryError, UsageError
+from jenkinsctl.registry.addressing import image_target
 from jenkinsctl.steps.context import StepContext, StepResult
-from jenkinsctl.steps.image import aws_clients, image_target
 
 
 def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
     build = ctx.read("build")
-    target = image_target(ctx)
+    target = image_target(ctx.config, ctx.resolved)
     tags = [build["IMAGE_TAG"], build["GIT_SHA_TAG"]]
-    clients = clients or aws_clients(ctx)
+    clients = clients or ctx.aws()
     ecr_client = clients.client("ecr")
     image = ctx.resolved.image
     plan = ecr.plan_repository(ecr_client, target.repository, image.keep, image.untagged_days)
@@ -26,7 +26,7 @@ def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
         return StepResult("push", {"IMAGE_REPOSITORY": target.name, "IMAGE_TAG": build["IMAGE_TAG"]}, "dry run")
 
     from jenkinsctl.dockerengine import DockerEngine
-    from jenkinsctl.registry import Registry
+    from jenkinsctl.registry.client import Registry
 
     engine = engine or DockerEngine(environ=ctx.environ)
     image_id = build["IMAGE_ID"]
@@ -68,7 +68,7 @@ def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
 
 def _config_digest(registry, repository: str, tag: str) -> str | None:
     """The image ID (config digest) a tag names in the registry, or None if the tag is free."""
-    from jenkinsctl.registry import RegistryNotFound
+    from jenkinsctl.registry.client import RegistryNotFound
 
     try:
         manifest = registry.manifest_get(repository, tag)

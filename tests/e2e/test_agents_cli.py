@@ -100,7 +100,7 @@ def test_usage_errors(cli, project, tmp_path):
 
 
 def test_scale_once_from_the_cli(cli, fleet_project, moto_cli):
-    from jenkinsctl.jenkins_fake import FakeJenkins
+    from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 
     project, env = fleet_project
     assert cli("agents", "apply", cwd=project, env=env).code == 0

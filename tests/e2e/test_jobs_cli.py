@@ -10,7 +10,7 @@ import pytest
 
 from support import REPO
 
-from jenkinsctl.jenkins_fake import FakeJenkins
+from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 from jenkinsctl.jobgen.marks import strip_mark
 
 

@@ -1,5 +1,5 @@
 """`jenkinsctl pipeline run orders-api --through prod` on the real Docker engine, registry and
-moto (sandbox infrastructure from jenkinsctl.deploy.sandbox_infra): one image, built once,
+moto (sandbox infrastructure from jenkinsctl.devkit.sandbox_infra): one image, built once,
 deployed to dev and promoted by digest to staging and prod."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 import pytest
 
 from image_support import point_at, remove_images, source_repo
-from jenkinsctl.deploy import sandbox_infra
+from jenkinsctl.devkit import sandbox_infra
 
 
 @pytest.fixture

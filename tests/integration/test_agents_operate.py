@@ -30,9 +30,9 @@ def moto_fleet(moto_endpoint):
 
 @pytest.fixture
 def jenkins():
+    from jenkinsctl.devkit.jenkins_fake import FakeJenkins
     from jenkinsctl.jenkins.agents import JenkinsAgents
     from jenkinsctl.jenkins.client import JenkinsClient
-    from jenkinsctl.jenkins_fake import FakeJenkins
 
     with FakeJenkins() as fake:
         fake.create_folder("apps")
@@ -118,8 +118,8 @@ def test_spot_not_coming_switches_the_group_to_on_demand(moto_fleet, jenkins):
     carry_out(moto_fleet, spec, dec, view)
     # moto fulfils every launch at once; spot pools running dry is driven explicitly: the group
     # asked for 2 instances five minutes ago and none arrived
-    from jenkinsctl.agents.scaler import decide
     from jenkinsctl.agents.operate import read_builds, shapes_of
+    from jenkinsctl.agents.scaler import decide
 
     view = read_fleet(moto_fleet, spec)
     assert view.group.short_since is None  # moto delivered: nothing was short

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 
 from deploy_support import image, sandbox  # noqa: F401  (fixture)
 from jenkinsctl.aws.session import AwsClients, session_name
-from jenkinsctl.deploy import sandbox_infra
+from jenkinsctl.devkit import sandbox_infra
 from jenkinsctl.errors import AwsError
 from support import free_port
 
@@ -193,6 +193,6 @@ def test_promote_into_another_accounts_registry_uses_its_token_and_deploys_there
 
 
 def prod_registry_client(settings):
-    from jenkinsctl.registry import Registry
+    from jenkinsctl.registry.client import Registry
 
     return Registry(settings.registry_endpoint, settings.registry_user, settings.registry_password)

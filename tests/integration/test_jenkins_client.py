@@ -6,9 +6,9 @@ import pytest
 
 from support import free_port
 
+from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 from jenkinsctl.errors import JenkinsError
 from jenkinsctl.jenkins.client import JenkinsClient, JenkinsConflict, JenkinsNotFound, TransientJenkinsError
-from jenkinsctl.jenkins_fake import FakeJenkins
 
 JOB = ("<flow-definition><description>d</description><definition class='org.jenkinsci.plugins.workflow.cps."
        "CpsFlowDefinition'><script>echo 1</script></definition></flow-definition>")

@@ -15,7 +15,7 @@ import requests
 
 from support import REPO, free_port
 
-from jenkinsctl.jenkins_fake import FakeJenkins
+from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 
 PIPELINE = """<?xml version='1.1' encoding='UTF-8'?>
 <flow-definition plugin="workflow-job"><description>{desc}</description>
@@ -145,7 +145,7 @@ def test_fault_injection_and_call_counts(fake, server):
 
 def test_command_line_entry_serves_until_terminated():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "jenkinsctl.jenkins_fake", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "jenkinsctl.devkit.jenkins_fake", "--port", str(port),
                              "--node", "agent-1:docker:2"], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == f"fake Jenkins listening on http://127.0.0.1:{port}/"

@@ -13,11 +13,12 @@ import pytest
 from support import REAL_JENKINS
 from support import DEPLOY_KEY, FOLDER_CREDENTIALS, REPO
 
+from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 from jenkinsctl.errors import JenkinsError
 from jenkinsctl.jenkins.client import JenkinsClient
-from jenkinsctl.jenkins.sync import read_remote, sync
-from jenkinsctl.jenkins_fake import FakeJenkins
 from jenkinsctl.jobgen import render_workspace
+from jenkinsctl.jobsync.apply import sync
+from jenkinsctl.jobsync.remote import read_remote
 from jenkinsctl.workspace import Workspace
 
 TARGETS = ["fake"] + (["real"] if REAL_JENKINS.get("JENKINS_URL") else [])
@@ -254,7 +255,8 @@ def test_folders_without_our_mark_are_kept(target):
 
 
 def test_a_folder_that_gains_an_item_after_the_listing_is_not_deleted(target):
-    from jenkinsctl.jenkins.sync import apply_plan, plan_sync
+    from jenkinsctl.jobsync.apply import apply_plan
+    from jenkinsctl.jobsync.plan import plan_sync
 
     sync(target.client, target.jobs(), today=TODAY)
     gone = f"{target.root}/billing/invoice-worker"

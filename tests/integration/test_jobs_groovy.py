@@ -11,8 +11,8 @@ import pytest
 
 from support import FIXTURES, REPO
 
+from jenkinsctl.devkit.groovy_check import check_files
 from jenkinsctl.jobgen import render_workspace, rendered_files
-from jenkinsctl.jobgen.groovy_check import check_files
 from jenkinsctl.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(shutil.which("groovy") is None, reason="groovy is not installed (scripts/setup)")

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from jenkinsctl.errors import EXIT_EXTERNAL, RegistryError
-from jenkinsctl.registry import CopyStats, Registry, RegistryAuthError, RegistryNotFound, base_url
+from jenkinsctl.registry.client import CopyStats, Registry, RegistryAuthError, RegistryNotFound, base_url
 from jenkinsctl.sandbox import RegistryServer, SandboxSettings
 from support import free_port
 
@@ -143,7 +143,7 @@ def test_bearer_token_auth_flow():
 
 
 def test_large_blob_is_uploaded_in_chunks_and_verified(registry):
-    from jenkinsctl.registry import CHUNK
+    from jenkinsctl.registry.client import CHUNK
 
     data = os.urandom(2 * CHUNK + 12345)  # two PATCHes, then the rest with the closing PUT
     digest = "sha256:" + hashlib.sha256(data).hexdigest()

@@ -9,7 +9,7 @@ import shlex
 
 import boto3
 
-from jenkinsctl.registry import Registry
+from jenkinsctl.registry.client import Registry
 from support import free_port
 
 

@@ -73,7 +73,7 @@ def test_two_fleet_configs_are_refused(project):
 
 
 def test_sizes_are_checked(project):
-    from jenkinsctl.agents.spec import FleetSpec
+    from jenkinsctl.config.fleet import FleetSpec
     from pydantic import ValidationError
 
     base = {"cluster": "c", "subnets": ["subnet-0a1b2c3d"], "instanceTypes": ["m5.large", "m5a.large"],

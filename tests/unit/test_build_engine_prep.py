@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from jenkinsctl.registry.addressing import ImageTarget
 from jenkinsctl.steps.build import _prepare_engine
-from jenkinsctl.steps.image import ImageTarget
 
 TARGET = ImageTarget("127.0.0.1:5000", "payments/orders-api")
 BASE = "127.0.0.1:5000/base/busybox:1.35"

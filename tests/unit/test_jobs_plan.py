@@ -10,10 +10,11 @@ import pytest
 from support import DEPLOY_KEY, FOLDER_CREDENTIALS, REPO
 
 from jenkinsctl.errors import UsageError
-from jenkinsctl.jenkins.sync import RemoteItem, normalize_xml, plan_sync
 from jenkinsctl.jobgen import render_workspace
 from jenkinsctl.jobgen.jobdsl import gstr, job_dsl
 from jenkinsctl.jobgen.marks import Mark, parse_mark, strip_mark, with_mark
+from jenkinsctl.jobsync.normalize import normalize_xml
+from jenkinsctl.jobsync.plan import RemoteItem, plan_sync
 from jenkinsctl.workspace import Workspace
 
 TODAY = dt.date(2026, 11, 22)
@@ -224,7 +225,7 @@ def test_folders_without_our_mark_and_the_root_folder_are_never_deleted(jobset):
 
 
 def test_credentials_an_admin_stored_in_a_folder_are_found(jobset):
-    from jenkinsctl.jenkins.sync import folder_credentials
+    from jenkinsctl.jobsync.normalize import folder_credentials
 
     folder = jobset.by_name()["services/billing/invoice-worker"].xml
     assert folder_credentials(folder) == []

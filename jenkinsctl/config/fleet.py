@@ -1,4 +1,5 @@
-"""The fleet config: `agents:` in jenkinsctl.yaml (or a standalone agents.yaml beside it)."""
+"""The fleet config: `agents:` in jenkinsctl.yaml (or a standalone agents.yaml beside it). It lives
+with the config, which embeds it; `jenkinsctl.agents` plans and operates the fleet it describes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from jenkinsctl.descriptor.model import Cpu, EnvVars, Memory
 from jenkinsctl.modelbase import Model, PinnedImage, invalid, matching
+from jenkinsctl.values import Cpu, EnvVars, Memory
 
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 

@@ -1,4 +1,4 @@
-"""`python -m jenkinsctl.jenkins_fake --port N`: serve the fake Jenkins until interrupted."""
+"""`python -m jenkinsctl.devkit.jenkins_fake --port N`: serve the fake Jenkins until interrupted."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import signal
 import sys
 import threading
 
-from jenkinsctl.jenkins_fake import FakeJenkins
+from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m jenkinsctl.jenkins_fake", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m jenkinsctl.devkit.jenkins_fake", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
     parser.add_argument("--user", help="require basic auth with this user...")

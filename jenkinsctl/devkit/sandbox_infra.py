@@ -73,7 +73,7 @@ def write_settings(config_path: Path, settings: dict[str, dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m jenkinsctl.deploy.sandbox_infra [CONFIG]`: create the infrastructure on the
+    """`python -m jenkinsctl.devkit.sandbox_infra [CONFIG]`: create the infrastructure on the
     sandbox's moto (aws.endpointUrl / $JENKINSCTL_AWS_ENDPOINT_URL) and write the settings into
     CONFIG (default $JENKINSCTL_CONFIG). For scratch copies only: it rewrites the file."""
     import os

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from jenkinsctl.jenkins_fake import views
-from jenkinsctl.jenkins_fake.state import EMPTY_FOLDER_XML, FOLDER_CLASS, FakeError, State
-from jenkinsctl.jenkins_fake.tree import materialize, parse_tree, select
+from jenkinsctl.devkit.jenkins_fake import views
+from jenkinsctl.devkit.jenkins_fake.state import EMPTY_FOLDER_XML, FOLDER_CLASS, FakeError, State
+from jenkinsctl.devkit.jenkins_fake.tree import materialize, parse_tree, select
 
 CRUMB_FIELD = "Jenkins-Crumb"
 VERSION = "2.479.3"

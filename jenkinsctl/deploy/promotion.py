@@ -6,7 +6,9 @@ digest in the target is verified byte-identical."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from jenkinsctl.errors import PolicyError, RegistryError
+from jenkinsctl.registry.addressing import split_repository
 
 
 @dataclass
@@ -35,52 +37,6 @@ class Promotion:
                 "VERSION": self.version, "GIT_SHA": self.git_sha, "IMAGE_DIGEST": self.digest,
                 "IMAGE_REPOSITORY": self.target, "IMAGE_URI": self.image_uri, "SOURCE_IMAGE_URI":
                 f"{self.source}@{self.digest}", "METHOD": self.method, "BYTES_UPLOADED": str(self.bytes_uploaded)}
-
-
-def split_repository(reference: str) -> tuple[str, str]:
-    """`host[:port]/path/repo` -> (host, path/repo)."""
-    host, _, repo = reference.partition("/")
-    return host, repo
-
-
-def endpoint_for(config, host: str) -> str:
-    """Where to reach registry `host`: the configured endpoint stands in for the organisation's
-    registry host (the sandbox's registry for ECR's data plane)."""
-    endpoint = config.registry.endpoint
-    if endpoint and host in (config.registry_host, endpoint.split("://", 1)[-1].rstrip("/")):
-        return endpoint.split("://", 1)[-1].rstrip("/")
-    return host
-
-
-def target_of(config, resolved, env_name: str) -> tuple[str, str]:
-    """(registry endpoint, repository) the environment pulls from."""
-    from jenkinsctl.deploy.resources import pull_repository
-
-    env = resolved.environment(env_name)
-    return endpoint_for(config, env.registry.partition("/")[0]), pull_repository(resolved, env)
-
-
-def registry_for(config, host: str, clients):
-    """A registry client for `host`, logged in with the ECR authorization token of `clients`'
-    account (in the sandbox: the registry's htpasswd credentials)."""
-    from jenkinsctl.aws import ecr
-    from jenkinsctl.registry import Registry
-
-    creds = ecr.authorization(clients.client("ecr"))
-    return Registry(endpoint_for(config, host), creds.username, creds.password)
-
-
-def registry_clients(config, host: str, env, env_clients, own_clients):
-    """The clients whose ECR token logs in to registry `host`: the environment's (its assumed role)
-    when the registry is that environment's account's ECR, or its own registry; jenkinsctl's own
-    for the organisation's registry (`registry.host`, or the endpoint standing in for it)."""
-    import re
-
-    owner = re.match(r"(\d{12})\.dkr\.ecr\.", host)
-    if owner:
-        return env_clients if owner.group(1) == env.account_id else own_clients
-    endpoint = (config.registry.endpoint or "").split("://", 1)[-1].rstrip("/")
-    return own_clients if host in (config.registry_host, endpoint) else env_clients
 
 
 def source_record(clients, resolved, from_env: str, version: str | None, verify_running: bool = True):
@@ -130,7 +86,7 @@ def running_images(clients, resolved, env_name: str) -> set[str]:
 def promote(resolved, from_env: str, to_env: str, record, source_registry, target_registry, dst_repo: str,
             report=lambda _: None) -> Promotion:
     """Make `record.digest` available in `to_env`'s repository, byte-identical; returns what it did."""
-    from jenkinsctl.registry import CopyStats
+    from jenkinsctl.registry.client import CopyStats
 
     src_host, src_repo = split_repository(record.repository)
     dst_host = target_registry.endpoint
@@ -169,7 +125,7 @@ def _mount_image(registry, src_repo: str, dst_repo: str, digest: str, tags: list
     """Same registry: mount every blob straight from the source repository (a mount of a blob
     the target already has succeeds too), then PUT the manifest's exact bytes once, under the
     version tag when it is new, else by digest. Multi-platform indexes take the general path."""
-    from jenkinsctl.registry import INDEX_TYPES
+    from jenkinsctl.registry.client import INDEX_TYPES
 
     manifest = registry.manifest_get(src_repo, digest)
     if manifest.media_type in INDEX_TYPES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from jenkinsctl.jenkins_fake.state import RUN_CLASSES, Build, Item, Node, QueueItem, State
+from jenkinsctl.devkit.jenkins_fake.state import RUN_CLASSES, Build, Item, Node, QueueItem, State
 
 
 def job_url(base: str, full_name: str) -> str:

@@ -45,7 +45,7 @@ Fault kinds: "error" (500/502/503), "slow", "drop-before" (connection closed, no
 "drop-after" (write applied, then the connection closed: the client cannot know it worked),
 "crumb" (crumb rotated before the write is checked: 403).
 
-Command line, for demos: `python -m jenkinsctl.jenkins_fake --port 8080 [--user U --token T]`
+Command line, for demos: `python -m jenkinsctl.devkit.jenkins_fake --port 8080 [--user U --token T]`
 prints the URL and serves until SIGINT/SIGTERM.
 """
 
@@ -54,8 +54,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from jenkinsctl.jenkins_fake.server import Faults, Router, Stats, new_crumb, start_server
-from jenkinsctl.jenkins_fake.state import Build, FakeError, Node, QueueItem, State
+from jenkinsctl.devkit.jenkins_fake.server import Faults, Router, Stats, new_crumb, start_server
+from jenkinsctl.devkit.jenkins_fake.state import Build, FakeError, Node, QueueItem, State
 
 __all__ = ["FakeJenkins", "Faults", "Stats", "FakeError", "Build", "Node", "QueueItem", "State"]
 
@@ -171,7 +171,7 @@ class FakeJenkins(Router):
         self.state.create(parent, name, config_xml)
 
     def create_folder(self, full_name: str) -> None:
-        from jenkinsctl.jenkins_fake.state import EMPTY_FOLDER_XML
+        from jenkinsctl.devkit.jenkins_fake.state import EMPTY_FOLDER_XML
 
         parts = full_name.split("/")
         for i in range(1, len(parts) + 1):

@@ -1,0 +1,75 @@
+"""The rooms of the package and which way their imports may point, read from the source (every
+import statement, module level or inside a function), so a lazy import cannot slip past."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "jenkinsctl"
+
+pytestmark = pytest.mark.unit
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module name) of every import in the file, relative ones resolved."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = _module_name(path) if path.name == "__init__.py" else _module_name(path).rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            # `from jenkinsctl import devkit` names the room in the imported names
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _offenders(room: str, forbidden: tuple[str, ...]) -> list[str]:
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        if not (name == room or name.startswith(room + ".")):
+            continue
+        for line, module in _imports(path):
+            if any(module == f or module.startswith(f + ".") for f in forbidden):
+                out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: imports {module}")
+    return out
+
+
+def test_the_walker_sees_function_level_imports():
+    # the walker itself: a lazy import inside a function and a relative one are both found
+    source = PACKAGE / "devkit" / "sandbox_infra.py"
+    names = {m for _, m in _imports(source)}
+    assert "jenkinsctl.config.loader.load_config" in names  # imported inside main()
+    assert "jenkinsctl.aws.session.AwsNotFound" in names
+
+
+def test_no_runtime_module_imports_the_devkit():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        if name == "jenkinsctl.devkit" or name.startswith("jenkinsctl.devkit."):
+            continue
+        for line, module in _imports(path):
+            if module == "jenkinsctl.devkit" or module.startswith("jenkinsctl.devkit."):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{line}: imports {module}")
+    assert offenders == []
+
+
+def test_config_imports_neither_agents_nor_descriptor():
+    assert _offenders("jenkinsctl.config", ("jenkinsctl.agents", "jenkinsctl.descriptor")) == []
