@@ -60,7 +60,7 @@ class DockerEngine:
             self.client = docker.DockerClient(base_url=self.base_url, version=API_VERSION, timeout=timeout)
         except docker.errors.DockerException as exc:
             raise DockerError(f"cannot use the Docker engine at {self.base_url}: {exc}",
-                              "is it running? `jenkinsctl sandbox up` starts one") from None
+                              "is it running? `jenkinsctl sandbox up` starts one") from exc
         self.api = self.client.api
         self._secrets: list[str] = []
 
@@ -74,12 +74,14 @@ class DockerEngine:
         try:
             return fn(*args, **kwargs)
         except docker.errors.ImageNotFound as exc:
-            raise DockerError(f"docker {what}: image not found ({exc.explanation})") from None
+            raise DockerError(f"docker {what}: image not found ({exc.explanation})") from exc
         except docker.errors.APIError as exc:
+            # not chained: the engine's answer may carry the secrets this message masks (login passwords,
+            # build args), and a chained cause is printed unmasked in the -vv traceback
             raise DockerError(f"docker {what} failed: {mask(str(exc.explanation or exc), self._secrets)}") from None
         except (requests.ConnectionError, docker.errors.DockerException) as exc:
             raise DockerError(f"docker {what}: no Docker engine answers at {self.base_url} ({type(exc).__name__})",
-                              "start one: `jenkinsctl sandbox up` (or set DOCKER_HOST)") from None
+                              "start one: `jenkinsctl sandbox up` (or set DOCKER_HOST)") from exc
 
     def ping(self) -> None:
         self._call("ping", self.client.ping)
@@ -130,10 +132,12 @@ class DockerEngine:
 
             if isinstance(exc, docker.errors.APIError):  # the engine refused the build outright
                 message = mask(str(exc.explanation or exc), self._secrets)
+                # not chained: the engine's answer may carry the build args this message masks
                 raise BuildError(f"docker build of {tag} failed{' at ' + step if step else ''}: {message}", log[-30:],
-                                 "fix the Dockerfile or the build settings (target, args) in the descriptor") from None  # the stream broke mid-build (engine died, connection reset)
+                                 "fix the Dockerfile or the build settings (target, args) in the descriptor") from None
+            # the stream broke mid-build (engine died, connection reset)
             raise BuildError(f"docker build of {tag} was cut off{' at ' + step if step else ''}: {exc}", log[-30:],
-                             "check the engine (`jenkinsctl sandbox status`) and build again") from None
+                             "check the engine (`jenkinsctl sandbox status`) and build again") from exc
         if not image_id:
             image_id = self.inspect(tag)["Id"]
         if not image_id.startswith("sha256:"):
@@ -191,8 +195,10 @@ class DockerEngine:
             raise DockerError(f"docker login to {registry} as '{username}' was refused: "
                               f"{mask(str(exc.explanation or exc), [password])}",
                               "check the credentials; for ECR the token comes from get_authorization_token "
-                              "and expires after 12 hours") from None
+                              "and expires after 12 hours") from None  # not chained: the cause holds the password
         except Exception as exc:
+            # not chained, and only the type named: login's arguments include the password, and an
+            # arbitrary exception's text (printed unmasked in the -vv traceback) may carry them
             raise DockerError(f"docker login to {registry}: {type(exc).__name__}",
                               "is the engine running? `jenkinsctl sandbox status`") from None
 

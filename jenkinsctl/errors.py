@@ -58,19 +58,22 @@ class UsageError(JenkinsctlError):
 
 
 class InvalidInputError(JenkinsctlError):
-    """Descriptors or config failed validation; carries every problem found in one run."""
+    """Input failed validation; carries every problem found in one run. The hint says what to fix
+    for this kind of input (`what`): pass `hint` where the default does not fit."""
 
     exit_code = EXIT_INVALID
+    default_hint = "fix the {what} above and try again"
 
-    def __init__(self, problems: list[Problem], what: str = "input"):
+    def __init__(self, problems: list[Problem], what: str = "input", hint: str | None = None):
         n = len(problems)
         files = len({p.file for p in problems})
         super().__init__(
             f"{n} problem{'s' if n != 1 else ''} in {files} file{'s' if files != 1 else ''}; "
             f"nothing was changed",
-            hint=f"fix the {what} above and run `jenkinsctl service validate` again",
+            hint=hint or self.default_hint.format(what=what),
         )
         self.problems = problems
+        self.what = what
 
     def render(self) -> str:
         lines = [p.render() for p in self.problems]
@@ -78,11 +81,11 @@ class InvalidInputError(JenkinsctlError):
 
 
 class DescriptorError(InvalidInputError):
-    pass
+    default_hint = "fix the {what} above and run `jenkinsctl service validate` again"
 
 
 class ConfigError(InvalidInputError):
-    pass
+    default_hint = "fix the {what} above and run `jenkinsctl service validate` again"  # it loads jenkinsctl.yaml
 
 
 class PolicyError(JenkinsctlError):

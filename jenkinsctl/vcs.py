@@ -32,9 +32,9 @@ class Git:
 
         try:
             self.repo = git.Repo(path, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
             raise GitError(f"{path} is not inside a git repository",
-                           "run the step in the service's checkout (--workdir DIR)") from None
+                           "run the step in the service's checkout (--workdir DIR)") from exc
         self.root = Path(self.repo.working_tree_dir or path)
         self.repo.git.update_environment(GIT_TERMINAL_PROMPT="0")  # a fetch never waits on a prompt
 
@@ -44,13 +44,13 @@ class Git:
         try:
             return self.repo.git.execute(["git", *args], strip_newline_in_stdout=True)
         except git.GitCommandError as exc:
-            raise GitError(f"`git {' '.join(args)}` failed in {self.root}: {str(exc.stderr).strip() or exc}") from None
+            raise GitError(f"`git {' '.join(args)}` failed in {self.root}: {str(exc.stderr).strip() or exc}") from exc
 
     def head(self) -> str:
         try:
             return self.repo.head.commit.hexsha
-        except ValueError:
-            raise GitError(f"{self.root} has no commits yet", "commit something first") from None
+        except ValueError as exc:
+            raise GitError(f"{self.root} has no commits yet", "commit something first") from exc
 
     @property
     def shallow(self) -> bool:
@@ -105,7 +105,7 @@ class Git:
             except GitError as exc:
                 raise GitError(f"{self.root} is a shallow clone and deepening it failed: {exc.message}",
                                "fetch the history and tags before this step: `git fetch --unshallow --tags`; in "
-                               "Jenkins set CloneOption shallow: false, noTags: false") from None
+                               "Jenkins set CloneOption shallow: false, noTags: false") from exc
         tags = self.release_tags(prefix)
         if not tags and fetch and not shallow and self.remote_url():
             # Jenkins' git checkout often skips tags (noTags): fetch them once before concluding
@@ -137,7 +137,7 @@ class Git:
             self.repo.git.execute(["git", *identity, "tag", "-a", name, "-m", message, head])
         except git.GitCommandError as exc:
             raise GitError(f"cannot create tag {name}: {exc.stderr.strip()}",
-                           "set user.name and user.email for annotated tags") from None
+                           "set user.name and user.email for annotated tags") from exc
         return True
 
     def push_tag(self, name: str, remote: str = "origin") -> None:

@@ -71,12 +71,12 @@ def load_yaml_file(path: Path, display: str | None = None) -> YamlDocument:
                                         "a descriptor is a short YAML file; is this the right file?"))
         raw = path.read_bytes()
     except OSError as exc:
-        raise YamlLoadError(Problem(name, 0, 0, "", f"cannot read file: {exc.strerror}")) from None
+        raise YamlLoadError(Problem(name, 0, 0, "", f"cannot read file: {exc.strerror}")) from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlLoadError(Problem(name, 0, 0, "", f"not UTF-8 text (byte {exc.start})",
-                                    "save the file as UTF-8")) from None
+                                    "save the file as UTF-8")) from exc
     return load_yaml_text(text, name)
 
 
@@ -92,9 +92,9 @@ def load_yaml_text(text: str, name: str) -> YamlDocument:
         if exc.context and exc.problem:
             msg += f" ({exc.context})"
         raise YamlLoadError(Problem(name, line, col, "", msg,
-                                    "check indentation and quoting on this line and the one above")) from None
+                                    "check indentation and quoting on this line and the one above")) from exc
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise YamlLoadError(Problem(name, 0, 0, "", f"YAML syntax error: {type(exc).__name__}: {exc}")) from None
+        raise YamlLoadError(Problem(name, 0, 0, "", f"YAML syntax error: {type(exc).__name__}: {exc}")) from exc
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         raise YamlLoadError(Problem(name, 1, 1, "", "file is empty",

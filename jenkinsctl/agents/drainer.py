@@ -40,8 +40,8 @@ def parse_event(raw: Any, source: str = "event") -> DrainEvent:
     if isinstance(raw, (str, bytes)):
         try:
             data = json.loads(raw)
-        except ValueError:
-            raise _bad(source, "is not JSON") from None
+        except ValueError as exc:
+            raise _bad(source, "is not JSON") from exc
     if not isinstance(data, dict):
         raise _bad(source, "is not a JSON object")
     if data.get("Type") == "Notification" and isinstance(data.get("Message"), str):  # SNS envelope
@@ -68,9 +68,11 @@ def parse_event(raw: Any, source: str = "event") -> DrainEvent:
 
 
 def _bad(source: str, what: str) -> InvalidInputError:
-    err = InvalidInputError([Problem(source, 0, 0, "", f"the event {what}",
-                                     "pass the EventBridge event (or the SQS message body) as it arrived")], "event")
-    return err
+    return InvalidInputError([Problem(source, 0, 0, "", f"the event {what}",
+                                      "pass the EventBridge event (or the SQS message body) as it arrived")], "event",
+                             "nothing was drained: pass an EventBridge spot interruption warning or rebalance "
+                             "recommendation, or an Auto Scaling terminate lifecycle event, as JSON (raw, wrapped "
+                             "by SNS, or an SQS message body)")
 
 
 class Ledger:
@@ -82,9 +84,11 @@ class Ledger:
         if self.path.exists():
             try:
                 self.data = json.loads(self.path.read_text())
-            except ValueError:
+            except ValueError as exc:
                 raise InvalidInputError([Problem(str(self.path), 0, 0, "", "the drain ledger is not JSON",
-                                                 "restore it, or move it away to start a fresh ledger")], "ledger")
+                                                 "restore it, or move it away to start a fresh ledger")], "ledger",
+                                        "nothing was drained: restore the ledger, or move it away to start a fresh "
+                                        "one (the builds it recorded for --pending are then forgotten)") from exc
 
     def seen(self, event_id: str) -> bool:
         return bool(event_id) and event_id in self.data["events"]

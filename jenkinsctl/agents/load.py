@@ -8,6 +8,7 @@ from jenkinsctl.validation import validate_document
 from jenkinsctl.yamlfile import YamlLoadError, load_yaml_file
 
 AGENTS_FILE = "agents.yaml"
+FLEET_HINT = f"fix {AGENTS_FILE} above and run `jenkinsctl agents plan` again (it only reads)"
 
 
 def load_fleet(loaded) -> FleetSpec:
@@ -23,10 +24,10 @@ def load_fleet(loaded) -> FleetSpec:
         try:
             doc = load_yaml_file(path, display_path(path))
         except YamlLoadError as exc:
-            raise ConfigError([exc.problem], "fleet config") from None
+            raise ConfigError([exc.problem], "fleet config", FLEET_HINT) from exc
         model, problems = validate_document(doc, AgentsFile)
         if problems:
-            raise ConfigError(problems, "fleet config")
+            raise ConfigError(problems, "fleet config", FLEET_HINT)
         return model.agents
     if inline is None:
         raise UsageError(f"no agent fleet configured in {display_path(loaded.path)}",

@@ -65,7 +65,7 @@ def read_trace(text: str) -> list[TraceBuild]:
             out.append(TraceBuild(n - 2, float(r["arrival"]), r["label"], int(r["cpu"]), int(r["memory"]),
                                   float(r["duration"])))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"line {n}: expected arrival,label,cpu,memory,duration ({exc})") from None
+            raise ValueError(f"line {n}: expected arrival,label,cpu,memory,duration ({exc})") from exc
     return sorted(out, key=lambda b: (b.arrival, b.id))
 
 
@@ -107,7 +107,7 @@ def read_prices(text: str) -> dict[str, list[float]]:
         try:
             by_type.setdefault(r["type"], {})[int(r["hour"])] = float(r["price"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"line {n}: expected hour,type,price ({exc})") from None
+            raise ValueError(f"line {n}: expected hour,type,price ({exc})") from exc
     out = {}
     for t, hours in by_type.items():
         series, last = [], next(iter(hours.values()))

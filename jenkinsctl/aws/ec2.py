@@ -14,10 +14,10 @@ def ecs_ami(ssm, parameter: str) -> str:
     """The AMI id a public SSM parameter names (e.g. the recommended ECS-optimized AMI)."""
     try:
         value = ssm.get_parameter(Name=parameter)["Parameter"]["Value"]
-    except AwsNotFound:
+    except AwsNotFound as exc:
         raise AwsError(f"SSM parameter {parameter} does not exist in this region",
                        "set agents.amiParameter to a public ECS-optimized AMI parameter, e.g. "
-                       "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id") from None
+                       "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id") from exc
     if value.startswith("{"):  # the .../recommended parameter is a JSON document
         import json
 

@@ -89,6 +89,6 @@ def authorization(ecr, registry_id: str | None = None) -> Credentials:
                        "ecr:GetAuthorizationToken")
     try:
         user, _, password = base64.b64decode(data[0]["authorizationToken"]).decode().partition(":")
-    except (ValueError, KeyError):
-        raise AwsError("ECR get_authorization_token returned a token that is not base64 user:password") from None
+    except (ValueError, KeyError) as exc:
+        raise AwsError("ECR get_authorization_token returned a token that is not base64 user:password") from exc
     return Credentials(user, password, data[0].get("proxyEndpoint", ""))

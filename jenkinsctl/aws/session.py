@@ -75,7 +75,7 @@ class AssumedRole:
         try:
             creds = self.sts.assume_role(**kwargs)["Credentials"]
         except AwsError as exc:
-            raise self._explain(exc) from None
+            raise self._explain(exc) from exc
         return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
                 "token": creds["SessionToken"], "expiry_time": creds["Expiration"].isoformat()
                 if hasattr(creds["Expiration"], "isoformat") else str(creds["Expiration"])}

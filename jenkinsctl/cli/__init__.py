@@ -102,9 +102,7 @@ def run(argv: list[str] | None = None) -> int:
         return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
     except JenkinsctlError as exc:
         if verbose >= 2:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback()
         click.echo(exc.render(), err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
@@ -122,12 +120,20 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # a bug of ours: say so plainly
         if verbose >= 2:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback()
         click.echo(f"internal error: {type(exc).__name__}: {exc}\n  hint: run again with -vv for the "
                    "traceback and report it", err=True)
         return EXIT_FAILURE
+
+
+def _print_traceback() -> None:
+    """The -vv traceback, chained causes included, with what looks like a secret masked (a cause
+    is a library's raw exception: its text may hold credentials inside a URL or an access key)."""
+    import traceback
+
+    from jenkinsctl.secrets import mask
+
+    click.echo(mask(traceback.format_exc()).rstrip(), err=True)
 
 
 def _verbosity(argv: list[str]) -> int:

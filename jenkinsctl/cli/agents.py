@@ -266,7 +266,8 @@ def simulate(app: AppContext, trace_file, synthetic, seed, interruption_rate, sp
         trace = sim.read_trace(trace_file.read()) if trace_file else sim.synthetic_trace(synthetic, seed)
         prices = sim.read_prices(spot_prices.read()) if spot_prices else None
     except ValueError as exc:
-        raise UsageError(f"{(trace_file or spot_prices).name}: {exc}", "see `jenkinsctl agents simulate --help`")
+        raise UsageError(f"{(trace_file or spot_prices).name}: {exc}",
+                         "see `jenkinsctl agents simulate --help`") from exc
     unknown = sorted({t for t in spec.instance_types if t not in sim.CATALOG})
     if unknown:
         raise UsageError(f"the simulator has no size or price for {', '.join(unknown)}",

@@ -91,7 +91,7 @@ def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] |
     try:
         doc = load_yaml_file(path, name)
     except YamlLoadError as exc:
-        raise ConfigError([exc.problem], "config") from None
+        raise ConfigError([exc.problem], "config") from exc
     overrides = _apply_environment(doc, environ)
     config, problems = validate_document(doc, Config)
     problems = [_blame_override(p, overrides) for p in problems]

@@ -137,7 +137,7 @@ def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
                          wait=result)
     if outcome != SUCCEEDED:
         raise DeployError(f"deploy of {resolved.name} {req.version} to {env.name} {outcome}: {reason}", outcome,
-                          hint=_hint(outcome, resolved.name, env.name)) from None
+                          hint=_hint(outcome, resolved.name, env.name))
     done.record = LastKnownGood(clients, res).record(req.version, req.image_uri, arn, req.git_sha, plan.strategy)
     report(f"deployed {resolved.name} {req.version} to {env.name}: {short(arn)}, {done.digest[:19]}; "
            "recorded as last known good")

@@ -113,14 +113,14 @@ class Registry:
             hdrs.update({"Authorization": f"Bearer {token}"} if token else self._auth_header)
             try:
                 resp = self.http.request(method, url, headers=hdrs, timeout=self.timeout, **kwargs)
-            except requests.ConnectionError:
+            except requests.ConnectionError as exc:
                 raise RegistryError(f"registry {self.endpoint} is unreachable ({what})",
-                                    "is it running? for the sandbox: `jenkinsctl sandbox status`") from None
-            except requests.Timeout:
+                                    "is it running? for the sandbox: `jenkinsctl sandbox status`") from exc
+            except requests.Timeout as exc:
                 raise RegistryError(f"registry {self.endpoint} did not answer within {self.timeout:.0f}s "
-                                    f"({what})", "retry; check the registry's health") from None
+                                    f"({what})", "retry; check the registry's health") from exc
             except requests.RequestException as exc:
-                raise RegistryError(f"registry {self.endpoint}: {what} failed: {exc}") from None
+                raise RegistryError(f"registry {self.endpoint}: {what} failed: {exc}") from exc
             if resp.status_code == 401 and attempt == 0 and self._answer_challenge(resp, scope):
                 if hasattr(kwargs.get("data"), "__next__"):
                     break  # a consumed stream cannot be replayed
@@ -147,8 +147,8 @@ class Registry:
             auth = (self.username, self.password or "") if self.username is not None else None
             try:
                 r = self.http.get(realm, params=query, auth=auth, timeout=self.timeout)
-            except Exception:
-                raise RegistryError(f"registry {self.endpoint}: token service {realm} is unreachable") from None
+            except Exception as exc:
+                raise RegistryError(f"registry {self.endpoint}: token service {realm} is unreachable") from exc
             if r.status_code != 200:
                 raise RegistryAuthError(f"registry {self.endpoint}: token service refused the credentials "
                                         f"of user '{self.username}' (HTTP {r.status_code})",

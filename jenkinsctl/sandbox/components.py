@@ -246,8 +246,9 @@ class MotoServer(_Component):
                                "that is not moto", "set JENKINSCTL_SANDBOX_MOTO_PORT to a free port")
         try:
             import moto.server  # noqa: F401
-        except ImportError:
-            raise SandboxError("moto server is not installed", "pip install 'moto[server]' (scripts/setup does)") from None
+        except ImportError as exc:
+            raise SandboxError("moto server is not installed",
+                               "pip install 'moto[server]' (scripts/setup does)") from exc
         self.process.start([sys.executable, "-m", "moto.server", "-H", self.settings.host,
                             "-p", str(self.settings.moto_port)],
                            # AWS managed policies exist (the agent fleet's roles attach them); ECS

@@ -52,7 +52,7 @@ class ManagedProcess:
                                         start_new_session=True)
             except OSError as exc:
                 raise SandboxError(f"cannot start {self.name} ({argv[0]}): {exc.strerror}",
-                                   "run scripts/setup to install what the sandbox needs") from None
+                                   "run scripts/setup to install what the sandbox needs") from exc
         _CHILDREN[proc.pid] = proc
         self.pidfile.write_text(f"{proc.pid}\n")
         return proc.pid

@@ -147,8 +147,8 @@ class Handler(BaseHTTPRequestHandler):
             raise FakeError(401, "Authentication required")
         try:
             user, _, token = base64.b64decode(header[6:]).decode().partition(":")
-        except Exception:
-            raise FakeError(401, "Invalid authorization header")
+        except Exception as exc:
+            raise FakeError(401, "Invalid authorization header") from exc
         if users.get(user) != token:
             raise FakeError(401, "Invalid password/token for user: " + user)
 

@@ -158,7 +158,7 @@ def parse_config(xml: str) -> str:
     try:
         root = ET.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml)
     except ET.ParseError as exc:
-        raise FakeError(400, f"Failed to parse config.xml: {exc}")
+        raise FakeError(400, f"Failed to parse config.xml: {exc}") from exc
     cls = CLASSES.get(root.tag)
     if cls is None:
         raise FakeError(400, f"Unsupported item type <{root.tag}> (the fake knows: {', '.join(CLASSES)})")
