@@ -17,7 +17,7 @@ from jenkinsctl.descriptor.resolve import Origins, resolve
 from jenkinsctl.descriptor.resolved import ResolvedService
 from jenkinsctl.errors import DescriptorError, Problem, UsageError
 from jenkinsctl.validation import validate_document
-from jenkinsctl.yamlfile import YamlDocument, YamlLoadError, load_yaml_file
+from jenkinsctl.yamlfile import YamlDocument, YamlLoadError, load_yaml_file, load_yaml_text
 
 
 @dataclass
@@ -76,11 +76,16 @@ def descriptor_files(loaded: LoadedConfig) -> list[Path]:
 
 
 def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
-                  cwd: Path | None = None) -> tuple[dict[str, Service], list[Problem]]:
+                  cwd: Path | None = None, unwritten: Mapping[Path, str] | None = None,
+                  ) -> tuple[dict[str, Service], list[Problem]]:
     """Load, check and resolve descriptors; every problem of every file is returned together.
-    Cross-file checks always look at the whole `services/` folder."""
+    Cross-file checks always look at the whole `services/` folder. `unwritten`: path -> text of
+    descriptors not on disk (yet), checked as if they were there (`service new` writes only a
+    file that validates, and nothing at all on a dry run)."""
     base = cwd or Path.cwd()
+    unwritten = {p.resolve(): text for p, text in (unwritten or {}).items()}
     all_files = [p.resolve() for p in descriptor_files(loaded)]
+    all_files += sorted(p for p in unwritten if p not in all_files)
     wanted = [(base / p).resolve() for p in paths] if paths else all_files
     problems: list[Problem] = []
     entries: list[tuple[Path, ServiceSpec, YamlDocument]] = []
@@ -88,11 +93,11 @@ def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
     for path in dict.fromkeys([*wanted, *all_files]):
         is_wanted = path.resolve() in wanted_set
         name = display_path(path, cwd)
-        if not path.exists():
+        if path not in unwritten and not path.exists():
             problems.append(Problem(name, 0, 0, "", "no such file"))
             continue
         try:
-            doc = load_yaml_file(path, name)
+            doc = load_yaml_text(unwritten[path], name) if path in unwritten else load_yaml_file(path, name)
         except YamlLoadError as exc:
             if is_wanted:
                 problems.append(exc.problem)

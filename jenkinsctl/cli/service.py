@@ -52,26 +52,21 @@ def new(app: AppContext, name: str, team: str | None, port: int | None, repo_url
         raise UsageError(f"{shown} already exists; nothing was written",
                          f"edit it, or pick another name; `jenkinsctl service show {name}` shows it")
     text = render_scaffold(name, team, port, repo_url)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{name}.yaml.new")
-    tmp.write_text(text)
-    try:
-        # validate the new file in place, beside its neighbours (names and repositories must be unique)
-        tmp.replace(target)
-        _, problems = load_services(loaded, [target])
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    if problems or app.dry_run:
-        target.unlink()
+    # checked beside its neighbours (names and repositories must be unique) before anything is written
+    _, problems = load_services(loaded, [target], unwritten={target: text})
     if problems:
         from jenkinsctl.errors import DescriptorError
 
-        raise DescriptorError(problems, "options")
+        raise DescriptorError(problems, "options", "nothing was written: change the options above (NAME, --team, "
+                              "--port, --repo) and run `jenkinsctl service new` again")
     if app.dry_run:
         app.out(text.rstrip())
         app.info(f"dry run: {shown} not written")
         return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{name}.yaml.new")
+    tmp.write_text(text)
+    tmp.replace(target)
     app.out(f"wrote {shown}")
     app.info(f"next: edit it, then `jenkinsctl service validate {shown}`")
 

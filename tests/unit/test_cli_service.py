@@ -181,3 +181,35 @@ def test_ctx_exit_code_is_kept(cli):
         assert cli("exit-three-for-test").code == 3
     finally:
         group.commands.pop("exit-three-for-test")
+
+
+def test_new_dry_run_never_touches_the_services_folder(project, cli):
+    # a file created and removed again changes the folder's mtime: it must not move at all
+    folder = project / "services"
+    before = (sorted(p.name for p in folder.iterdir()), folder.stat().st_mtime_ns)
+    result = cli("service", "new", "greeter", "--port", "80", "--dry-run", cwd=project)
+    assert result.code == 0 and "name: greeter" in result.out
+    assert (sorted(p.name for p in folder.iterdir()), folder.stat().st_mtime_ns) == before
+
+
+def test_new_dry_run_into_a_missing_folder_creates_nothing(project, cli):
+    import shutil
+
+    shutil.rmtree(project / "services")
+    assert cli("service", "new", "greeter", "--dry-run", cwd=project).code == 0
+    assert not (project / "services").exists()
+
+
+def test_new_with_invalid_options_writes_nothing_and_says_which_options(project, cli):
+    folder = project / "services"
+    before = (sorted(p.name for p in folder.iterdir()), folder.stat().st_mtime_ns)
+    result = cli("service", "new", "greeter", "--repo", "not-a-url", cwd=project)
+    assert result.code == 2
+    assert result.err == (
+        "services/greeter.yaml:8:7: repo: 'not-a-url' is not a git repository URL\n"
+        "  hint: e.g. https://github.com/acme/orders-api.git or git@github.com:acme/orders-api.git\n"
+        "error: 1 problem in 1 file; nothing was changed\n"
+        "  hint: nothing was written: change the options above (NAME, --team, --port, --repo) and run "
+        "`jenkinsctl service new` again\n")
+    assert (sorted(p.name for p in folder.iterdir()), folder.stat().st_mtime_ns) == before
+
