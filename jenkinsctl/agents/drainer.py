@@ -195,7 +195,7 @@ class Drainer:
                                              state.parameters if state else {})
                     report.steps.append(f"recorded {run.job} #{run.number} (was running on {name})")
         self._progress(report, instance_id=event.instance_id)
-        self._complete_lifecycle(report, event.instance_id, ci)
+        self._complete_lifecycle(report, event.instance_id)
         return report
 
     def resume(self) -> DrainReport:
@@ -204,7 +204,7 @@ class Drainer:
         self._progress(report)
         for instance_id, entry in self.ledger.data["instances"].items():
             if entry.get("lifecycle") and not entry.get("completed"):
-                self._complete_lifecycle(report, instance_id, None)
+                self._complete_lifecycle(report, instance_id)
         return report
 
     def _progress(self, report: DrainReport, instance_id: str | None = None) -> None:
@@ -238,7 +238,7 @@ class Drainer:
             report.steps.append(f"{ref}: {state.result or 'stopped'}; resubmitted with the same parameters "
                                 f"(queue item {queue_id})")
 
-    def _complete_lifecycle(self, report: DrainReport, instance_id: str, ci) -> None:
+    def _complete_lifecycle(self, report: DrainReport, instance_id: str) -> None:
         entry = self.ledger.instance(instance_id)
         hook = entry.get("lifecycle")
         if not hook or entry.get("completed"):

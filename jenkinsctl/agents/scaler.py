@@ -167,7 +167,7 @@ def decide(spec: FleetSpec, shapes: dict[str, Shape], group: Group, instances: l
 
     # 4. instance refresh: replace outdated instances once idle; drain busy ones so no build lands
     if refresh:
-        _refresh(dec, usable, live, busy, {i.instance_id for i in to_remove})
+        _refresh(dec, live, busy, {i.instance_id for i in to_remove})
 
     # 5. spot not coming: fall back to on-demand after spotWaitSeconds, back to spot later
     short = group.desired > len(live)
@@ -186,7 +186,7 @@ def decide(spec: FleetSpec, shapes: dict[str, Shape], group: Group, instances: l
     return dec
 
 
-def _refresh(dec: Decision, usable: list[Instance], live: list[Instance], busy: set[str], removed: set[str]) -> None:
+def _refresh(dec: Decision, live: list[Instance], busy: set[str], removed: set[str]) -> None:
     outdated = [i for i in live if i.outdated and i.instance_id not in removed]
     if not outdated:
         return

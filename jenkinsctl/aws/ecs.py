@@ -112,10 +112,6 @@ def task_definitions(ecs, family_prefix: str) -> dict[str, dict]:
     return out
 
 
-def active_revisions(ecs, family: str) -> list[str]:
-    return ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]
-
-
 @dataclass(frozen=True)
 class ContainerInstance:
     arn: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -46,10 +45,6 @@ class AppContext:
     def debug(self, text: str) -> None:
         if self.verbose:
             click.echo(text, err=True)
-
-    @property
-    def interactive(self) -> bool:
-        return sys.stdin.isatty()
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -88,7 +88,7 @@ def promote(resolved, from_env: str, to_env: str, record, source_registry, targe
     """Make `record.digest` available in `to_env`'s repository, byte-identical; returns what it did."""
     from jenkinsctl.registry.client import CopyStats
 
-    src_host, src_repo = split_repository(record.repository)
+    _, src_repo = split_repository(record.repository)
     dst_host = target_registry.endpoint
     digest = record.digest
     p = Promotion(resolved.name, from_env, to_env, record.version, record.gitSha, digest,

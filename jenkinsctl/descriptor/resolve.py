@@ -20,7 +20,6 @@ Origins = dict[tuple, str]
 BUILTIN = "built-in default"
 _STRATEGY_PARAMS = {"rolling": ("rolling", RollingSpec), "blue-green": ("blueGreen", BlueGreenSpec),
                     "canary": ("canary", CanarySpec)}
-_ENV_ONLY = {"enabled", "approval", "promoteFrom"}
 
 
 class _Layers:

@@ -68,14 +68,3 @@ def check_files(paths: list[Path], environ: Mapping[str, str] | None = None, tim
                             f"check that groovy runs with JAVA_HOME={env['JAVA_HOME']}")
     return results
 
-
-def check_sources(sources: Mapping[str, str], environ: Mapping[str, str] | None = None) -> list[GroovyResult]:
-    """name -> Groovy text; results carry the names."""
-    with tempfile.TemporaryDirectory(prefix="groovy-src-") as tmp:
-        paths, names = [], {}
-        for i, (name, text) in enumerate(sources.items()):
-            p = Path(tmp) / f"s{i}.groovy"
-            p.write_text(text)
-            paths.append(p)
-            names[str(p)] = name
-        return [GroovyResult(names.get(r.path, r.path), r.ok, r.message) for r in check_files(paths, environ)]

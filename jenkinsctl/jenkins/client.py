@@ -200,9 +200,6 @@ class JenkinsClient:
             raise JenkinsError(f"GET {base} at {self.url}: the answer is not JSON",
                                "is JENKINS_URL really a Jenkins (not a login page or proxy)?") from exc
 
-    def whoami(self) -> dict:
-        return self.get_json("me", what="who am I")
-
     # -- items: jobs and folders -----------------------------------------------------------
 
     def item_tree(self, full_name: str, tree: str) -> dict | None:

@@ -6,9 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-FORMATS = ("xml", "jjb", "job-dsl")
-
-
 def render_workspace(ws: Any, names: Iterable[str] = (), environ: Mapping[str, str] | None = None,
                      templates: Path | None = None):
     """Every job of the selected services (all when none are named)."""

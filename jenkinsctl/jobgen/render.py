@@ -100,7 +100,7 @@ def _render_chunk(args: tuple) -> list[RenderedJob]:
     try:
         generated = _generate(templates, projects)
     except JenkinsJobsException as exc:
-        raise UsageError(_jjb_message(exc, templates),
+        raise UsageError(_jjb_message(exc),
                          "fix the template (jenkins-job-builder syntax) and run `jenkinsctl jobs render` again") from exc
     out = []
     for name, xml_job, definition in generated:
@@ -112,7 +112,7 @@ def _render_chunk(args: tuple) -> list[RenderedJob]:
     return out
 
 
-def _jjb_message(exc: Any, templates: Path) -> str:
+def _jjb_message(exc: Any) -> str:
     """JJB's located context (`file:line:col: what`), keeping only places in the template files
     (the generated in-memory projects have no file and are not the user's to fix)."""
     lines = []

@@ -86,7 +86,7 @@ class Sandbox:
             if action.verb == "install" and action.target == "PyPI packages":
                 _run([sys.executable, "-m", "pip", "install", "-q", action.detail], "pip install", os.environ)
             elif action.verb == "install":
-                install_packages(action.detail.split(), report)
+                install_packages(action.detail.split())
             elif action.verb == "start":
                 {"docker": self.engine, "registry": self.registry, "moto": self.moto}[action.target].start()
             elif action.verb == "seed":
@@ -141,7 +141,7 @@ class Sandbox:
         return out
 
 
-def install_packages(packages: list[str], report: Callable[[str], None]) -> None:
+def install_packages(packages: list[str]) -> None:
     apt = shutil.which("apt-get")
     if apt is None:
         raise SandboxError(f"missing packages {' '.join(packages)} and no apt-get to install them",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from jenkinsctl.devkit.jenkins_fake.state import RUN_CLASSES, Build, Item, Node, QueueItem, State
 
@@ -140,6 +140,3 @@ def computer_set_json(state: State, base: str) -> dict[str, Any]:
     return {"_class": "hudson.model.ComputerSet", "displayName": "Nodes",
             "busyExecutors": sum(len(n.busy) for n in nodes), "totalExecutors": sum(n.executors for n in nodes),
             "computer": [node_json(state, base, n) for n in nodes]}
-
-
-LazyJson = Callable[[], Any]
