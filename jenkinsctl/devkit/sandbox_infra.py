@@ -97,4 +97,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from jenkinsctl.errors import JenkinsctlError
+
+    try:
+        main()
+    except JenkinsctlError as exc:  # a bad or missing config: the message, not a traceback
+        print(exc.render(), file=sys.stderr)
+        sys.exit(exc.exit_code)
