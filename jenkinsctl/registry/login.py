@@ -8,9 +8,7 @@ from jenkinsctl.registry.addressing import ecr_account, endpoint_for, is_organis
 
 def registry_credentials(clients):
     """ECR's authorization token of `clients`' account as `docker login` credentials."""
-    from jenkinsctl.aws import ecr
-
-    return ecr.authorization(clients.client("ecr"))
+    return clients.ecr.authorization()
 
 
 def registry_for(config, host: str, clients):

@@ -43,9 +43,7 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
                    f"args {', '.join(spec.args) or '-'})")
         return StepResult("build", {"IMAGE": image, "VERSION": version["VERSION"]}, f"would build {image}")
 
-    from jenkinsctl.dockerengine import DockerEngine
-
-    engine = engine or DockerEngine(environ=ctx.environ)
+    engine = engine or ctx.factory.docker()
     engine.ping()
     cache_from = _prepare_engine(ctx, engine, target, version["IMAGE_TAG"], dockerfile.read_text(errors="replace"),
                                  cache)
