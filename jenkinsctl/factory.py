@@ -94,6 +94,20 @@ class Factory:
 
     # ---- the Docker engine and registries ----
 
+    def registry(self, endpoint: str, username: str | None = None, password: str | None = None, **kwargs: Any):
+        """An OCI registry client (`jenkinsctl.registry.client.Registry`) for `endpoint`."""
+        from jenkinsctl.registry.client import Registry
+
+        return Registry(endpoint, username, password, **kwargs)
+
+    def registry_for(self, config, host: str, clients):
+        """A registry client for `host`, logged in with the ECR authorization token of `clients`'
+        account (in the sandbox: the registry's htpasswd credentials)."""
+        from jenkinsctl.registry.addressing import endpoint_for
+
+        creds = clients.ecr.authorization()
+        return self.registry(endpoint_for(config, host), creds.username, creds.password)
+
     def docker(self) -> "DockerEngine":
         """The Docker engine at `DOCKER_HOST` (default: the local socket)."""
         from jenkinsctl.dockerengine import DockerEngine

@@ -23,7 +23,6 @@ def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
         ctx.report(f"dry run: would push {', '.join(target.ref(t) for t in tags)}")
         return StepResult("push", {"IMAGE_REPOSITORY": target.name, "IMAGE_TAG": build["IMAGE_TAG"]}, "dry run")
 
-    from jenkinsctl.registry.client import Registry
 
     engine = engine or ctx.factory.docker()
     image_id = build["IMAGE_ID"]
@@ -33,7 +32,7 @@ def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
     clients.ecr.apply_all(plan)
     creds = clients.ecr.authorization()
     engine.login(target.endpoint, creds.username, creds.password)
-    registry = Registry(target.endpoint, creds.username, creds.password)
+    registry = ctx.factory.registry(target.endpoint, creds.username, creds.password)
 
     existing = {tag: _config_digest(registry, target.repository, tag) for tag in tags}
     for tag, config in existing.items():

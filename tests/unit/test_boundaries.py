@@ -39,16 +39,24 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-def _offenders(room: str, forbidden: tuple[str, ...]) -> list[str]:
+def _in(name: str, rooms: tuple[str, ...]) -> bool:
+    return any(name == r or name.startswith(r + ".") for r in rooms)
+
+
+def _importing(forbidden: tuple[str, ...], where) -> list[str]:
+    """`file:line: imports X` for every import of `forbidden` by a module `where(name)` accepts."""
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        name = _module_name(path)
-        if not (name == room or name.startswith(room + ".")):
+        if not where(_module_name(path)):
             continue
         for line, module in _imports(path):
-            if any(module == f or module.startswith(f + ".") for f in forbidden):
+            if _in(module, forbidden):
                 out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: imports {module}")
     return out
+
+
+def _offenders(room: str, forbidden: tuple[str, ...]) -> list[str]:
+    return _importing(forbidden, lambda name: _in(name, (room,)))
 
 
 def test_the_walker_sees_function_level_imports():
@@ -60,15 +68,7 @@ def test_the_walker_sees_function_level_imports():
 
 
 def test_no_runtime_module_imports_the_devkit():
-    offenders = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        name = _module_name(path)
-        if name == "jenkinsctl.devkit" or name.startswith("jenkinsctl.devkit."):
-            continue
-        for line, module in _imports(path):
-            if module == "jenkinsctl.devkit" or module.startswith("jenkinsctl.devkit."):
-                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{line}: imports {module}")
-    assert offenders == []
+    assert _outside(("jenkinsctl.devkit",), ("jenkinsctl.devkit",)) == []
 
 
 def test_config_imports_neither_agents_nor_descriptor():
@@ -77,15 +77,7 @@ def test_config_imports_neither_agents_nor_descriptor():
 
 def _outside(rooms: tuple[str, ...], libraries: tuple[str, ...]) -> list[str]:
     """Imports of `libraries` by modules outside `rooms` (module names, each with its submodules)."""
-    out = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        name = _module_name(path)
-        if any(name == r or name.startswith(r + ".") for r in rooms):
-            continue
-        for line, module in _imports(path):
-            if any(module == lib or module.startswith(lib + ".") for lib in libraries):
-                out.append(f"{path.relative_to(PACKAGE.parent)}:{line}: imports {module}")
-    return out
+    return _importing(libraries, lambda name: not _in(name, rooms))
 
 
 def test_only_the_aws_room_and_the_factory_import_boto3():
