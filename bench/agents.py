@@ -70,28 +70,29 @@ def no_change_apply() -> list[str]:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         first = moto_with_managed_policies(f"http://127.0.0.1:{port}")
-        subnet = first.ec2.describe_subnets()["Subnets"][0]["SubnetId"]
-        sg = first.ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
+        subnet = first.ec2.raw.describe_subnets()["Subnets"][0]["SubnetId"]
+        sg = first.ec2.raw.describe_security_groups()["SecurityGroups"][0]["GroupId"]
         data = fleet().model_dump(by_alias=True)
         data.update(subnets=[subnet], securityGroups=[sg])
         spec = FleetSpec.model_validate(data)
-        from jenkinsctl.aws.session import AwsClients
+        from jenkinsctl.factory import Factory
 
         def calls(c):
-            return sum(len(x.calls) for x in c._clients.values())
+            return c.call_count
 
         t0 = time.perf_counter()
         plan = plan_fleet(first, spec, "123456789012")
         execute(plan, first)
         t1 = time.perf_counter()
         created = mutating_calls(first)
-        second = AwsClients("us-east-1", f"http://127.0.0.1:{port}", environ={}, max_attempts=1)
+        second = Factory({"JENKINSCTL_AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}).aws(region="us-east-1",
+                                                                                      max_attempts=1)
         second._session = first.session
         again = plan_fleet(second, spec, "123456789012")
         execute(again, second)
         t2 = time.perf_counter()
         mutating = mutating_calls(second)
-        ops = sorted({f"{n}.{m}" for n, c in second._clients.items() for m in c.calls})
+        ops = sorted({f"{n}.{m}" for n, c in second._services.items() for m in c.calls})
         return ["== apply on moto: first apply vs a second, no-change apply",
                 f"{'':24}{'AWS calls':>10}{'mutating':>10}{'seconds':>9}",
                 f"{'first apply':24}{calls(first):>10}{len(created):>10}{t1 - t0:>9.2f}",

@@ -109,9 +109,9 @@ def polls(tmp: Path) -> list[str]:
     from moto.server import ThreadedMotoServer
 
     from deploy_support import Sandbox, edit
-    from jenkinsctl.aws.session import AwsClients
     from jenkinsctl.deploy.waiter import MAX_CALLS_PER_POLL
     from jenkinsctl.devkit import sandbox_infra
+    from jenkinsctl.factory import Factory
     from support import free_port
 
     port = free_port()
@@ -127,7 +127,8 @@ def polls(tmp: Path) -> list[str]:
         shutil.copytree(REPO / "services", project / "services")
         edit(project, "orders-api", "bakeSeconds: 600", "bakeSeconds: 1")
         edit(project, "search-api", "intervalSeconds: 120", "intervalSeconds: 1")
-        clients = AwsClients("us-east-1", f"http://127.0.0.1:{port}", environ={}, max_attempts=1)
+        clients = Factory({"JENKINSCTL_AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}).aws(region="us-east-1",
+                                                                                       max_attempts=1)
         sandbox_infra.write_settings(project / "jenkinsctl.yaml",
                                      sandbox_infra.create(clients, {"dev": "dev", "staging": "staging", "prod": "prod"}))
         box = Sandbox(project, clients)

@@ -7,7 +7,6 @@ Errors become `DockerError` (engine unreachable, login refused, push failed) or 
 from __future__ import annotations
 
 import io
-import os
 import re
 import tarfile
 from dataclasses import dataclass, field
@@ -51,11 +50,11 @@ def _noop(_line: str) -> None:
 
 
 class DockerEngine:
-    def __init__(self, base_url: str | None = None, environ: Mapping[str, str] | None = None, timeout: int = 600):
+    def __init__(self, base_url: str | None = None, timeout: int = 600):
+        """`base_url`: the engine's address (the factory passes $DOCKER_HOST); default the local socket."""
         import docker
 
-        environ = os.environ if environ is None else environ
-        self.base_url = base_url or environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        self.base_url = base_url or "unix:///var/run/docker.sock"
         try:
             self.client = docker.DockerClient(base_url=self.base_url, version=API_VERSION, timeout=timeout)
         except docker.errors.DockerException as exc:

@@ -45,7 +45,7 @@ class ScopedStubber(Stubber):
 
 def scoped(clients, service: str, operations: set[str]) -> ScopedStubber:
     """An active ScopedStubber on `clients`' boto3 client for `service`."""
-    stub = ScopedStubber(clients.client(service).raw, operations)
+    stub = ScopedStubber(clients.service(service).raw, operations)
     stub.activate()
     return stub
 
@@ -53,7 +53,7 @@ def scoped(clients, service: str, operations: set[str]) -> ScopedStubber:
 def capture(clients, service: str, operation: str) -> list[dict]:
     """Record the parameters of every `operation` call (observation only)."""
     seen: list[dict] = []
-    raw = clients.client(service).raw
+    raw = clients.service(service).raw
     name = raw.meta.service_model.service_id.hyphenize()
     raw.meta.events.register(f"provide-client-params.{name}.{operation}",
                              lambda params, **_: seen.append(dict(params)), unique_id=f"capture-{id(seen)}")

@@ -81,10 +81,10 @@ def aws(moto_endpoint):
     """AWS clients on a freshly reset moto server."""
     import requests
 
-    from jenkinsctl.aws.session import AwsClients
+    from jenkinsctl.factory import Factory
 
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
-    return AwsClients("us-east-1", moto_endpoint, environ={}, max_attempts=1)
+    return Factory({"JENKINSCTL_AWS_ENDPOINT_URL": moto_endpoint}).aws(region="us-east-1", max_attempts=1)
 
 
 # ---- Docker engine, registry and base image (the same code as `jenkinsctl sandbox up`) ----

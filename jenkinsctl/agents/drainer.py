@@ -155,8 +155,6 @@ class Drainer:
         self.ledger = ledger
 
     def handle(self, event: DrainEvent) -> DrainReport:
-        from jenkinsctl.aws import ecs as aws_ecs
-
         report = DrainReport(asdict(event), duplicate=self.ledger.seen(event.id))
         self.ledger.note_event(event.id)
         if event.kind == "test" or not event.instance_id:
@@ -165,8 +163,7 @@ class Drainer:
         entry = self.ledger.instance(event.instance_id)
         if event.hook and event.token:
             entry["lifecycle"] = {"group": event.group, "hook": event.hook, "token": event.token}
-        ci = next((c for c in aws_ecs.container_instances(self.clients.ecs, self.cluster)
-                   if c.ec2_instance_id == event.instance_id), None)
+        ci = self.clients.ecs.container_instance_of(self.cluster, event.instance_id)
         if ci is None:
             report.steps.append(f"no container instance for {event.instance_id} in {self.cluster} "
                                 "(already gone, or not ours): nothing to drain")
@@ -175,10 +172,9 @@ class Drainer:
             if ci.status == "DRAINING":
                 report.steps.append("container instance already DRAINING")
             else:
-                self.clients.ecs.update_container_instances_state(cluster=self.cluster, containerInstances=[ci.arn],
-                                                                  status="DRAINING")
+                self.clients.ecs.drain(self.cluster, ci.arn)
                 report.steps.append("container instance set to DRAINING")
-            names = aws_ecs.agent_names_on(self.clients.ecs, self.cluster, ci.arn)
+            names = self.clients.ecs.agent_names_on(self.cluster, ci.arn)
             entry["nodes"] = sorted(set(entry["nodes"]) | set(names))
         why = event.kind.replace("-", " ")
         for name in entry["nodes"]:
@@ -251,9 +247,7 @@ class Drainer:
         from jenkinsctl.errors import AwsError
 
         try:
-            self.clients.autoscaling.complete_lifecycle_action(
-                AutoScalingGroupName=hook["group"], LifecycleHookName=hook["hook"],
-                LifecycleActionToken=hook["token"], LifecycleActionResult="CONTINUE", InstanceId=instance_id)
+            self.clients.autoscaling.complete_lifecycle_action(hook["group"], hook["hook"], hook["token"], instance_id)
             report.steps.append("lifecycle action completed: the instance may terminate")
         except AwsError as exc:
             if "No active Lifecycle Action" not in exc.message and "NotFound" not in exc.message:

@@ -1,13 +1,13 @@
-"""Run a plan's calls in order; resolve the values only known at run time (`Ref`)."""
+"""Run a plan's calls in order, through the typed AWS classes; resolve the values only known at
+run time (`Ref`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
-from jenkinsctl.agents.plan import ApiCall, Plan, Ref
-from jenkinsctl.aws import autoscaling as asg_api
 from jenkinsctl.errors import AwsError
+from jenkinsctl.plan import Plan, Ref, run_call
 
 
 @dataclass
@@ -21,13 +21,20 @@ class ApplyResult:
 
 def execute(plan: Plan, clients, progress: Callable[[str], None] | None = None) -> ApplyResult:
     result = ApplyResult()
+
+    def lookup(ref: Ref) -> str:
+        if ref.what == "asg_arn":
+            return clients.autoscaling.group_arn(ref.name)
+        if ref.what == "capacity_provider_arn":
+            return clients.ecs.capacity_provider_arn(ref.name)
+        raise ValueError(f"unknown reference {ref}")
+
     for change in plan.changes:
         if progress:
             progress(f"{change.action} {change.kind} {change.name}")
         for call in change.calls:
-            params = _resolve(call.params, clients)
             try:
-                getattr(clients.client(call.service), call.method)(**params)
+                run_call(call, clients, lookup)
             except AwsError as exc:
                 raise AwsError(f"{change.action} {change.kind} {change.name}: {exc.message}",
                                exc.hint or f"{result.count} call(s) succeeded before this one; fix the cause and "
@@ -36,24 +43,6 @@ def execute(plan: Plan, clients, progress: Callable[[str], None] | None = None) 
     return result
 
 
-def _resolve(value: Any, clients) -> Any:
-    if isinstance(value, Ref):
-        if value.what == "asg_arn":
-            return asg_api.group_arn(clients.autoscaling, value.name)
-        if value.what == "capacity_provider_arn":
-            found = clients.ecs.describe_capacity_providers(capacityProviders=[value.name])["capacityProviders"]
-            return found[0]["capacityProviderArn"]
-        raise ValueError(f"unknown reference {value}")
-    if isinstance(value, dict):
-        return {k: _resolve(v, clients) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, clients) for v in value]
-    return value
-
-
 def mutating_calls(clients) -> list[str]:
-    """Mutating AWS operations recorded on every client made so far (for `apply` idempotence)."""
-    out = []
-    for name, client in clients._clients.items():
-        out += [f"{name}.{m}" for m in client.calls if ApiCall(name, m, {}).mutating]
-    return out
+    """Mutating AWS operations recorded on every service so far (for `apply` idempotence)."""
+    return clients.mutating_calls()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from jenkinsctl.agents import resources, state
-from jenkinsctl.agents.plan import Plan, make_plan
-from jenkinsctl.aws import ec2 as ec2_api
+from jenkinsctl.agents.plan import FleetPlan, make_plan
 from jenkinsctl.config.fleet import FleetSpec, branch_slug
 
 
 def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = None,
-               live_branches: list[str] | None = None, destroy: bool = False) -> Plan:
+               live_branches: list[str] | None = None, destroy: bool = False) -> FleetPlan:
     """What `apply` (or `destroy`) would change. Reads only. `live_branches`: prune the branch
     templates of every branch not listed (their config is gone)."""
     scope = branch_slug(branch) if branch else ""
@@ -19,7 +18,7 @@ def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = N
     elif scope:
         wanted = resources.desired(spec, "", 0, branch)
     else:
-        image_id = ec2_api.ecs_ami(clients.ssm, spec.ami_parameter)
+        image_id = clients.ssm.ecs_ami(spec.ami_parameter)
         lt = existing.get(("launch_template", resources.Names(spec.cluster).launch_template))
         wanted = resources.desired(spec, image_id, _next_version(spec, image_id, lt))
     _check_names(wanted, scope)
@@ -29,10 +28,8 @@ def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = N
         delete_scopes = {r.scope for r in existing.values() if r.scope and r.scope not in keep}
     if destroy and not scope:
         delete_scopes = {r.scope for r in existing.values() if r.scope}
-    plan = make_plan(spec.cluster, scope, wanted, existing, account_id, clients.region, delete_scopes)
-    for s in sorted(delete_scopes):
-        plan.notes.append(f"branch {s}: its config is gone; its agent templates are removed")
-    return plan
+    notes = tuple(f"branch {s}: its config is gone; its agent templates are removed" for s in sorted(delete_scopes))
+    return make_plan(spec.cluster, scope, wanted, existing, account_id, clients.region, delete_scopes, notes)
 
 
 def _next_version(spec: FleetSpec, image_id: str, lt) -> int:

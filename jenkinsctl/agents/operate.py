@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from jenkinsctl.agents.binpack import Shape
 from jenkinsctl.agents.resources import FALLBACK_TAG, Names
 from jenkinsctl.agents.scaler import Build, Decision, Group, Instance, decide, template_of
-from jenkinsctl.aws import autoscaling as asg_api
-from jenkinsctl.aws import ec2 as ec2_api
-from jenkinsctl.aws import ecs as aws_ecs
+from jenkinsctl.aws.autoscaling import instances, normalize_group
 from jenkinsctl.config.fleet import FleetSpec
 from jenkinsctl.errors import AwsError
 
@@ -30,25 +28,20 @@ class FleetView:
 
 def read_fleet(clients, spec: FleetSpec) -> FleetView:
     n = Names(spec.cluster)
-    g = asg_api.describe_group(clients.autoscaling, n.asg)
+    g = clients.autoscaling.group(n.asg)
     if g is None:
         raise AwsError(f"the fleet's Auto Scaling group {n.asg} does not exist",
                        "run `jenkinsctl agents plan` and `jenkinsctl agents apply` first")
-    norm = asg_api.normalize_group(g)
+    norm = normalize_group(g)
     tags = norm["tags"]
     group = Group(n.asg, g["DesiredCapacity"], g["MinSize"], g["MaxSize"], _float(tags.get(SHORT_TAG)),
                   _float(tags.get(FALLBACK_TAG)))
-    members = asg_api.instances(g)
-    ec2_tags: dict[str, dict[str, str]] = {}
-    ids = [m.instance_id for m in members]
-    if ids:
-        for res in clients.ec2.describe_instances(InstanceIds=ids)["Reservations"]:
-            for inst in res["Instances"]:
-                ec2_tags[inst["InstanceId"]] = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
-    cis = {c.ec2_instance_id: c for c in aws_ecs.container_instances(clients.ecs, spec.cluster)}
+    members = instances(g)
+    ec2_tags = clients.ec2.instance_tags([m.instance_id for m in members])
+    cis = {c.ec2_instance_id: c for c in clients.ecs.container_instances(spec.cluster)}
     agents_on: dict[str, str] = {}
     for iid, ci in cis.items():
-        for name in aws_ecs.agent_names_on(clients.ecs, spec.cluster, ci.arn):
+        for name in clients.ecs.agent_names_on(spec.cluster, ci.arn):
             agents_on[name] = iid
     current = norm["launchTemplateVersion"]
     out = []
@@ -94,7 +87,7 @@ def read_builds(jenkins, spec: FleetSpec, agents_on: dict[str, str]) -> tuple[li
 
 def shapes_of(clients, spec: FleetSpec) -> dict[str, Shape]:
     return {k: Shape(v.name, v.cpu, v.memory) for k, v in
-            ec2_api.instance_shapes(clients.ec2, list(spec.instance_types)).items()}
+            clients.ec2.instance_shapes(list(spec.instance_types)).items()}
 
 
 def scale_pass(clients, jenkins, spec: FleetSpec, now: float | None = None) -> tuple[Decision, FleetView]:
@@ -110,45 +103,35 @@ def carry_out(clients, spec: FleetSpec, dec: Decision, view: FleetView) -> list[
     """Do a decision's actions; re-checks ECS before any termination (never one with builds)."""
     done = []
     n = Names(spec.cluster)
-    asg = clients.autoscaling
+    asg, ecs = clients.autoscaling, clients.ecs
     for a in dec.actions:
         if a.kind == "set_desired":
-            asg.set_desired_capacity(AutoScalingGroupName=n.asg, DesiredCapacity=int(a.value), HonorCooldown=False)
+            asg.set_desired(n.asg, int(a.value))
         elif a.kind in ("protect", "unprotect"):
-            asg.set_instance_protection(AutoScalingGroupName=n.asg, InstanceIds=[a.target],
-                                        ProtectedFromScaleIn=a.kind == "protect")
+            asg.protect(n.asg, a.target, a.kind == "protect")
         elif a.kind in ("terminate", "replace"):
-            ci = next((c for c in aws_ecs.container_instances(clients.ecs, spec.cluster)
-                       if c.ec2_instance_id == a.target), None)
+            ci = ecs.container_instance_of(spec.cluster, a.target)
             if ci is not None and (ci.running_tasks or ci.pending_tasks):
                 done.append(f"skipped {a.kind} {a.target}: it runs builds now")
-                asg.set_instance_protection(AutoScalingGroupName=n.asg, InstanceIds=[a.target],
-                                            ProtectedFromScaleIn=True)
+                asg.protect(n.asg, a.target)
                 continue
             if ci is not None and ci.status != "DRAINING":
-                clients.ecs.update_container_instances_state(cluster=spec.cluster, containerInstances=[ci.arn],
-                                                             status="DRAINING")
-            asg.terminate_instance_in_auto_scaling_group(InstanceId=a.target,
-                                                         ShouldDecrementDesiredCapacity=a.kind == "terminate")
+                ecs.drain(spec.cluster, ci.arn)
+            asg.terminate(a.target, decrement_desired=a.kind == "terminate")
         elif a.kind == "drain":
-            ci = next((c for c in aws_ecs.container_instances(clients.ecs, spec.cluster)
-                       if c.ec2_instance_id == a.target), None)
+            ci = ecs.container_instance_of(spec.cluster, a.target)
             if ci is not None and ci.status != "DRAINING":
-                clients.ecs.update_container_instances_state(cluster=spec.cluster, containerInstances=[ci.arn],
-                                                             status="DRAINING")
+                ecs.drain(spec.cluster, ci.arn)
         elif a.kind == "mark_idle":
-            clients.ec2.create_tags(Resources=[a.target], Tags=[{"Key": IDLE_TAG, "Value": f"{a.value:.0f}"}])
+            clients.ec2.tag(a.target, {IDLE_TAG: f"{a.value:.0f}"})
         elif a.kind == "mark_busy":
-            clients.ec2.delete_tags(Resources=[a.target], Tags=[{"Key": IDLE_TAG}])
+            clients.ec2.untag(a.target, IDLE_TAG)
         elif a.kind in ("mark_short", "fallback_on"):
-            key = SHORT_TAG if a.kind == "mark_short" else FALLBACK_TAG
-            asg.create_or_update_tags(Tags=[{"ResourceId": n.asg, "ResourceType": "auto-scaling-group", "Key": key,
-                                             "Value": f"{a.value:.0f}", "PropagateAtLaunch": False}])
+            asg.set_tag(n.asg, SHORT_TAG if a.kind == "mark_short" else FALLBACK_TAG, f"{a.value:.0f}")
             if a.kind == "fallback_on":
                 _set_on_demand_share(asg, n.asg, view.group_raw, 100)
         elif a.kind in ("clear_short", "fallback_off"):
-            key = SHORT_TAG if a.kind == "clear_short" else FALLBACK_TAG
-            asg.delete_tags(Tags=[{"ResourceId": n.asg, "ResourceType": "auto-scaling-group", "Key": key}])
+            asg.remove_tag(n.asg, SHORT_TAG if a.kind == "clear_short" else FALLBACK_TAG)
             if a.kind == "fallback_off":
                 _set_on_demand_share(asg, n.asg, view.group_raw, int(a.value))
         else:  # pragma: no cover - decide() only makes the kinds above
@@ -158,17 +141,10 @@ def carry_out(clients, spec: FleetSpec, dec: Decision, view: FleetView) -> list[
 
 
 def _set_on_demand_share(asg, name: str, raw: dict, percent: int) -> None:
-    mip = raw.get("MixedInstancesPolicy") or {}
-    dist = dict(mip.get("InstancesDistribution") or {})
-    dist["OnDemandPercentageAboveBaseCapacity"] = percent
-    lt = mip.get("LaunchTemplate") or {}
-    asg.update_auto_scaling_group(AutoScalingGroupName=name, MixedInstancesPolicy={
-        "LaunchTemplate": {"LaunchTemplateSpecification": {
-            k: v for k, v in (lt.get("LaunchTemplateSpecification") or {}).items()
-            if k in ("LaunchTemplateName", "Version")}, "Overrides": [
-            {"InstanceType": o["InstanceType"]} for o in lt.get("Overrides", [])]},
-        "InstancesDistribution": {k: v for k, v in dist.items() if k in (
-            "OnDemandBaseCapacity", "OnDemandPercentageAboveBaseCapacity", "SpotAllocationStrategy")}})
+    """The group's mixed instances policy as the plan builds it, with another on-demand share."""
+    from jenkinsctl.agents.plan import mixed_policy
+
+    asg.set_mixed_policy(name, mixed_policy({**normalize_group(raw), "onDemandPercentAboveBase": percent}))
 
 
 def status(clients, spec: FleetSpec) -> dict:

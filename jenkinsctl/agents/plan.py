@@ -1,16 +1,19 @@
 """Desired vs existing -> a plan: plain data (changes, each with the AWS calls it will make),
-printable as a readable diff, executed by `agents.executor`. Nothing here calls AWS."""
+printable as a readable diff, executed by `agents.executor`. Nothing here calls AWS. The
+vocabulary (`ApiCall`, `Change`, `Plan`, `Ref`) is `jenkinsctl.plan`'s, shared with deploys and ECR."""
 
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from jenkinsctl.agents.resources import FALLBACK_TAG, KINDS, Resource
+from jenkinsctl.aws.autoscaling import group_tag
 from jenkinsctl.aws.iam import assume_policy
 from jenkinsctl.aws.sqs import events_policy
+from jenkinsctl.plan import ApiCall, Change, Plan, Ref, jsonable
 
 # ECS first lets go of the group, the group's instances go, then the cluster they were in
 DELETE_ORDER = ("task_definition", "capacity_provider", "lifecycle_hook", "asg", "cluster", "event_rule", "queue",
@@ -18,64 +21,20 @@ DELETE_ORDER = ("task_definition", "capacity_provider", "lifecycle_hook", "asg",
 
 
 @dataclass(frozen=True)
-class Ref:
-    """A value only known while executing (e.g. the Auto Scaling group's ARN)."""
+class FleetPlan(Plan):
+    """The fleet's plan (`jenkinsctl.plan.Plan`) for one scope: main ("") or a branch."""
 
-    what: str  # "asg_arn"
-    name: str
-
-    def __str__(self) -> str:
-        return f"<{self.what} of {self.name}>"
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    service: str
-    method: str
-    params: dict[str, Any]
-
-    @property
-    def mutating(self) -> bool:
-        return not self.method.startswith(("describe_", "list_", "get_"))
-
-    def render(self) -> str:
-        return f"{self.service}.{self.method}({_short(self.params)})"
-
-
-@dataclass(frozen=True)
-class Change:
-    action: str  # create | update | delete
-    kind: str
-    name: str
+    cluster: str = ""
     scope: str = ""
-    diff: tuple[tuple[str, Any, Any], ...] = ()
-    calls: tuple[ApiCall, ...] = ()
-    note: str | None = None
-
-
-@dataclass
-class Plan:
-    cluster: str
-    scope: str
-    changes: list[Change] = field(default_factory=list)
-    unchanged: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
-    def counts(self) -> dict[str, int]:
-        return {a: sum(1 for c in self.changes if c.action == a) for a in ("create", "update", "delete")}
 
     def to_data(self) -> dict:
         return {"cluster": self.cluster, "scope": self.scope or "main", "counts": self.counts(),
                 "changes": [{"action": c.action, "kind": c.kind, "name": c.name, "scope": c.scope or "main",
-                             "diff": [{"field": f, "from": _jsonable(a), "to": _jsonable(b)} for f, a, b in c.diff],
-                             "calls": [{"service": x.service, "method": x.method, "params": _jsonable(x.params)}
+                             "diff": [{"field": f, "from": jsonable(a), "to": jsonable(b)} for f, a, b in c.diff],
+                             "calls": [{"service": x.service, "method": x.method, "params": jsonable(dict(x.params))}
                                        for x in c.calls], **({"note": c.note} if c.note else {})}
                             for c in self.changes],
-                "unchanged": [f"{k} {n}" for k, n in self.unchanged], "notes": self.notes}
+                "unchanged": [f"{k} {n}" for k, n in self.unchanged], "notes": list(self.notes)}
 
     def render(self, calls: bool = False) -> str:
         sign = {"create": "+", "update": "~", "delete": "-"}
@@ -99,10 +58,6 @@ class Plan:
         return "\n".join(lines)
 
 
-def _jsonable(v: Any) -> Any:
-    return json.loads(json.dumps(v, default=str))
-
-
 def _short(v: Any) -> str:
     text = json.dumps(v, default=str, sort_keys=True) if not isinstance(v, str) else v
     text = text.replace("\n", "\\n")
@@ -119,38 +74,41 @@ def diff_props(want: dict, have: dict) -> tuple[tuple[str, Any, Any], ...]:
 
 
 def make_plan(cluster: str, scope: str, wanted: list[Resource], existing: dict[tuple[str, str], Resource],
-              account_id: str, region: str, delete_scopes: set[str] | None = None) -> Plan:
+              account_id: str, region: str, delete_scopes: set[str] | None = None,
+              notes: tuple[str, ...] = ()) -> FleetPlan:
     """Changes that take `existing` (owned resources, all scopes) to `wanted` (one scope).
     Resources of `delete_scopes` (branches whose config is gone) are all deleted too."""
-    plan = Plan(cluster, scope)
     ctx = _Ctx(cluster, account_id, region)
+    changes: list[Change] = []
+    unchanged: list[tuple[str, str]] = []
+    plan_notes: list[str] = []
     wanted_keys = {r.key for r in wanted}
     for r in wanted:
         have = existing.get(r.key)
         if have is None:
-            plan.changes.append(Change("create", r.kind, r.name, r.scope, diff_props(r.props, {}),
-                                       tuple(CREATE[r.kind](ctx, r))))
+            changes.append(Change("create", r.kind, r.name, diff=diff_props(r.props, {}),
+                                  calls=tuple(CREATE[r.kind](ctx, r)), scope=r.scope))
             continue
         want_props = dict(r.props)
         if r.kind == "asg" and FALLBACK_TAG in have.props.get("tags", {}):
             # the scaler switched to on-demand because spot did not come; it switches back itself
             want_props["onDemandPercentAboveBase"] = have.props["onDemandPercentAboveBase"]
             want_props["tags"] = {**want_props["tags"], FALLBACK_TAG: have.props["tags"][FALLBACK_TAG]}
-            plan.notes.append("the Auto Scaling group runs in on-demand fallback (spot was not coming); "
+            plan_notes.append("the Auto Scaling group runs in on-demand fallback (spot was not coming); "
                               "`agents scale` returns it to spot")
         d = diff_props(want_props, have.props)
         if not d:
-            plan.unchanged.append(r.key)
+            unchanged.append(r.key)
             continue
         calls, note = UPDATE[r.kind](ctx, Resource(r.kind, r.name, want_props, r.scope), have, d)
-        plan.changes.append(Change("update", r.kind, r.name, r.scope, d, tuple(calls), note))
+        changes.append(Change("update", r.kind, r.name, note or "", d, tuple(calls), r.scope))
     doomed = [r for r in existing.values() if r.key not in wanted_keys
               and (r.scope == scope or r.scope in (delete_scopes or set()))]
     for r in sorted(doomed, key=lambda r: (DELETE_ORDER.index(r.kind), r.name)):
-        plan.changes.append(Change("delete", r.kind, r.name, r.scope, (), tuple(DELETE[r.kind](ctx, r, existing))))
-    plan.changes.sort(key=lambda c: (c.action == "delete", KINDS.index(c.kind) if c.action != "delete"
-                                     else DELETE_ORDER.index(c.kind)))
-    return plan
+        changes.append(Change("delete", r.kind, r.name, calls=tuple(DELETE[r.kind](ctx, r, existing)), scope=r.scope))
+    changes.sort(key=lambda c: (c.action == "delete", KINDS.index(c.kind) if c.action != "delete"
+                                else DELETE_ORDER.index(c.kind)))
+    return FleetPlan(tuple(changes), tuple(unchanged), tuple(plan_notes) + tuple(notes), cluster, scope)
 
 
 @dataclass(frozen=True)
@@ -361,19 +319,19 @@ def _lt_delete(ctx, r, existing):
     return [ApiCall("ec2", "delete_launch_template", {"LaunchTemplateName": r.name})]
 
 
-def _mixed_policy(r) -> dict:
-    p = r.props
+def mixed_policy(p: dict) -> dict:
+    """The group's MixedInstancesPolicy from its props (wanted, or normalized from AWS)."""
+    dist = {"OnDemandBaseCapacity": p["onDemandBase"],
+            "OnDemandPercentageAboveBaseCapacity": p["onDemandPercentAboveBase"],
+            "SpotAllocationStrategy": p["spotAllocationStrategy"]}
     return {"LaunchTemplate": {"LaunchTemplateSpecification": {"LaunchTemplateName": p["launchTemplate"],
                                                                "Version": p["launchTemplateVersion"]},
                                "Overrides": [{"InstanceType": t} for t in p["instanceTypes"]]},
-            "InstancesDistribution": {"OnDemandBaseCapacity": p["onDemandBase"],
-                                      "OnDemandPercentageAboveBaseCapacity": p["onDemandPercentAboveBase"],
-                                      "SpotAllocationStrategy": p["spotAllocationStrategy"]}}
+            "InstancesDistribution": {k: v for k, v in dist.items() if v is not None}}
 
 
 def _asg_tags(name: str, tags: dict[str, str]) -> list[dict]:
-    return [{"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": k, "Value": v,
-             "PropagateAtLaunch": True} for k, v in sorted(tags.items())]
+    return [group_tag(name, k, v, propagate=True) for k, v in sorted(tags.items())]
 
 
 def _asg_create(ctx, r):
@@ -381,7 +339,7 @@ def _asg_create(ctx, r):
     return [ApiCall("autoscaling", "create_auto_scaling_group", {
         "AutoScalingGroupName": r.name, "MinSize": p["minSize"], "MaxSize": p["maxSize"],
         "DesiredCapacity": p["minSize"], "VPCZoneIdentifier": ",".join(p["subnets"]),
-        "MixedInstancesPolicy": _mixed_policy(r), "CapacityRebalance": p["capacityRebalance"],
+        "MixedInstancesPolicy": mixed_policy(r.props), "CapacityRebalance": p["capacityRebalance"],
         "NewInstancesProtectedFromScaleIn": p["protectFromScaleIn"], "Tags": _asg_tags(r.name, p["tags"])})]
 
 
@@ -392,7 +350,7 @@ def _asg_update(ctx, r, have, d):
     if fields - {"tags"}:
         calls.append(ApiCall("autoscaling", "update_auto_scaling_group", {
             "AutoScalingGroupName": r.name, "MinSize": p["minSize"], "MaxSize": p["maxSize"],
-            "VPCZoneIdentifier": ",".join(p["subnets"]), "MixedInstancesPolicy": _mixed_policy(r),
+            "VPCZoneIdentifier": ",".join(p["subnets"]), "MixedInstancesPolicy": mixed_policy(r.props),
             "CapacityRebalance": p["capacityRebalance"],
             "NewInstancesProtectedFromScaleIn": p["protectFromScaleIn"]}))
     if "tags" in fields:

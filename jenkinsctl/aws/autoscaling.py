@@ -1,9 +1,11 @@
-"""Auto Scaling reads and the few direct mutations the scaler and the drainer make."""
+"""Auto Scaling: the fleet's group (read, normalized like the plan's wanted state), its hooks,
+and the few direct mutations the scaler and the drainer make."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jenkinsctl.aws.session import Service
 from jenkinsctl.errors import AwsError
 
 
@@ -19,11 +21,6 @@ class GroupInstance:
     state: str  # InService, Pending, Terminating...
     protected: bool
     launch_template_version: str | None
-
-
-def describe_group(autoscaling, name: str) -> dict | None:
-    found = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
-    return found[0] if found else None
 
 
 def normalize_group(g: dict) -> dict:
@@ -56,16 +53,56 @@ def instances(group: dict) -> list[GroupInstance]:
     return out
 
 
-def group_arn(autoscaling, name: str) -> str:
-    g = describe_group(autoscaling, name)
-    if g is None:
-        raise AwsError(f"Auto Scaling group {name} does not exist", "run `jenkinsctl agents apply` first")
-    return g["AutoScalingGroupARN"]
+def group_tag(group: str, key: str, value: str | None = None, propagate: bool = False) -> dict:
+    """One tag of an Auto Scaling group as its API takes it (no value: for delete_tags)."""
+    tag = {"ResourceId": group, "ResourceType": "auto-scaling-group", "Key": key}
+    return tag if value is None else {**tag, "Value": value, "PropagateAtLaunch": propagate}
 
 
-def lifecycle_hooks(autoscaling, group: str) -> dict[str, dict]:
-    """Terminate hooks of `group`: hook name -> {transition, heartbeatTimeout, defaultResult}."""
-    found = autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=group)["LifecycleHooks"]
-    return {h["LifecycleHookName"]: {"transition": h.get("LifecycleTransition"),
-                                     "heartbeatTimeout": h.get("HeartbeatTimeout"),
-                                     "defaultResult": h.get("DefaultResult")} for h in found}
+class AutoScaling(Service):
+    name = "autoscaling"
+    PLANNED = frozenset({"create_auto_scaling_group", "update_auto_scaling_group", "delete_auto_scaling_group",
+                         "create_or_update_tags", "delete_tags", "put_lifecycle_hook", "delete_lifecycle_hook"})
+
+    def group(self, name: str) -> dict | None:
+        found = self._call("describe_auto_scaling_groups", AutoScalingGroupNames=[name])["AutoScalingGroups"]
+        return found[0] if found else None
+
+    def group_arn(self, name: str) -> str:
+        g = self.group(name)
+        if g is None:
+            raise AwsError(f"Auto Scaling group {name} does not exist", "run `jenkinsctl agents apply` first")
+        return g["AutoScalingGroupARN"]
+
+    def lifecycle_hooks(self, group: str) -> dict[str, dict]:
+        """Terminate hooks of `group`: hook name -> {transition, heartbeatTimeout, defaultResult}."""
+        found = self._call("describe_lifecycle_hooks", AutoScalingGroupName=group)["LifecycleHooks"]
+        return {h["LifecycleHookName"]: {"transition": h.get("LifecycleTransition"),
+                                         "heartbeatTimeout": h.get("HeartbeatTimeout"),
+                                         "defaultResult": h.get("DefaultResult")} for h in found}
+
+    # ---- the scaler's and the drainer's direct actions ----
+
+    def set_desired(self, group: str, desired: int) -> None:
+        self._call("set_desired_capacity", AutoScalingGroupName=group, DesiredCapacity=desired, HonorCooldown=False)
+
+    def protect(self, group: str, instance_id: str, protected: bool = True) -> None:
+        self._call("set_instance_protection", AutoScalingGroupName=group, InstanceIds=[instance_id],
+                   ProtectedFromScaleIn=protected)
+
+    def terminate(self, instance_id: str, decrement_desired: bool) -> None:
+        self._call("terminate_instance_in_auto_scaling_group", InstanceId=instance_id,
+                   ShouldDecrementDesiredCapacity=decrement_desired)
+
+    def set_tag(self, group: str, key: str, value: str) -> None:
+        self._call("create_or_update_tags", Tags=[group_tag(group, key, value)])
+
+    def remove_tag(self, group: str, key: str) -> None:
+        self._call("delete_tags", Tags=[group_tag(group, key)])
+
+    def set_mixed_policy(self, group: str, policy: dict) -> None:
+        self._call("update_auto_scaling_group", AutoScalingGroupName=group, MixedInstancesPolicy=policy)
+
+    def complete_lifecycle_action(self, group: str, hook: str, token: str, instance_id: str) -> None:
+        self._call("complete_lifecycle_action", AutoScalingGroupName=group, LifecycleHookName=hook,
+                   LifecycleActionToken=token, LifecycleActionResult="CONTINUE", InstanceId=instance_id)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from jenkinsctl.aws.session import AwsClients
+from jenkinsctl.aws.session import Service
 
 
-class CloudWatch:
-    def __init__(self, clients: AwsClients):
-        self.client = clients.client("cloudwatch")
+class CloudWatch(Service):
+    name = "cloudwatch"
 
     def alarms_firing(self, names: list[str]) -> list[str]:
         """Names of the given alarms in state ALARM: one API call."""
         if not names:
             return []
-        out = self.client.describe_alarms(AlarmNames=names)
+        out = self._call("describe_alarms", AlarmNames=names)
         return sorted(a["AlarmName"] for a in out.get("MetricAlarms", []) if a.get("StateValue") == "ALARM")

@@ -1,26 +1,15 @@
-"""ECR through the translated boto3 client: the repository a service pushes to (tag
-immutability on, scan on push, lifecycle policy from the descriptor), planned as data first,
-and the authorization token for `docker login`."""
+"""ECR: the repository a service pushes to (tag immutability on, scan on push, lifecycle policy
+from the descriptor), planned as calls first, and the authorization token for `docker login`."""
 
 from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from jenkinsctl.aws.session import AwsNotFound
+from jenkinsctl.aws.session import AwsNotFound, Service
 from jenkinsctl.errors import AwsError
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    method: str
-    params: dict = field(hash=False)
-    why: str = ""
-
-    def render(self) -> str:
-        return f"ecr.{self.method}({', '.join(f'{k}={v!r}' for k, v in self.params.items() if k != 'lifecyclePolicyText')})" \
-            + (f"  # {self.why}" if self.why else "")
+from jenkinsctl.plan import ApiCall
 
 
 @dataclass(frozen=True)
@@ -47,48 +36,56 @@ def lifecycle_policy(keep: int, untagged_days: int) -> str:
     return json.dumps({"rules": rules}, sort_keys=True)
 
 
-def plan_repository(ecr, name: str, keep: int, untagged_days: int) -> list[ApiCall]:
-    """The calls that make repository `name` what we want; [] when it already is."""
-    policy = lifecycle_policy(keep, untagged_days)
-    try:
-        repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
-    except AwsNotFound:
-        return [ApiCall("create_repository", {"repositoryName": name, "imageTagMutability": "IMMUTABLE",
-                                              "imageScanningConfiguration": {"scanOnPush": True}}, "missing"),
-                ApiCall("put_lifecycle_policy", {"repositoryName": name, "lifecyclePolicyText": policy},
-                        f"keep {keep}, expire untagged after {untagged_days} days")]
-    calls = []
-    if repo.get("imageTagMutability") != "IMMUTABLE":
-        calls.append(ApiCall("put_image_tag_mutability", {"repositoryName": name, "imageTagMutability": "IMMUTABLE"},
-                             f"was {repo.get('imageTagMutability')}"))
-    if not (repo.get("imageScanningConfiguration") or {}).get("scanOnPush"):
-        calls.append(ApiCall("put_image_scanning_configuration",
-                             {"repositoryName": name, "imageScanningConfiguration": {"scanOnPush": True}}, "scan on push was off"))
-    try:
-        current = ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]
-        same = json.loads(current) == json.loads(policy)
-    except AwsNotFound:
-        same = False
-    if not same:
-        calls.append(ApiCall("put_lifecycle_policy", {"repositoryName": name, "lifecyclePolicyText": policy},
-                             f"keep {keep}, expire untagged after {untagged_days} days"))
-    return calls
+def _call(method: str, params: dict, why: str) -> ApiCall:
+    return ApiCall("ecr", method, params, why, hidden=("lifecyclePolicyText",))
 
 
-def apply(ecr, calls: list[ApiCall]) -> None:
-    for call in calls:
-        getattr(ecr, call.method)(**call.params)
+class Ecr(Service):
+    name = "ecr"
+    PLANNED = frozenset({"create_repository", "put_lifecycle_policy", "put_image_tag_mutability",
+                         "put_image_scanning_configuration"})
 
+    def plan_repository(self, name: str, keep: int, untagged_days: int) -> list[ApiCall]:
+        """The calls that make repository `name` what we want; [] when it already is."""
+        policy = lifecycle_policy(keep, untagged_days)
+        put_policy = _call("put_lifecycle_policy", {"repositoryName": name, "lifecyclePolicyText": policy},
+                           f"keep {keep}, expire untagged after {untagged_days} days")
+        try:
+            repo = self._call("describe_repositories", repositoryNames=[name])["repositories"][0]
+        except AwsNotFound:
+            return [_call("create_repository", {"repositoryName": name, "imageTagMutability": "IMMUTABLE",
+                                                "imageScanningConfiguration": {"scanOnPush": True}}, "missing"),
+                    put_policy]
+        calls = []
+        if repo.get("imageTagMutability") != "IMMUTABLE":
+            calls.append(_call("put_image_tag_mutability", {"repositoryName": name, "imageTagMutability": "IMMUTABLE"},
+                               f"was {repo.get('imageTagMutability')}"))
+        if not (repo.get("imageScanningConfiguration") or {}).get("scanOnPush"):
+            calls.append(_call("put_image_scanning_configuration",
+                               {"repositoryName": name, "imageScanningConfiguration": {"scanOnPush": True}},
+                               "scan on push was off"))
+        try:
+            current = self._call("get_lifecycle_policy", repositoryName=name)["lifecyclePolicyText"]
+            same = json.loads(current) == json.loads(policy)
+        except AwsNotFound:
+            same = False
+        if not same:
+            calls.append(put_policy)
+        return calls
 
-def authorization(ecr, registry_id: str | None = None) -> Credentials:
-    """`docker login` credentials from ECR's authorization token."""
-    kwargs = {"registryIds": [registry_id]} if registry_id else {}
-    data = ecr.get_authorization_token(**kwargs)["authorizationData"]
-    if not data:
-        raise AwsError("ECR get_authorization_token returned no token", "check the IAM permission "
-                       "ecr:GetAuthorizationToken")
-    try:
-        user, _, password = base64.b64decode(data[0]["authorizationToken"]).decode().partition(":")
-    except (ValueError, KeyError) as exc:
-        raise AwsError("ECR get_authorization_token returned a token that is not base64 user:password") from exc
-    return Credentials(user, password, data[0].get("proxyEndpoint", ""))
+    def apply_all(self, calls: list[ApiCall]) -> None:
+        for call in calls:
+            self.apply(call)
+
+    def authorization(self, registry_id: str | None = None) -> Credentials:
+        """`docker login` credentials from ECR's authorization token."""
+        kwargs = {"registryIds": [registry_id]} if registry_id else {}
+        data = self._call("get_authorization_token", **kwargs)["authorizationData"]
+        if not data:
+            raise AwsError("ECR get_authorization_token returned no token", "check the IAM permission "
+                           "ecr:GetAuthorizationToken")
+        try:
+            user, _, password = base64.b64decode(data[0]["authorizationToken"]).decode().partition(":")
+        except (ValueError, KeyError) as exc:
+            raise AwsError("ECR get_authorization_token returned a token that is not base64 user:password") from exc
+        return Credentials(user, password, data[0].get("proxyEndpoint", ""))

@@ -1,115 +1,21 @@
-"""ECS, only the calls jenkinsctl uses: task definitions and services for deploys (`Ecs`), and the
-agent fleet's reads (capacity providers, clusters, agent task definitions, container instances)."""
+"""ECS, only the calls jenkinsctl uses: task definitions and services for deploys, and the agent
+fleet's reads (capacity providers, clusters, agent task definitions, container instances) and
+its one direct action (draining a container instance)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jenkinsctl.aws.session import AwsClients, AwsNotFound
+from jenkinsctl.aws.session import AwsNotFound, Service
 from jenkinsctl.errors import AwsError
 
-
-class Ecs:
-    def __init__(self, clients: AwsClients):
-        self.client = clients.client("ecs")
-
-    def task_definition(self, arn_or_family: str) -> tuple[dict, list[dict]] | None:
-        """The task definition and its tags, or None when it does not exist."""
-        try:
-            out = self.client.describe_task_definition(taskDefinition=arn_or_family, include=["TAGS"])
-        except AwsNotFound:
-            return None
-        except AwsError as exc:  # ECS answers ClientException (not a NotFound code) for an unknown family
-            if "ClientException" in exc.message:
-                return None
-            raise
-        return out["taskDefinition"], out.get("tags", [])
-
-    def register(self, request: dict) -> str:
-        return self.client.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
-
-    def services(self, cluster: str, names: list[str]) -> dict[str, dict]:
-        """ACTIVE services by name (missing or INACTIVE ones are left out): one API call."""
-        if not names:
-            return {}
-        try:
-            out = self.client.describe_services(cluster=cluster, services=names)
-        except AwsNotFound:  # the cluster does not exist
-            return {}
-        return {s["serviceName"]: s for s in out.get("services", []) if s.get("status") == "ACTIVE"}
-
-    def create_service(self, **params) -> dict:
-        return self.client.create_service(**params)["service"]
-
-    def update_service(self, **params) -> dict:
-        return self.client.update_service(**params)["service"]
-
-    def cluster_exists(self, cluster: str) -> bool:
-        out = self.client.describe_clusters(clusters=[cluster])
-        return any(c.get("status") == "ACTIVE" for c in out.get("clusters", []))
-
-
-# ---- reads for the agent fleet: capacity providers, clusters, agent task definitions, container instances ----
 
 def _tags(items) -> dict[str, str]:
     return {t["key"]: t["value"] for t in items or []}
 
 
-def capacity_provider(ecs, name: str) -> dict | None:
-    found = ecs.describe_capacity_providers(capacityProviders=[name], include=["TAGS"])["capacityProviders"]
-    found = [c for c in found if c.get("status", "ACTIVE") == "ACTIVE"]
-    if not found:
-        return None
-    cp = found[0]
-    asgp = cp.get("autoScalingGroupProvider") or {}
-    arn = asgp.get("autoScalingGroupArn", "")
-    return {"asg": arn.rsplit("autoScalingGroupName/", 1)[-1] if arn else None,
-            "targetCapacity": (asgp.get("managedScaling") or {}).get("targetCapacity"),
-            "terminationProtection": asgp.get("managedTerminationProtection"),
-            "managedDraining": asgp.get("managedDraining"), "tags": _tags(cp.get("tags"))}
-
-
-def cluster(ecs, name: str) -> dict | None:
-    found = ecs.describe_clusters(clusters=[name], include=["TAGS"])["clusters"]
-    found = [c for c in found if c.get("status") == "ACTIVE"]
-    if not found:
-        return None
-    c = found[0]
-    return {"capacityProviders": sorted(c.get("capacityProviders") or []),
-            "defaultStrategy": [{"capacityProvider": s["capacityProvider"], "weight": s.get("weight", 0),
-                                 "base": s.get("base", 0)} for s in c.get("defaultCapacityProviderStrategy") or []],
-            "tags": _tags(c.get("tags")), "_arn": c["clusterArn"]}
-
-
 def _role_name(arn: str | None) -> str | None:
     return arn.rsplit("/", 1)[-1] if arn else None
-
-
-def task_definitions(ecs, family_prefix: str) -> dict[str, dict]:
-    """Active agent task definitions whose family starts with the prefix: family -> props."""
-    out: dict[str, dict] = {}
-    families = ecs.list_task_definition_families(familyPrefix=family_prefix, status="ACTIVE")["families"]
-    for family in families:
-        try:
-            got = ecs.describe_task_definition(taskDefinition=family, include=["TAGS"])
-        except AwsNotFound:
-            continue
-        td = got["taskDefinition"]
-        if td.get("status", "ACTIVE") != "ACTIVE":
-            continue
-        c = td["containerDefinitions"][0]
-        env = {e["name"]: e["value"] for e in c.get("environment") or [] if e["name"] != "JENKINS_AGENT_LABEL"}
-        label = next((e["value"] for e in c.get("environment") or [] if e["name"] == "JENKINS_AGENT_LABEL"), None)
-        out[family] = {
-            "label": label, "image": c.get("image"), "cpu": c.get("cpu"),
-            "memory": c.get("memory") or c.get("memoryReservation"),
-            "docker": any(m.get("sourceVolume") == "docker-socket" for m in c.get("mountPoints") or []),
-            "environment": dict(sorted(env.items())),
-            "taskRole": _role_name(td.get("taskRoleArn")), "executionRole": _role_name(td.get("executionRoleArn")),
-            "logGroup": ((c.get("logConfiguration") or {}).get("options") or {}).get("awslogs-group"),
-            "tags": _tags(got.get("tags")), "_arn": td["taskDefinitionArn"], "_revision": td["revision"],
-        }
-    return out
 
 
 @dataclass(frozen=True)
@@ -121,33 +27,150 @@ class ContainerInstance:
     pending_tasks: int
 
 
-def container_instances(ecs, cluster_name: str) -> list[ContainerInstance]:
-    try:
-        arns = ecs.list_container_instances(cluster=cluster_name)["containerInstanceArns"]
-    except AwsNotFound:
-        return []
-    if not arns:
-        return []
-    found = ecs.describe_container_instances(cluster=cluster_name, containerInstances=arns)["containerInstances"]
-    return [ContainerInstance(ci["containerInstanceArn"], ci.get("ec2InstanceId", ""), ci.get("status", "ACTIVE"),
-                              ci.get("runningTasksCount", 0), ci.get("pendingTasksCount", 0)) for ci in found]
+class Ecs(Service):
+    name = "ecs"
+    PLANNED = frozenset({"create_capacity_provider", "update_capacity_provider", "delete_capacity_provider",
+                         "create_cluster", "put_cluster_capacity_providers", "delete_cluster", "tag_resource",
+                         "register_task_definition", "deregister_task_definition"})
 
+    # ---- deploys: task definitions and services ----
 
-def agent_names_on(ecs, cluster_name: str, container_instance_arn: str) -> list[str]:
-    """Names of the Jenkins agents whose ECS tasks run on one container instance. The
-    amazon-ecs plugin passes the agent name to the inbound agent: JENKINS_AGENT_NAME in the
-    container's environment overrides, or the command's last argument."""
-    arns = ecs.list_tasks(cluster=cluster_name, containerInstance=container_instance_arn)["taskArns"]
-    if not arns:
-        return []
-    names = []
-    for task in ecs.describe_tasks(cluster=cluster_name, tasks=arns)["tasks"]:
-        if task.get("lastStatus") == "STOPPED":
-            continue
-        for co in (task.get("overrides") or {}).get("containerOverrides", []):
-            env = {e["name"]: e["value"] for e in co.get("environment") or []}
-            name = env.get("JENKINS_AGENT_NAME") or ((co.get("command") or [None])[-1])
-            if name:
-                names.append(name)
-                break
-    return sorted(set(names))
+    def task_definition(self, arn_or_family: str) -> tuple[dict, list[dict]] | None:
+        """The task definition and its tags, or None when it does not exist."""
+        try:
+            out = self._call("describe_task_definition", taskDefinition=arn_or_family, include=["TAGS"])
+        except AwsNotFound:
+            return None
+        except AwsError as exc:  # ECS answers ClientException (not a NotFound code) for an unknown family
+            if "ClientException" in exc.message:
+                return None
+            raise
+        return out["taskDefinition"], out.get("tags", [])
+
+    def register(self, request: dict) -> str:
+        return self._call("register_task_definition", **request)["taskDefinition"]["taskDefinitionArn"]
+
+    def services(self, cluster: str, names: list[str]) -> dict[str, dict]:
+        """ACTIVE services by name (missing or INACTIVE ones are left out): one API call."""
+        if not names:
+            return {}
+        try:
+            out = self._call("describe_services", cluster=cluster, services=names)
+        except AwsNotFound:  # the cluster does not exist
+            return {}
+        return {s["serviceName"]: s for s in out.get("services", []) if s.get("status") == "ACTIVE"}
+
+    def create_service(self, **params) -> dict:
+        """`params`: CreateService's request (built by `deploy.strategy.Target`)."""
+        return self._call("create_service", **params)["service"]
+
+    def update_service(self, **params) -> dict:
+        """`params`: UpdateService's request (built by `deploy.strategy.Target`)."""
+        return self._call("update_service", **params)["service"]
+
+    def cluster_exists(self, cluster: str) -> bool:
+        out = self._call("describe_clusters", clusters=[cluster])
+        return any(c.get("status") == "ACTIVE" for c in out.get("clusters", []))
+
+    def create_cluster(self, name: str) -> None:
+        """Idempotent in ECS: an existing cluster is answered as it is."""
+        self._call("create_cluster", clusterName=name)
+
+    # ---- the agent fleet: capacity providers, clusters, agent task definitions ----
+
+    def capacity_provider(self, name: str) -> dict | None:
+        found = self._call("describe_capacity_providers", capacityProviders=[name], include=["TAGS"])
+        found = [c for c in found["capacityProviders"] if c.get("status", "ACTIVE") == "ACTIVE"]
+        if not found:
+            return None
+        cp = found[0]
+        asgp = cp.get("autoScalingGroupProvider") or {}
+        arn = asgp.get("autoScalingGroupArn", "")
+        return {"asg": arn.rsplit("autoScalingGroupName/", 1)[-1] if arn else None,
+                "targetCapacity": (asgp.get("managedScaling") or {}).get("targetCapacity"),
+                "terminationProtection": asgp.get("managedTerminationProtection"),
+                "managedDraining": asgp.get("managedDraining"), "tags": _tags(cp.get("tags"))}
+
+    def capacity_provider_arn(self, name: str) -> str:
+        found = self._call("describe_capacity_providers", capacityProviders=[name])["capacityProviders"]
+        if not found:
+            raise AwsError(f"ECS capacity provider {name} does not exist", "run `jenkinsctl agents apply` first")
+        return found[0]["capacityProviderArn"]
+
+    def cluster(self, name: str) -> dict | None:
+        found = self._call("describe_clusters", clusters=[name], include=["TAGS"])["clusters"]
+        found = [c for c in found if c.get("status") == "ACTIVE"]
+        if not found:
+            return None
+        c = found[0]
+        return {"capacityProviders": sorted(c.get("capacityProviders") or []),
+                "defaultStrategy": [{"capacityProvider": s["capacityProvider"], "weight": s.get("weight", 0),
+                                     "base": s.get("base", 0)} for s in c.get("defaultCapacityProviderStrategy") or []],
+                "tags": _tags(c.get("tags")), "_arn": c["clusterArn"]}
+
+    def task_definitions(self, family_prefix: str) -> dict[str, dict]:
+        """Active agent task definitions whose family starts with the prefix: family -> props."""
+        out: dict[str, dict] = {}
+        families = self._call("list_task_definition_families", familyPrefix=family_prefix, status="ACTIVE")["families"]
+        for family in families:
+            try:
+                got = self._call("describe_task_definition", taskDefinition=family, include=["TAGS"])
+            except AwsNotFound:
+                continue
+            td = got["taskDefinition"]
+            if td.get("status", "ACTIVE") != "ACTIVE":
+                continue
+            c = td["containerDefinitions"][0]
+            env = {e["name"]: e["value"] for e in c.get("environment") or [] if e["name"] != "JENKINS_AGENT_LABEL"}
+            label = next((e["value"] for e in c.get("environment") or [] if e["name"] == "JENKINS_AGENT_LABEL"), None)
+            out[family] = {
+                "label": label, "image": c.get("image"), "cpu": c.get("cpu"),
+                "memory": c.get("memory") or c.get("memoryReservation"),
+                "docker": any(m.get("sourceVolume") == "docker-socket" for m in c.get("mountPoints") or []),
+                "environment": dict(sorted(env.items())),
+                "taskRole": _role_name(td.get("taskRoleArn")), "executionRole": _role_name(td.get("executionRoleArn")),
+                "logGroup": ((c.get("logConfiguration") or {}).get("options") or {}).get("awslogs-group"),
+                "tags": _tags(got.get("tags")), "_arn": td["taskDefinitionArn"], "_revision": td["revision"],
+            }
+        return out
+
+    # ---- container instances and the agents on them ----
+
+    def container_instances(self, cluster: str) -> list[ContainerInstance]:
+        try:
+            arns = self._call("list_container_instances", cluster=cluster)["containerInstanceArns"]
+        except AwsNotFound:
+            return []
+        if not arns:
+            return []
+        found = self._call("describe_container_instances", cluster=cluster, containerInstances=arns)
+        return [ContainerInstance(ci["containerInstanceArn"], ci.get("ec2InstanceId", ""), ci.get("status", "ACTIVE"),
+                                  ci.get("runningTasksCount", 0), ci.get("pendingTasksCount", 0))
+                for ci in found["containerInstances"]]
+
+    def container_instance_of(self, cluster: str, ec2_instance_id: str) -> ContainerInstance | None:
+        """The container instance an EC2 instance is in `cluster`, or None."""
+        return next((c for c in self.container_instances(cluster) if c.ec2_instance_id == ec2_instance_id), None)
+
+    def drain(self, cluster: str, container_instance_arn: str) -> None:
+        self._call("update_container_instances_state", cluster=cluster, containerInstances=[container_instance_arn],
+                   status="DRAINING")
+
+    def agent_names_on(self, cluster: str, container_instance_arn: str) -> list[str]:
+        """Names of the Jenkins agents whose ECS tasks run on one container instance. The
+        amazon-ecs plugin passes the agent name to the inbound agent: JENKINS_AGENT_NAME in the
+        container's environment overrides, or the command's last argument."""
+        arns = self._call("list_tasks", cluster=cluster, containerInstance=container_instance_arn)["taskArns"]
+        if not arns:
+            return []
+        names = []
+        for task in self._call("describe_tasks", cluster=cluster, tasks=arns)["tasks"]:
+            if task.get("lastStatus") == "STOPPED":
+                continue
+            for co in (task.get("overrides") or {}).get("containerOverrides", []):
+                env = {e["name"]: e["value"] for e in co.get("environment") or []}
+                name = env.get("JENKINS_AGENT_NAME") or ((co.get("command") or [None])[-1])
+                if name:
+                    names.append(name)
+                    break
+        return sorted(set(names))

@@ -1,42 +1,12 @@
-"""ELBv2: target groups, listener rules with weighted forwarding, target health."""
+"""ELBv2: target groups, listener rules with weighted forwarding, target health; and the load
+balancers and listeners the sandbox's infrastructure helper creates."""
 
 from __future__ import annotations
 
-from jenkinsctl.aws.session import AwsClients, AwsNotFound
+from jenkinsctl.aws.session import AwsNotFound, Service
 
 
-class Elbv2:
-    def __init__(self, clients: AwsClients):
-        self.client = clients.client("elbv2")
-
-    def target_group(self, name: str) -> dict | None:
-        try:
-            groups = self.client.describe_target_groups(Names=[name])["TargetGroups"]
-        except AwsNotFound:
-            return None
-        return groups[0] if groups else None
-
-    def create_target_group(self, **params) -> dict:
-        return self.client.create_target_group(**params)["TargetGroups"][0]
-
-    def rules(self, listener_arn: str) -> list[dict]:
-        return self.client.describe_rules(ListenerArn=listener_arn)["Rules"]
-
-    def add_rule(self, listener_arn: str, conditions: list[dict], actions: list[dict]) -> dict:
-        """A rule after the listener's existing ones (the next free priority)."""
-        existing = self.rules(listener_arn)
-        priority = max([int(r["Priority"]) for r in existing if r["Priority"].isdigit()] or [0]) + 1
-        return self.client.create_rule(ListenerArn=listener_arn, Priority=priority, Conditions=conditions,
-                                       Actions=actions)["Rules"][0]
-
-    def set_actions(self, rule_arn: str, actions: list[dict]) -> None:
-        self.client.modify_rule(RuleArn=rule_arn, Actions=actions)
-
-    def target_health(self, target_group_arn: str) -> list[dict]:
-        return self.client.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
-
-
-def forward(weights: dict[str, int]) -> list[dict]:
+def forward(weights: dict) -> list[dict]:
     """A forward action splitting traffic between target groups by weight (ARN -> weight)."""
     return [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
         {"TargetGroupArn": arn, "Weight": w} for arn, w in weights.items()]}}]
@@ -53,3 +23,54 @@ def forward_weights(rule: dict) -> dict[str, int]:
         if action.get("TargetGroupArn"):
             return {action["TargetGroupArn"]: 100}
     return {}
+
+
+class Elbv2(Service):
+    name = "elbv2"
+    PLANNED = frozenset({"create_target_group", "create_rule"})
+
+    def target_group(self, name: str) -> dict | None:
+        try:
+            groups = self._call("describe_target_groups", Names=[name])["TargetGroups"]
+        except AwsNotFound:
+            return None
+        return groups[0] if groups else None
+
+    def rules(self, listener_arn: str) -> list[dict]:
+        return self._call("describe_rules", ListenerArn=listener_arn)["Rules"]
+
+    def next_priority(self, listener_arn: str) -> int:
+        """The priority after the listener's existing rules (one call)."""
+        existing = self.rules(listener_arn)
+        return max([int(r["Priority"]) for r in existing if r["Priority"].isdigit()] or [0]) + 1
+
+    def set_actions(self, rule_arn: str, actions: list[dict]) -> None:
+        self._call("modify_rule", RuleArn=rule_arn, Actions=actions)
+
+    def target_health(self, target_group_arn: str) -> list[dict]:
+        return self._call("describe_target_health", TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
+
+    # ---- load balancers and listeners (the sandbox's infrastructure helper) ----
+
+    def load_balancer_arn(self, name: str) -> str | None:
+        try:
+            return self._call("describe_load_balancers", Names=[name])["LoadBalancers"][0]["LoadBalancerArn"]
+        except AwsNotFound:
+            return None
+
+    def create_load_balancer(self, name: str, subnets: list[str], security_groups: list[str]) -> str:
+        """An internal application load balancer; its ARN."""
+        return self._call("create_load_balancer", Name=name, Subnets=subnets, SecurityGroups=security_groups,
+                          Scheme="internal", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+
+    def listeners(self, load_balancer_arn: str) -> dict[int, str]:
+        """Port -> listener ARN."""
+        found = self._call("describe_listeners", LoadBalancerArn=load_balancer_arn)["Listeners"]
+        return {x["Port"]: x["ListenerArn"] for x in found}
+
+    def create_listener(self, load_balancer_arn: str, port: int) -> str:
+        """An HTTP listener answering 404 until rules route it; its ARN."""
+        return self._call("create_listener", LoadBalancerArn=load_balancer_arn, Protocol="HTTP", Port=port,
+                          DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {
+                              "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "no route"}}],
+                          )["Listeners"][0]["ListenerArn"]

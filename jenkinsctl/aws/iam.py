@@ -1,4 +1,4 @@
-"""IAM: roles with inline policies, created or brought in line (`Iam`, for deploys), and the agent
+"""IAM: roles with inline policies, created or brought in line (for deploys), and the agent
 fleet's reads of the roles and instance profiles under its path."""
 
 from __future__ import annotations
@@ -7,36 +7,8 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
-from jenkinsctl.aws.pages import pages
-from jenkinsctl.aws.session import AwsClients, AwsNotFound
+from jenkinsctl.aws.session import AwsNotFound, Service
 
-
-class Iam:
-    def __init__(self, clients: AwsClients):
-        self.client = clients.client("iam")
-
-    def role(self, name: str) -> dict | None:
-        try:
-            return self.client.get_role(RoleName=name)["Role"]
-        except AwsNotFound:
-            return None
-
-    def create_role(self, name: str, trust: dict, tags: dict[str, str]) -> dict:
-        return self.client.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
-                                       Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]
-
-    def inline_policy(self, role: str, policy: str) -> dict | None:
-        try:
-            doc = self.client.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
-        except AwsNotFound:
-            return None
-        return json.loads(unquote(doc)) if isinstance(doc, str) else doc
-
-    def put_inline_policy(self, role: str, policy: str, document: dict) -> None:
-        self.client.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(document))
-
-
-# ---- reads by path, for the agent fleet: roles and instance profiles, normalized ----
 
 def _tags(items: list[dict] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
@@ -56,23 +28,51 @@ def assume_policy(service: str) -> str:
         {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
 
 
-def roles(iam, path: str) -> dict[str, dict]:
-    """Roles under `path`: name -> {path, service, policies, tags}."""
-    out: dict[str, dict] = {}
-    for role in (r for page in pages(iam.list_roles, "Marker", PathPrefix=path) for r in page["Roles"]):
-        name = role["RoleName"]
-        attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-        tags = iam.list_role_tags(RoleName=name)["Tags"]
-        out[name] = {"path": role["Path"], "service": assume_service(role.get("AssumeRolePolicyDocument")),
-                     "policies": sorted(p["PolicyArn"] for p in attached), "tags": _tags(tags)}
-    return out
+class Iam(Service):
+    name = "iam"
+    PLANNED = frozenset({"create_role", "update_assume_role_policy", "attach_role_policy", "detach_role_policy",
+                         "tag_role", "delete_role", "create_instance_profile", "add_role_to_instance_profile",
+                         "remove_role_from_instance_profile", "tag_instance_profile", "delete_instance_profile",
+                         "put_role_policy"})
 
+    def role(self, name: str) -> dict | None:
+        try:
+            return self._call("get_role", RoleName=name)["Role"]
+        except AwsNotFound:
+            return None
 
-def instance_profiles(iam, path: str) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for prof in (p for page in pages(iam.list_instance_profiles, "Marker", PathPrefix=path)
-                 for p in page["InstanceProfiles"]):
-        out[prof["InstanceProfileName"]] = {
-            "path": prof["Path"], "roles": sorted(r["RoleName"] for r in prof.get("Roles", [])),
-            "tags": _tags(prof.get("Tags"))}
-    return out
+    def create_role(self, name: str, trust: dict, tags: dict[str, str]) -> dict:
+        return self._call("create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                          Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]
+
+    def inline_policy(self, role: str, policy: str) -> dict | None:
+        try:
+            doc = self._call("get_role_policy", RoleName=role, PolicyName=policy)["PolicyDocument"]
+        except AwsNotFound:
+            return None
+        return json.loads(unquote(doc)) if isinstance(doc, str) else doc
+
+    def put_inline_policy(self, role: str, policy: str, document: dict) -> None:
+        self._call("put_role_policy", RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(document))
+
+    # ---- reads by path, for the agent fleet: roles and instance profiles, normalized ----
+
+    def roles(self, path: str) -> dict[str, dict]:
+        """Roles under `path`: name -> {path, service, policies, tags}."""
+        out: dict[str, dict] = {}
+        for role in (r for page in self._pages("list_roles", "Marker", PathPrefix=path) for r in page["Roles"]):
+            name = role["RoleName"]
+            attached = self._call("list_attached_role_policies", RoleName=name)["AttachedPolicies"]
+            tags = self._call("list_role_tags", RoleName=name)["Tags"]
+            out[name] = {"path": role["Path"], "service": assume_service(role.get("AssumeRolePolicyDocument")),
+                         "policies": sorted(p["PolicyArn"] for p in attached), "tags": _tags(tags)}
+        return out
+
+    def instance_profiles(self, path: str) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for prof in (p for page in self._pages("list_instance_profiles", "Marker", PathPrefix=path)
+                     for p in page["InstanceProfiles"]):
+            out[prof["InstanceProfileName"]] = {
+                "path": prof["Path"], "roles": sorted(r["RoleName"] for r in prof.get("Roles", [])),
+                "tags": _tags(prof.get("Tags"))}
+        return out

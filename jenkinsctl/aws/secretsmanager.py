@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from jenkinsctl.aws.session import AwsClients, AwsNotFound
+from jenkinsctl.aws.session import AwsNotFound, Service
 
 
-class SecretsManager:
-    def __init__(self, clients: AwsClients):
-        self.client = clients.client("secretsmanager")
+class SecretsManager(Service):
+    name = "secretsmanager"
 
     def exists(self, secret_id: str) -> bool:
         try:
-            self.client.describe_secret(SecretId=secret_id)
+            self._call("describe_secret", SecretId=secret_id)
         except AwsNotFound:
             return False
         return True

@@ -1,14 +1,28 @@
-"""Build boto3 clients once, from the config and the environment, with errors translated."""
+"""The boto3 session and the typed class of each AWS service, built once; botocore errors translated."""
 
 from __future__ import annotations
 
-import functools
-import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterator
 
 from jenkinsctl.errors import AwsError
+
+if TYPE_CHECKING:  # the typed classes, imported when first used
+    from jenkinsctl.aws.appautoscaling import AppAutoscaling
+    from jenkinsctl.aws.autoscaling import AutoScaling
+    from jenkinsctl.aws.cloudwatch import CloudWatch
+    from jenkinsctl.aws.ec2 import Ec2
+    from jenkinsctl.aws.ecr import Ecr
+    from jenkinsctl.aws.ecs import Ecs
+    from jenkinsctl.aws.elbv2 import Elbv2
+    from jenkinsctl.aws.events import Events
+    from jenkinsctl.aws.iam import Iam
+    from jenkinsctl.aws.logs import Logs
+    from jenkinsctl.aws.secretsmanager import SecretsManager
+    from jenkinsctl.aws.sqs import Sqs
+    from jenkinsctl.aws.ssm import Ssm
+    from jenkinsctl.aws.sts import Sts
 
 NOT_FOUND_CODES = {
     "ResourceNotFoundException", "RepositoryNotFoundException", "ImageNotFoundException",
@@ -64,16 +78,12 @@ class AssumedRole:
         return self._credentials
 
     @property
-    def sts(self) -> "TranslatedClient":
-        return self.caller.client("sts")
+    def sts(self) -> "Sts":
+        return self.caller.sts
 
     def _fetch(self) -> dict:
-        kwargs = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name,
-                  "DurationSeconds": ROLE_SESSION_SECONDS}
-        if self.external_id:
-            kwargs["ExternalId"] = self.external_id
         try:
-            creds = self.sts.assume_role(**kwargs)["Credentials"]
+            creds = self.sts.assume_role(self.role_arn, self.session_name, ROLE_SESSION_SECONDS, self.external_id)
         except AwsError as exc:
             raise self._explain(exc) from exc
         return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
@@ -86,7 +96,7 @@ class AssumedRole:
                             exc.hint)
         who = "the identity jenkinsctl runs as"
         try:
-            who = self.sts.get_caller_identity()["Arn"]
+            who = self.sts.caller_arn()
         except AwsError:
             pass
         condition = " with the condition sts:ExternalId equal to the environment's externalId" \
@@ -97,26 +107,72 @@ class AssumedRole:
                         f"other accounts\")")
 
 
-class AwsClients:
-    """One factory for every AWS client jenkinsctl uses. Point it at moto with `endpoint_url`.
-    `for_environment` gives the clients acting in one environment (its region, through its role)."""
+SANDBOX_CREDENTIALS = ("testing", "testing")  # moto accepts any; never a real account's by accident
 
-    def __init__(self, region: str, endpoint_url: str | None = None, environ: Mapping[str, str] | None = None,
+# boto3 service name -> (module, class) of the typed class that owns its calls
+SERVICES = {
+    "application-autoscaling": ("appautoscaling", "AppAutoscaling"), "autoscaling": ("autoscaling", "AutoScaling"),
+    "cloudwatch": ("cloudwatch", "CloudWatch"), "ec2": ("ec2", "Ec2"), "ecr": ("ecr", "Ecr"), "ecs": ("ecs", "Ecs"),
+    "elbv2": ("elbv2", "Elbv2"), "events": ("events", "Events"), "iam": ("iam", "Iam"), "logs": ("logs", "Logs"),
+    "secretsmanager": ("secretsmanager", "SecretsManager"), "sqs": ("sqs", "Sqs"), "ssm": ("ssm", "Ssm"),
+    "sts": ("sts", "Sts"),
+}
+
+
+class Service:
+    """The base of the typed class of one AWS service: it owns the boto3 client, counts every
+    call (benchmarks and tests assert counts) and translates botocore's errors into `AwsError`s.
+    Subclasses expose only the calls jenkinsctl makes; `PLANNED` names the operations a plan
+    (`jenkinsctl.plan.ApiCall`) may carry out through `apply`."""
+
+    name = ""
+    PLANNED: frozenset[str] = frozenset()
+
+    def __init__(self, raw: Any):
+        self.raw = raw  # the boto3 client: tests put botocore's Stubber on it
+        self.calls: list[str] = []  # every operation called, in order
+
+    def _call(self, operation: str, **params) -> dict:
+        self.calls.append(operation)
+        try:
+            return getattr(self.raw, operation)(**params)
+        except Exception as exc:  # translate botocore's family; anything else is a bug
+            raise translate(exc, self.name, operation) from exc
+
+    def _pages(self, operation: str, token: str, **params) -> Iterator[dict]:
+        from jenkinsctl.aws.pages import pages
+
+        return pages(lambda **kw: self._call(operation, **kw), token, **params)
+
+    def apply(self, call) -> dict:
+        """Carry out one planned call of this service (a `jenkinsctl.plan.ApiCall`, values resolved)."""
+        if call.service != self.name or call.method not in self.PLANNED:
+            raise ValueError(f"{type(self).__name__} does not carry out planned calls of "
+                             f"{call.service}.{call.method}")
+        return self._call(call.method, **call.params)
+
+
+class AwsClients:
+    """Every AWS service jenkinsctl uses, as its typed class (`clients.ecs`, `clients.iam`...),
+    built once per service from one boto3 session. Built by `jenkinsctl.factory.Factory` from
+    the config and the environment; nothing here reads the environment. Point it at moto with
+    `endpoint_url`. `for_environment` gives the clients acting in one environment (its region,
+    through its role)."""
+
+    def __init__(self, region: str, endpoint_url: str | None = None, *, profile: str | None = None,
+                 static_credentials: tuple[str, ...] | None = None, build_tag: str | None = None,
                  max_attempts: int = 5, role: AssumedRole | None = None):
         self.region = region
-        self.environ = os.environ if environ is None else environ
-        self.endpoint_url = endpoint_url or self.environ.get("JENKINSCTL_AWS_ENDPOINT_URL") or \
-            self.environ.get("AWS_ENDPOINT_URL")
+        self.endpoint_url = endpoint_url
+        self.profile = profile
+        self.static_credentials = static_credentials
+        self.build_tag = build_tag
         self.max_attempts = max_attempts
         self.role = role
-        self._clients: dict[str, Any] = {}
+        self._services: dict[str, Service] = {}
         self._session = None
         self._roles: dict[tuple, AssumedRole] = {}
         self._children: dict[tuple, "AwsClients"] = {}
-
-    @classmethod
-    def from_config(cls, config, environ: Mapping[str, str] | None = None, region: str | None = None) -> "AwsClients":
-        return cls(region or config.aws.region, config.aws.endpoint_url, environ)
 
     def for_environment(self, env, service: str | None = None) -> "AwsClients":
         """Clients acting in `env` (a ResolvedEnvironment): in its region, and through its `roleArn`
@@ -132,11 +188,11 @@ class AwsClients:
             if role_arn:
                 if (role_arn, external_id) not in self._roles:
                     self._roles[(role_arn, external_id)] = AssumedRole(
-                        role_arn, external_id, session_name(service, self.environ.get("BUILD_TAG")), env.name,
-                        self)
+                        role_arn, external_id, session_name(service, self.build_tag), env.name, self)
                 role = self._roles[(role_arn, external_id)]
-            self._children[key] = AwsClients(env.region, self.endpoint_url, self.environ, self.max_attempts,
-                                             role or self.role)
+            self._children[key] = AwsClients(env.region, self.endpoint_url, profile=self.profile,
+                                             static_credentials=self.static_credentials, build_tag=self.build_tag,
+                                             max_attempts=self.max_attempts, role=role or self.role)
         return self._children[key]
 
     def assume(self) -> None:
@@ -156,64 +212,94 @@ class AwsClients:
                 core._credentials = self.role.credentials()  # refreshable; botocore has no public setter
                 self._session = boto3.session.Session(botocore_session=core, region_name=self.region)
                 return self._session
-            kwargs = {}
-            if self.endpoint_url and not (self.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
-                # the sandbox (moto) accepts any credentials; never fall back to a real account's
-                kwargs = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+            kwargs: dict[str, Any] = {"profile_name": self.profile} if self.profile else {}
+            if self.static_credentials:  # (key id, secret[, session token])
+                kwargs = dict(zip(("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
+                                  self.static_credentials))
             self._session = boto3.session.Session(region_name=self.region, **kwargs)
         return self._session
 
-    def client(self, service: str) -> "TranslatedClient":
-        if service not in self._clients:
+    def service(self, name: str) -> Service:
+        """The typed class of AWS service `name` (boto3's name: "ecs", "application-autoscaling")."""
+        if name not in self._services:
+            import importlib
+
             from botocore.config import Config
 
+            if name not in SERVICES:
+                raise ValueError(f"jenkinsctl has no typed class for AWS service {name}")
+            module, cls = SERVICES[name]
             cfg = Config(retries={"mode": "standard", "total_max_attempts": self.max_attempts},
                          connect_timeout=5, read_timeout=60)
-            raw = self.session.client(service, endpoint_url=self.endpoint_url, config=cfg)
-            self._clients[service] = TranslatedClient(service, raw)
-        return self._clients[service]
+            raw = self.session.client(name, endpoint_url=self.endpoint_url, config=cfg)
+            self._services[name] = getattr(importlib.import_module(f"jenkinsctl.aws.{module}"), cls)(raw)
+        return self._services[name]
+
+    @property
+    def appautoscaling(self) -> "AppAutoscaling":
+        return self.service("application-autoscaling")  # type: ignore[return-value]
+
+    @property
+    def autoscaling(self) -> "AutoScaling":
+        return self.service("autoscaling")  # type: ignore[return-value]
+
+    @property
+    def cloudwatch(self) -> "CloudWatch":
+        return self.service("cloudwatch")  # type: ignore[return-value]
+
+    @property
+    def ec2(self) -> "Ec2":
+        return self.service("ec2")  # type: ignore[return-value]
+
+    @property
+    def ecr(self) -> "Ecr":
+        return self.service("ecr")  # type: ignore[return-value]
+
+    @property
+    def ecs(self) -> "Ecs":
+        return self.service("ecs")  # type: ignore[return-value]
+
+    @property
+    def elbv2(self) -> "Elbv2":
+        return self.service("elbv2")  # type: ignore[return-value]
+
+    @property
+    def events(self) -> "Events":
+        return self.service("events")  # type: ignore[return-value]
+
+    @property
+    def iam(self) -> "Iam":
+        return self.service("iam")  # type: ignore[return-value]
+
+    @property
+    def logs(self) -> "Logs":
+        return self.service("logs")  # type: ignore[return-value]
+
+    @property
+    def secretsmanager(self) -> "SecretsManager":
+        return self.service("secretsmanager")  # type: ignore[return-value]
+
+    @property
+    def sqs(self) -> "Sqs":
+        return self.service("sqs")  # type: ignore[return-value]
+
+    @property
+    def ssm(self) -> "Ssm":
+        return self.service("ssm")  # type: ignore[return-value]
+
+    @property
+    def sts(self) -> "Sts":
+        return self.service("sts")  # type: ignore[return-value]
 
     @property
     def call_count(self) -> int:
-        """API calls made so far through every client of this factory (deploy polls count them)."""
-        return sum(len(c.calls) for c in self._clients.values())
+        """API calls made so far through every service of these clients (deploy polls count them)."""
+        return sum(len(s.calls) for s in self._services.values())
 
-    def __getattr__(self, service: str) -> "TranslatedClient":
-        # clients.ecs.describe_services(...): attribute access for readability
-        if service.startswith("_"):
-            raise AttributeError(service)
-        return self.client(service.replace("_", "-") if service == "application_autoscaling" else service)
-
-
-class TranslatedClient:
-    """A boto3 client whose calls raise `AwsError` (with typed leaves) instead of botocore errors."""
-
-    def __init__(self, service: str, raw: Any):
-        self.service = service
-        self.raw = raw
-        self.calls: list[str] = []  # every operation called, in order (benchmarks count them)
-
-    @property
-    def exceptions(self):
-        return self.raw.exceptions
-
-    def get_paginator(self, name: str):
-        return self.raw.get_paginator(name)
-
-    def __getattr__(self, name: str):
-        method = getattr(self.raw, name)
-        if not callable(method):
-            return method
-
-        @functools.wraps(method)
-        def call(*args, **kwargs):
-            self.calls.append(name)
-            try:
-                return method(*args, **kwargs)
-            except Exception as exc:  # translate botocore's family; anything else is a bug
-                raise translate(exc, self.service, name) from exc
-
-        return call
+    def mutating_calls(self) -> list[str]:
+        """Mutating operations made so far, as "service.operation" (for `apply` idempotence)."""
+        return [f"{name}.{op}" for name, s in self._services.items() for op in s.calls
+                if not op.startswith(("describe_", "list_", "get_"))]
 
 
 def translate(exc: Exception, service: str, operation: str) -> Exception:

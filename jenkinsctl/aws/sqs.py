@@ -1,51 +1,57 @@
-"""SQS: receive the fleet's events and acknowledge (delete) each once handled."""
+"""SQS: the agent fleet's event queue: read it normalized, receive its events and acknowledge
+(delete) each once handled."""
 
 from __future__ import annotations
 
+import json
 from typing import Callable, Iterator
 
-
-def receive_all(sqs, queue_url: str, limit: int = 100, wait_seconds: int = 1) -> Iterator[tuple[str, Callable[[], None]]]:
-    """Yield (body, ack) until the queue is empty or `limit` messages were handled. A message
-    not acknowledged comes back after its visibility timeout (handled again: the drainer is
-    idempotent)."""
-    seen = 0
-    while seen < limit:
-        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(10, limit - seen),
-                                  WaitTimeSeconds=wait_seconds).get("Messages", [])
-        if not got:
-            return
-        for m in got:
-            seen += 1
-            handle = m["ReceiptHandle"]
-            yield m["Body"], (lambda h=handle: sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=h))
-
-
-def queue(sqs, name: str) -> dict | None:
-    """The queue `name`, normalized: attributes the fleet sets, the rules allowed to send, tags."""
-    import json
-
-    from jenkinsctl.aws.session import AwsNotFound
-
-    try:
-        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-    except AwsNotFound:
-        return None
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    senders: list[str] = []
-    policy = json.loads(attrs.get("Policy") or "{}")
-    for st in policy.get("Statement", []):
-        arns = ((st.get("Condition") or {}).get("ArnEquals") or {}).get("aws:SourceArn") or []
-        senders += [a.rsplit("/", 1)[-1] for a in ([arns] if isinstance(arns, str) else arns)]
-    tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
-    return {"visibilityTimeout": attrs.get("VisibilityTimeout"), "retentionSeconds": attrs.get("MessageRetentionPeriod"),
-            "sendersFromRules": sorted(senders), "tags": dict(tags), "_url": url}
+from jenkinsctl.aws.session import AwsNotFound, Service
 
 
 def events_policy(queue_arn: str, rule_arns: list[str]) -> str:
-    import json
-
     return json.dumps({"Version": "2012-10-17", "Statement": [{
         "Sid": "agent-events", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
         "Action": "sqs:SendMessage", "Resource": queue_arn,
         "Condition": {"ArnEquals": {"aws:SourceArn": rule_arns}}}]})
+
+
+class Sqs(Service):
+    name = "sqs"
+    PLANNED = frozenset({"create_queue", "set_queue_attributes", "tag_queue", "delete_queue"})
+
+    def receive_all(self, queue_url: str, limit: int = 100,
+                    wait_seconds: int = 1) -> Iterator[tuple[str, Callable[[], None]]]:
+        """Yield (body, ack) until the queue is empty or `limit` messages were handled. A message
+        not acknowledged comes back after its visibility timeout (handled again: the drainer is
+        idempotent)."""
+        seen = 0
+        while seen < limit:
+            got = self._call("receive_message", QueueUrl=queue_url, MaxNumberOfMessages=min(10, limit - seen),
+                             WaitTimeSeconds=wait_seconds).get("Messages", [])
+            if not got:
+                return
+            for m in got:
+                seen += 1
+                handle = m["ReceiptHandle"]
+                yield m["Body"], (lambda h=handle: self._ack(queue_url, h))
+
+    def _ack(self, queue_url: str, receipt_handle: str) -> None:
+        self._call("delete_message", QueueUrl=queue_url, ReceiptHandle=receipt_handle)
+
+    def queue(self, name: str) -> dict | None:
+        """The queue `name`, normalized: attributes the fleet sets, the rules allowed to send, tags."""
+        try:
+            url = self._call("get_queue_url", QueueName=name)["QueueUrl"]
+        except AwsNotFound:
+            return None
+        attrs = self._call("get_queue_attributes", QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        senders: list[str] = []
+        policy = json.loads(attrs.get("Policy") or "{}")
+        for st in policy.get("Statement", []):
+            arns = ((st.get("Condition") or {}).get("ArnEquals") or {}).get("aws:SourceArn") or []
+            senders += [a.rsplit("/", 1)[-1] for a in ([arns] if isinstance(arns, str) else arns)]
+        tags = self._call("list_queue_tags", QueueUrl=url).get("Tags", {})
+        return {"visibilityTimeout": attrs.get("VisibilityTimeout"),
+                "retentionSeconds": attrs.get("MessageRetentionPeriod"),
+                "sendersFromRules": sorted(senders), "tags": dict(tags), "_url": url}

@@ -1,28 +1,42 @@
-"""SSM Parameter Store: JSON records under a path (last-known-good deploys)."""
+"""SSM Parameter Store: JSON records under a path (last-known-good deploys), and the public
+parameter naming the ECS-optimized AMI."""
 
 from __future__ import annotations
 
 import json
 
-from jenkinsctl.aws.session import AwsClients, AwsNotFound
+from jenkinsctl.aws.session import AwsNotFound, Service
+from jenkinsctl.errors import AwsError
 
 
-class Ssm:
-    def __init__(self, clients: AwsClients):
-        self.client = clients.client("ssm")
+class Ssm(Service):
+    name = "ssm"
 
     def get_json(self, name: str):
         try:
-            value = self.client.get_parameter(Name=name)["Parameter"]["Value"]
+            value = self._call("get_parameter", Name=name)["Parameter"]["Value"]
         except AwsNotFound:
             return None
         return json.loads(value)
 
     def put_json(self, name: str, value, description: str = "") -> None:
-        self.client.put_parameter(Name=name, Value=json.dumps(value, sort_keys=True, separators=(",", ":")),
-                                  Type="String", Overwrite=True, Description=description[:1024])
+        self._call("put_parameter", Name=name, Value=json.dumps(value, sort_keys=True, separators=(",", ":")),
+                   Type="String", Overwrite=True, Description=description[:1024])
 
     def exists(self, name: str) -> bool:
         """Whether the parameter exists (metadata only: its value is never read)."""
-        out = self.client.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])
+        out = self._call("describe_parameters",
+                         ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])
         return bool(out.get("Parameters"))
+
+    def ecs_ami(self, parameter: str) -> str:
+        """The AMI id a public SSM parameter names (e.g. the recommended ECS-optimized AMI)."""
+        try:
+            value = self._call("get_parameter", Name=parameter)["Parameter"]["Value"]
+        except AwsNotFound as exc:
+            raise AwsError(f"SSM parameter {parameter} does not exist in this region",
+                           "set agents.amiParameter to a public ECS-optimized AMI parameter, e.g. "
+                           "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id") from exc
+        if value.startswith("{"):  # the .../recommended parameter is a JSON document
+            value = json.loads(value).get("image_id", value)
+        return value

@@ -27,11 +27,10 @@ def agents() -> None:
 
 def _setup(app: AppContext):
     from jenkinsctl.agents.load import load_fleet
-    from jenkinsctl.aws.session import AwsClients
 
     loaded = app.config()
     spec = load_fleet(loaded)
-    return loaded.config, spec, AwsClients.from_config(loaded.config, app.environ)
+    return loaded.config, spec, app.factory.aws(loaded.config)
 
 
 def _branch(config, branch: str | None) -> str | None:
@@ -147,10 +146,7 @@ def casc(app: AppContext, branches, jenkins_url, output) -> None:
 
 
 def _jenkins(app: AppContext, config):
-    from jenkinsctl.jenkins.agents import JenkinsAgents
-    from jenkinsctl.jenkins.client import JenkinsClient
-
-    return JenkinsAgents(JenkinsClient.from_config(config, app.environ))
+    return app.factory.jenkins_agents(config)
 
 
 @agents.command("scale")
@@ -198,7 +194,6 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
 
     from jenkinsctl.agents.drainer import Drainer, Ledger, parse_event
     from jenkinsctl.agents.load import load_fleet
-    from jenkinsctl.aws.session import AwsClients
     from jenkinsctl.errors import UsageError
 
     if sum(bool(x) for x in (event_file, queue_url, pending)) > 1:
@@ -206,7 +201,7 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
                          "without any, the fleet's own event queue is read")
     loaded = app.config()
     spec = load_fleet(loaded)
-    clients = AwsClients.from_config(loaded.config, app.environ)
+    clients = app.factory.aws(loaded.config)
     book = Ledger(ledger or loaded.root / ".jenkinsctl" / "agents-drain.json")
     drainer = Drainer(clients, _jenkins(app, loaded.config), spec.cluster, book)
     reports = []
@@ -217,15 +212,14 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
             reports.append(drainer.resume())
         else:
             from jenkinsctl.agents.resources import Names
-            from jenkinsctl.aws.sqs import queue, receive_all
 
             if not queue_url:
-                own = queue(clients.sqs, Names(spec.cluster).queue)
+                own = clients.sqs.queue(Names(spec.cluster).queue)
                 if own is None:
                     raise UsageError(f"the fleet's event queue {Names(spec.cluster).queue} does not exist",
                                      "run `jenkinsctl agents apply`, or pass --queue URL")
                 queue_url = own["_url"]
-            for message, ack in receive_all(clients.sqs, queue_url, max_messages):
+            for message, ack in clients.sqs.receive_all(queue_url, max_messages):
                 reports.append(drainer.handle(parse_event(message, f"SQS message from {queue_url}")))
                 book.save()
                 ack()

@@ -15,24 +15,23 @@ class AppContext:
     dry_run: bool = False
     config_path: str | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    _workspace: Any = None
+    _factory: Any = None
+
+    @property
+    def factory(self):
+        """The composition root (`jenkinsctl.factory.Factory`): every client, built once."""
+        if self._factory is None:
+            from jenkinsctl.factory import Factory
+
+            self._factory = Factory(self.environ, self.config_path)
+        return self._factory
 
     def workspace(self, paths=None):
         """The validated workspace; raises (and nothing changes) when any descriptor is invalid."""
-        if paths:
-            from jenkinsctl.workspace import Workspace
-
-            return Workspace.load(self.config_path, self.environ, paths=paths)
-        if self._workspace is None:
-            from jenkinsctl.workspace import Workspace
-
-            self._workspace = Workspace.load(self.config_path, self.environ)
-        return self._workspace
+        return self.factory.workspace(paths)
 
     def config(self):
-        from jenkinsctl.config.loader import load_config
-
-        return load_config(self.config_path, self.environ)
+        return self.factory.config()
 
     def out(self, text: str = "") -> None:
         """Results: stdout."""

@@ -75,7 +75,6 @@ def render(app: AppContext, services: tuple[str, ...], out_dir: Path | None, fmt
 def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: bool) -> None:
     """Show what `jobs sync` would create, update, disable or delete (SERVICES: only their jobs and folders),
     with a unified diff of config.xml for every update. Changes nothing."""
-    from jenkinsctl.jenkins.client import JenkinsClient
     from jenkinsctl.jobgen import render_workspace
     from jenkinsctl.jobsync.normalize import diff_action
     from jenkinsctl.jobsync.plan import plan_sync
@@ -83,7 +82,7 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
 
     ws = app.workspace()
     jobset = render_workspace(ws, (), app.environ)
-    client = JenkinsClient.from_config(ws.config, app.environ, on_retry=app.debug)
+    client = app.factory.jenkins(ws.config, on_retry=app.debug)
     plan = plan_sync(jobset, read_remote(client, jobset.root), prune=prune,
                      grace_days=ws.config.jenkins.prune_grace_days)
     wanted = set(services)
@@ -112,13 +111,12 @@ def sync(app: AppContext, prune: str | None) -> None:
     next sync finishes the work.
     """
     from jenkinsctl.errors import JenkinsError
-    from jenkinsctl.jenkins.client import JenkinsClient
     from jenkinsctl.jobgen import render_workspace
     from jenkinsctl.jobsync.apply import sync as run_sync
 
     ws = app.workspace()
     jobset = render_workspace(ws, (), app.environ)
-    client = JenkinsClient.from_config(ws.config, app.environ, on_retry=app.debug)
+    client = app.factory.jenkins(ws.config, on_retry=app.debug)
     result = run_sync(client, jobset, prune=prune, grace_days=ws.config.jenkins.prune_grace_days,
                       dry_run=app.dry_run, progress=app.debug)
     for line in result.plan.render():

@@ -51,12 +51,11 @@ def run(app: AppContext, service_name, workdir, through, timeout, interval, appr
 def status(app: AppContext, service_name) -> None:
     """What SERVICE runs in each environment, in promotion order: version, digest, task
     definition, ECS service, running/desired tasks, traffic weights, last known good."""
-    from jenkinsctl.aws.session import AwsClients
     from jenkinsctl.deploy.status import HEADER, environment_state
 
     ws = app.workspace()
     resolved = ws.service(service_name).resolved
-    own = AwsClients.from_config(ws.config, app.environ)
+    own = app.factory.aws(ws.config)
     app.out(HEADER)
     for name, env in resolved.environments.items():
         app.out(environment_state(own.for_environment(env, resolved.name), resolved, name).render())

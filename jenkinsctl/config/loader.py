@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -73,7 +72,7 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
 
 def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None,
                 cwd: Path | None = None) -> LoadedConfig:
-    environ = os.environ if environ is None else environ
+    environ = {} if environ is None else environ  # the factory passes the process environment
     cwd = cwd or Path.cwd()
     explicit = explicit or environ.get("JENKINSCTL_CONFIG")
     if explicit:

@@ -77,12 +77,8 @@ def make_deploy_plan(clients, resolved, req: DeployRequest):
     res = resources_for(resolved, env)
     request = td.render(res, env, req.image_uri, req.version, req.git_sha)
     observed = planning.observe(clients, res, env, strategy, request)
-    plan = planning.make_plan(res, env, strategy, req.version, req.image_uri, request, observed)
-    if req.taskdef_arn and plan.registers:
-        # rollback to a recorded revision: reuse it as it was registered
-        plan.reuse_taskdef_arn = req.taskdef_arn
-        plan.changes = [c for c in plan.changes if c.kind != "task-definition"]
-        plan.taskdef_diff = [f"  revert to {short(req.taskdef_arn)}"] + plan.taskdef_diff
+    # a rollback to a recorded revision reuses it as it was registered
+    plan = planning.make_plan(res, env, strategy, req.version, req.image_uri, request, observed, req.taskdef_arn)
     return env, res, plan
 
 
@@ -113,7 +109,7 @@ def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
     if dry_run:
         return DeployOutcome(**base, taskdef_arn=plan.reuse_taskdef_arn or "", registered=False,
                              outcome="planned", reason="dry run: nothing changed")
-    applied = planning.apply(plan, clients, res, env)
+    applied = planning.apply(plan, clients, res)
     arn = applied["taskdef"]
     if plan.registers:
         report(f"registered {short(arn)}")
@@ -154,9 +150,7 @@ def _hint(outcome: str, service: str, env: str) -> str:
 
 
 def _autoscale(clients, res, env, strategy_name: str, strategy) -> None:
-    from jenkinsctl.aws.appautoscaling import AppAutoscaling
-
-    scaling = AppAutoscaling(clients)
+    scaling = clients.appautoscaling
     a = env.autoscaling
     if strategy_name == "rolling":
         scaling.track_cpu(res.cluster, res.ecs_service(None), a.min, a.max, a.cpu_target)

@@ -33,9 +33,7 @@ class Record:
 
 class LastKnownGood:
     def __init__(self, clients, res: Resources):
-        from jenkinsctl.aws.ssm import Ssm
-
-        self.ssm = Ssm(clients)
+        self.ssm = clients.ssm
         self.res = res
 
     @property

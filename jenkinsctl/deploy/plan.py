@@ -5,23 +5,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from jenkinsctl.aws.elbv2 import forward, forward_weights
 from jenkinsctl.deploy import taskdef as td
 from jenkinsctl.deploy.resources import ECS_TASKS_TRUST, EXECUTION_POLICY, SLOTS, TASK_POLICY, Resources
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str  # log-group, log-retention, role, role-policy, target-group, listener-rule, task-definition
-    name: str
-    detail: str = ""
-    params: dict = field(default_factory=dict, compare=False)
-
-    def render(self) -> str:
-        verb = {"log-retention": "set", "role-policy": "put", "task-definition": "register"}.get(self.kind, "create")
-        return f"  {verb} {self.kind} {self.name}" + (f" ({self.detail})" if self.detail else "")
+from jenkinsctl.plan import ApiCall, Change, Plan, Ref, run_call
 
 
 @dataclass
@@ -41,19 +31,24 @@ class Observed:
     missing_secrets: list[str] = field(default_factory=list)  # "NAME (ref)" not found in the environment
 
 
-@dataclass
-class Plan:
-    service: str
-    env: str
-    strategy: str
-    version: str
-    image_uri: str
-    request: dict                          # the RegisterTaskDefinition request
-    taskdef_diff: list[str]
-    changes: list[Change]
-    service_changes: list[str]
-    observed: Observed
-    reuse_taskdef_arn: str | None          # set when nothing in the task definition changed
+TEST_RULE = " (test)"  # the name suffix of the test listener's rule
+
+
+@dataclass(frozen=True)
+class DeployPlan(Plan):
+    """A deploy's plan (`jenkinsctl.plan.Plan`): the resources' changes with their calls, and what
+    the strategy will then do to the services. Built complete, never changed after."""
+
+    service: str = ""
+    env: str = ""
+    strategy: str = ""
+    version: str = ""
+    image_uri: str = ""
+    request: dict = field(default_factory=dict)   # the RegisterTaskDefinition request
+    taskdef_diff: tuple[str, ...] = ()
+    service_changes: tuple[str, ...] = ()
+    observed: Observed | None = None
+    reuse_taskdef_arn: str | None = None          # set when nothing in the task definition changed
 
     @property
     def registers(self) -> bool:
@@ -75,7 +70,7 @@ class Plan:
         else:
             lines.append(f"task definition: unchanged ({_short(self.reuse_taskdef_arn)}); nothing to register")
         lines.append("resources:" if self.changes else "resources: all exist")
-        lines += [c.render() for c in self.changes]
+        lines += [f"  {c.action} {c.kind} {c.name}" + (f" ({c.note})" if c.note else "") for c in self.changes]
         if self.observed.missing_secrets:
             lines.append(f"warning: secrets missing in {self.env}: {', '.join(self.observed.missing_secrets)}; "
                          "tasks cannot start until they exist")
@@ -93,12 +88,7 @@ def slots_for(strategy: str) -> tuple:
 
 
 def observe(clients, res: Resources, env, strategy: str, wanted: dict) -> Observed:
-    from jenkinsctl.aws.ecs import Ecs
-    from jenkinsctl.aws.elbv2 import Elbv2
-    from jenkinsctl.aws.iam import Iam
-    from jenkinsctl.aws.logs import Logs
-
-    ecs, elb, iam = Ecs(clients), Elbv2(clients), Iam(clients)
+    ecs, elb, iam = clients.ecs, clients.elbv2, clients.iam
     slots = slots_for(strategy)
     services = ecs.services(res.cluster, [res.ecs_service(s) for s in slots])
     if not services and not ecs.cluster_exists(res.cluster):
@@ -135,16 +125,13 @@ def observe(clients, res: Resources, env, strategy: str, wanted: dict) -> Observ
         res.execution_role: iam.inline_policy(res.execution_role, EXECUTION_POLICY) if roles[res.execution_role] else None,
         res.task_role: iam.inline_policy(res.task_role, TASK_POLICY) if roles[res.task_role] else None,
     }
-    return Observed(services, current, current_arn, latest_same, Logs(clients).group(res.log_group), roles,
+    return Observed(services, current, current_arn, latest_same, clients.logs.group(res.log_group), roles,
                     policies, tgs, rule, test_rule, live_slot, missing_secrets(clients, res, env))
 
 
 def missing_secrets(clients, res: Resources, env) -> list[str]:
     """Secret references that do not exist in the environment (one metadata call each)."""
-    from jenkinsctl.aws.secretsmanager import SecretsManager
-    from jenkinsctl.aws.ssm import Ssm
-
-    check = {"ssm": Ssm(clients).exists, "secretsmanager": SecretsManager(clients).exists}
+    check = {"ssm": clients.ssm.exists, "secretsmanager": clients.secretsmanager.exists}
     out = []
     for name, ref in sorted(env.secrets.items()):
         kind, key = res.secret_lookup(ref)
@@ -188,49 +175,83 @@ def conditions(res: Resources, env) -> list[dict]:
     return out
 
 
+def _tags(res: Resources) -> list[dict]:
+    return [{"Key": k, "Value": v} for k, v in res.tags.items()]
+
+
 def make_plan(res: Resources, env, strategy: str, version: str, image_uri: str, request: dict,
-              observed: Observed) -> Plan:
+              observed: Observed, revert_to: str | None = None) -> DeployPlan:
+    """`revert_to`: a rollback reuses that registered revision as it is instead of registering."""
     changes: list[Change] = []
+    retention = env.log_retention_days
+    set_retention = ApiCall("logs", "put_retention_policy", {"logGroupName": res.log_group, "retentionInDays": retention})
     if observed.log_group is None:
-        changes.append(Change("log-group", res.log_group, f"retention {env.log_retention_days} days"))
-    elif observed.log_group.get("retentionInDays") != env.log_retention_days:
-        changes.append(Change("log-retention", res.log_group, f"{observed.log_group.get('retentionInDays')} -> "
-                              f"{env.log_retention_days} days"))
+        changes.append(Change("create", "log-group", res.log_group, f"retention {retention} days", calls=(
+            ApiCall("logs", "create_log_group", {"logGroupName": res.log_group, "tags": res.tags}), set_retention)))
+    elif observed.log_group.get("retentionInDays") != retention:
+        changes.append(Change("set", "log-retention", res.log_group,
+                              f"{observed.log_group.get('retentionInDays')} -> {retention} days", calls=(set_retention,)))
     for role in (res.task_role, res.execution_role):
         if not observed.roles[role]:
-            changes.append(Change("role", role, "trusts ecs-tasks.amazonaws.com"))
+            changes.append(Change("create", "role", role, "trusts ecs-tasks.amazonaws.com", calls=(
+                ApiCall("iam", "create_role", {"RoleName": role, "AssumeRolePolicyDocument": json.dumps(ECS_TASKS_TRUST),
+                                               "Tags": _tags(res)}, hidden=("AssumeRolePolicyDocument",)),)))
     wanted_policies = {res.execution_role: (EXECUTION_POLICY, res.execution_policy(env.secrets)),
                        res.task_role: (TASK_POLICY, res.task_policy())}
     for role, (name, doc) in wanted_policies.items():
         if observed.policies.get(role) != doc:
             resources = sorted({r for s in doc["Statement"] for r in s["Resource"]})
-            changes.append(Change("role-policy", f"{role}/{name}", f"{len(resources)} resources",
-                                  {"role": role, "policy": name, "document": doc}))
+            changes.append(Change("put", "role-policy", f"{role}/{name}", f"{len(resources)} resources", calls=(
+                ApiCall("iam", "put_role_policy", {"RoleName": role, "PolicyName": name,
+                                                   "PolicyDocument": json.dumps(doc)}, hidden=("PolicyDocument",)),)))
     slots = slots_for(strategy)
     if env.port and env.load_balancer:
+        hc = env.health_check
         for slot in slots:
             if not observed.target_groups.get(slot):
-                changes.append(Change("target-group", res.target_group(slot),
-                                      f"HTTP {env.port}, health {env.health_check.path}", {"slot": slot}))
+                changes.append(Change("create", "target-group", res.target_group(slot),
+                                      f"HTTP {env.port}, health {hc.path}", calls=(ApiCall("elbv2", "create_target_group", {
+                                          "Name": res.target_group(slot), "Protocol": "HTTP", "Port": env.port,
+                                          "VpcId": env.network.vpc_id, "TargetType": "ip", "HealthCheckPath": hc.path,
+                                          "HealthCheckIntervalSeconds": hc.interval_seconds,
+                                          "HealthyThresholdCount": hc.healthy_threshold,
+                                          "UnhealthyThresholdCount": hc.unhealthy_threshold,
+                                          "Matcher": {"HttpCode": "200-399"}, "Tags": _tags(res)}),)))
+        lb = env.load_balancer
         if observed.rule is None:
-            changes.append(Change("listener-rule", res.target_group(slots[0]),
-                                  "on " + _short(env.load_balancer.listener_arn) + ", "
+            # rolling: all traffic to its one group; two slots: none until the strategy switches it
+            weights = {None: 100} if strategy == "rolling" else {s: 0 for s in slots}
+            changes.append(Change("create", "listener-rule", res.target_group(slots[0]),
+                                  "on " + _short(lb.listener_arn) + ", "
                                   + ", ".join(v for c in conditions(res, env) for v in
                                               (c.get("HostHeaderConfig") or c.get("PathPatternConfig"))["Values"]),
-                                  {"listener": env.load_balancer.listener_arn}))
-        lb = env.load_balancer
+                                  calls=(_rule(res, env, lb.listener_arn, weights),)))
         if strategy == "blue-green" and env.blue_green.test_listener and lb.test_listener_arn \
                 and observed.test_rule is None:
-            changes.append(Change("listener-rule", res.target_group(slots[0]) + " (test)",
+            changes.append(Change("create", "listener-rule", res.target_group(slots[0]) + TEST_RULE,
                                   "on test listener " + _short(lb.test_listener_arn),
-                                  {"listener": lb.test_listener_arn, "test": True}))
+                                  calls=(_rule(res, env, lb.test_listener_arn, {s: 0 for s in slots}),)))
     wanted_norm = td.normalize(request)
     reuse = observed.latest_same
     diff = [] if reuse else td.diff(observed.current_taskdef, wanted_norm)
+    services = service_changes(res, env, strategy, observed, reuse)
+    if reuse is None and revert_to:  # a rollback: the recorded revision, as it was registered
+        reuse, diff = revert_to, [f"  revert to {_short(revert_to)}"] + diff
     if not reuse:
-        changes.append(Change("task-definition", res.family, f"image {image_uri.rsplit('@', 1)[-1][:19]}"))
-    return Plan(res.service, res.env, strategy, version, image_uri, request, diff, changes,
-                service_changes(res, env, strategy, observed, reuse), observed, reuse)
+        changes.append(Change("register", "task-definition", res.family, f"image {image_uri.rsplit('@', 1)[-1][:19]}",
+                              calls=(ApiCall("ecs", "register_task_definition", request,
+                                             hidden=("containerDefinitions",)),)))
+    return DeployPlan(tuple(changes), service=res.service, env=res.env, strategy=strategy, version=version,
+                      image_uri=image_uri, request=request, taskdef_diff=tuple(diff), service_changes=tuple(services),
+                      observed=observed, reuse_taskdef_arn=reuse)
+
+
+def _rule(res: Resources, env, listener_arn: str, weights: dict) -> ApiCall:
+    """A listener rule after the listener's existing ones, forwarding to the slots' target groups."""
+    return ApiCall("elbv2", "create_rule", {
+        "ListenerArn": listener_arn, "Priority": Ref("next_rule_priority", listener_arn),
+        "Conditions": conditions(res, env),
+        "Actions": forward({Ref("target_group_arn", res.target_group(s)): w for s, w in weights.items()})})
 
 
 def service_changes(res: Resources, env, strategy: str, observed: Observed, reuse: str | None) -> list[str]:
@@ -269,46 +290,33 @@ def service_changes(res: Resources, env, strategy: str, observed: Observed, reus
     return out
 
 
-def apply(plan: Plan, clients, res: Resources, env) -> dict:
-    """Execute the plan's changes; returns {"taskdef": arn, "target_groups": {slot: arn}, "rule": arn,
+def apply(plan: DeployPlan, clients, res: Resources) -> dict:
+    """Execute the plan's calls; returns {"taskdef": arn, "target_groups": {slot: arn}, "rule": arn,
     "test_rule": arn or None}."""
-    from jenkinsctl.aws.ecs import Ecs
-    from jenkinsctl.aws.elbv2 import Elbv2
-    from jenkinsctl.aws.iam import Iam
-    from jenkinsctl.aws.logs import Logs
-
-    elb = Elbv2(clients)
+    slot_of = {res.target_group(s): s for s in slots_for(plan.strategy)}
     tgs = dict(plan.observed.target_groups)
     rule_arn = plan.observed.rule["RuleArn"] if plan.observed.rule else None
     test_rule_arn = plan.observed.test_rule["RuleArn"] if plan.observed.test_rule else None
     taskdef_arn = plan.reuse_taskdef_arn
+
+    def lookup(ref: Ref):
+        if ref.what == "target_group_arn":
+            return tgs[slot_of[ref.name]]
+        if ref.what == "next_rule_priority":
+            return clients.elbv2.next_priority(ref.name)
+        raise ValueError(f"unknown reference {ref}")
+
     for change in plan.changes:
-        if change.kind == "log-group":
-            Logs(clients).create_group(res.log_group, env.log_retention_days, res.tags)
-        elif change.kind == "log-retention":
-            Logs(clients).set_retention(res.log_group, env.log_retention_days)
-        elif change.kind == "role":
-            Iam(clients).create_role(change.name, ECS_TASKS_TRUST, res.tags)
-        elif change.kind == "role-policy":
-            Iam(clients).put_inline_policy(change.params["role"], change.params["policy"], change.params["document"])
-        elif change.kind == "target-group":
-            hc = env.health_check
-            group = elb.create_target_group(
-                Name=change.name, Protocol="HTTP", Port=env.port, VpcId=env.network.vpc_id, TargetType="ip",
-                HealthCheckPath=hc.path, HealthCheckIntervalSeconds=hc.interval_seconds,
-                HealthyThresholdCount=hc.healthy_threshold, UnhealthyThresholdCount=hc.unhealthy_threshold,
-                Matcher={"HttpCode": "200-399"}, Tags=[{"Key": k, "Value": v} for k, v in res.tags.items()])
-            tgs[change.params["slot"]] = group["TargetGroupArn"]
-        elif change.kind == "listener-rule":
-            slots = slots_for(plan.strategy)
-            weights = {tgs[s]: 0 for s in slots}  # no traffic until the strategy switches it
-            if plan.strategy == "rolling" and not change.params.get("test"):
-                weights = {tgs[None]: 100}
-            created = elb.add_rule(change.params["listener"], conditions(res, env), forward(weights))["RuleArn"]
-            if change.params.get("test"):
-                test_rule_arn = created
-            else:
-                rule_arn = created
-        elif change.kind == "task-definition":
-            taskdef_arn = Ecs(clients).register(plan.request)
+        for call in change.calls:
+            out = run_call(call, clients, lookup)
+            if call.method == "create_target_group":
+                tgs[slot_of[change.name]] = out["TargetGroups"][0]["TargetGroupArn"]
+            elif call.method == "create_rule":
+                created = out["Rules"][0]["RuleArn"]
+                if change.name.endswith(TEST_RULE):
+                    test_rule_arn = created
+                else:
+                    rule_arn = created
+            elif call.method == "register_task_definition":
+                taskdef_arn = out["taskDefinition"]["taskDefinitionArn"]
     return {"taskdef": taskdef_arn, "target_groups": tgs, "rule": rule_arn, "test_rule": test_rule_arn}

@@ -43,11 +43,7 @@ class Target:
     health: str = "targets"
 
     def __post_init__(self):
-        from jenkinsctl.aws.cloudwatch import CloudWatch
-        from jenkinsctl.aws.ecs import Ecs
-        from jenkinsctl.aws.elbv2 import Elbv2
-
-        self.ecs, self.elb, self.cw = Ecs(self.clients), Elbv2(self.clients), CloudWatch(self.clients)
+        self.ecs, self.elb, self.cw = self.clients.ecs, self.clients.elbv2, self.clients.cloudwatch
 
     @property
     def load_balanced(self) -> bool:

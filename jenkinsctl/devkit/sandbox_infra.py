@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jenkinsctl.aws.session import AwsNotFound
-
 TAG = "jenkinsctl-sandbox"
 
 
@@ -18,45 +16,26 @@ def _tagged(name: str) -> list[dict]:
 
 def create(clients, environments: dict[str, str], cidr: str = "10.42.0.0/16") -> dict[str, dict]:
     """environments: env name -> cluster. Returns env -> {"network": ..., "loadBalancer": ...} (camelCase)."""
-    ec2, ecs, elb = clients.client("ec2"), clients.client("ecs"), clients.client("elbv2")
+    ec2, ecs, elb = clients.ec2, clients.ecs, clients.elbv2
     for cluster in sorted(set(environments.values())):
-        ecs.create_cluster(clusterName=cluster)  # idempotent in ECS
-    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [TAG]}])["Vpcs"]
-    if vpcs:
-        vpc_id = vpcs[0]["VpcId"]
-    else:
-        vpc_id = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-        ec2.create_tags(Resources=[vpc_id], Tags=_tagged(TAG))
-    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
-    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
-    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+        ecs.create_cluster(cluster)  # idempotent in ECS
+    vpc_id = ec2.vpc_named(TAG) or ec2.create_vpc(cidr, _tagged(TAG))
+    ec2.enable_dns(vpc_id)
+    subnets = ec2.subnets(vpc_id)
     if len(subnets) < 2:
-        region = clients.region
         prefix = cidr.split(".")[:2]
-        subnets = [ec2.create_subnet(VpcId=vpc_id, CidrBlock=".".join(prefix + [str(i), "0/24"]),
-                                     AvailabilityZone=f"{region}{az}")["Subnet"] for i, az in ((1, "a"), (2, "b"))]
-    subnet_ids = sorted(s["SubnetId"] for s in subnets)[:2]
-    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
-                                                   {"Name": "group-name", "Values": [TAG]}])["SecurityGroups"]
-    sg = groups[0]["GroupId"] if groups else ec2.create_security_group(
-        GroupName=TAG, Description="jenkinsctl sandbox services", VpcId=vpc_id)["GroupId"]
+        subnets = [ec2.create_subnet(vpc_id, ".".join(prefix + [str(i), "0/24"]), f"{clients.region}{az}")
+                   for i, az in ((1, "a"), (2, "b"))]
+    subnet_ids = sorted(subnets)[:2]
+    sg = ec2.security_group(vpc_id, TAG) or ec2.create_security_group(vpc_id, TAG, "jenkinsctl sandbox services")
     out: dict[str, dict] = {}
     for env in environments:
         name = f"sandbox-{env}"[:32]
-        try:
-            lb = elb.describe_load_balancers(Names=[name])["LoadBalancers"][0]
-        except AwsNotFound:
-            lb = elb.create_load_balancer(Name=name, Subnets=subnet_ids, SecurityGroups=[sg], Scheme="internal",
-                                          Type="application")["LoadBalancers"][0]
-        listeners = {l["Port"]: l["ListenerArn"] for l in
-                     elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]}
+        lb_arn = elb.load_balancer_arn(name) or elb.create_load_balancer(name, subnet_ids, [sg])
+        listeners = elb.listeners(lb_arn)
         for port in (80, 8080):
             if port not in listeners:
-                listeners[port] = elb.create_listener(
-                    LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
-                    DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {
-                        "StatusCode": "404", "ContentType": "text/plain", "MessageBody": "no route"}}],
-                )["Listeners"][0]["ListenerArn"]
+                listeners[port] = elb.create_listener(lb_arn, port)
         out[env] = {"network": {"vpcId": vpc_id, "subnets": subnet_ids, "securityGroups": [sg]},
                     "loadBalancer": {"listenerArn": listeners[80], "testListenerArn": listeners[8080]}}
     return out
@@ -79,15 +58,15 @@ def main(argv: list[str] | None = None) -> None:
     import os
     import sys
 
-    from jenkinsctl.aws.session import AwsClients
-    from jenkinsctl.config.loader import load_config
+    from jenkinsctl.factory import Factory
 
     args = sys.argv[1:] if argv is None else argv
-    loaded = load_config(args[0] if args else None, os.environ)
+    factory = Factory(os.environ, args[0] if args else None)
+    loaded = factory.config()
     config = loaded.config
     if not config.aws.endpoint_url:
         raise SystemExit("refusing: no aws.endpointUrl (the sandbox's moto); this creates VPCs and load balancers")
-    clients = AwsClients.from_config(config, os.environ)
+    clients = factory.aws(config)
     settings = create(clients, {name: env.cluster for name, env in config.environments.items()})
     write_settings(loaded.path, settings)
     for env, values in settings.items():

@@ -81,6 +81,9 @@ class JenkinsClient:
         if not url:
             raise JenkinsError("no Jenkins URL configured",
                                "set JENKINS_URL (and JENKINS_USER, JENKINS_API_TOKEN) or jenkins.url in jenkinsctl.yaml")
+        if (user is None) != (token is None):
+            raise JenkinsError("JENKINS_USER and JENKINS_API_TOKEN must be set together",
+                               "set both (an API token from Jenkins: your user > Security > API Token), or neither")
         self.url = url.rstrip("/") + "/"
         self.user = user
         self.server = jenkins.Jenkins(self.url, user, token, timeout=timeout)
@@ -90,20 +93,6 @@ class JenkinsClient:
         self.on_retry = on_retry
         self.calls = Calls()
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_config(cls, config: Any = None, environ: Mapping[str, str] | None = None, **kwargs) -> "JenkinsClient":
-        """`JENKINS_URL` / `JENKINS_USER` / `JENKINS_API_TOKEN`, else `config.jenkins.url`."""
-        import os
-
-        environ = os.environ if environ is None else environ
-        url = environ.get("JENKINS_URL") or (config.jenkins.url if config is not None else None)
-        user = environ.get("JENKINS_USER") or None
-        token = environ.get("JENKINS_API_TOKEN") or None
-        if (user is None) != (token is None):
-            raise JenkinsError("JENKINS_USER and JENKINS_API_TOKEN must be set together",
-                               "set both (an API token from Jenkins: your user > Security > API Token), or neither")
-        return cls(url, user, token, **kwargs)
 
     # -- the one request path -------------------------------------------------------------
 

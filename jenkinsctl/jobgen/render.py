@@ -54,7 +54,7 @@ class JobSet:
 def templates_dir(root: Path | None, environ: dict[str, str] | None = None) -> Path:
     """`$JENKINSCTL_JOB_TEMPLATES`, else `jobs/` beside jenkinsctl.yaml, else the copy shipped with
     jenkinsctl's source checkout."""
-    environ = os.environ if environ is None else environ
+    environ = environ or {}
     if environ.get("JENKINSCTL_JOB_TEMPLATES"):
         return Path(environ["JENKINSCTL_JOB_TEMPLATES"])
     if root is not None and (root / "jobs" / "templates.yaml").is_file():

@@ -1,25 +1,9 @@
-"""Logging in to a registry: ECR's authorization token of the right account (in the sandbox, the
-registry's htpasswd credentials) as `docker login` credentials or as a logged-in client."""
+"""Which account's ECR token logs in to a registry (the logged-in client itself is built by
+`jenkinsctl.factory.Factory.registry_for`)."""
 
 from __future__ import annotations
 
-from jenkinsctl.registry.addressing import ecr_account, endpoint_for, is_organisation_registry
-
-
-def registry_credentials(clients):
-    """ECR's authorization token of `clients`' account as `docker login` credentials."""
-    from jenkinsctl.aws import ecr
-
-    return ecr.authorization(clients.client("ecr"))
-
-
-def registry_for(config, host: str, clients):
-    """A registry client for `host`, logged in with the ECR authorization token of `clients`'
-    account (in the sandbox: the registry's htpasswd credentials)."""
-    from jenkinsctl.registry.client import Registry
-
-    creds = registry_credentials(clients)
-    return Registry(endpoint_for(config, host), creds.username, creds.password)
+from jenkinsctl.registry.addressing import ecr_account, is_organisation_registry
 
 
 def registry_clients(config, host: str, env, env_clients, own_clients):

@@ -84,7 +84,7 @@ class Sandbox:
         for action in plan:
             report(action.render())
             if action.verb == "install" and action.target == "PyPI packages":
-                _run([sys.executable, "-m", "pip", "install", "-q", action.detail], "pip install", os.environ)
+                _run([sys.executable, "-m", "pip", "install", "-q", action.detail], "pip install", self.environ)
             elif action.verb == "install":
                 install_packages(action.detail.split())
             elif action.verb == "start":

@@ -229,7 +229,7 @@ class MotoServer(_Component):
 
     def __init__(self, settings: SandboxSettings, environ: Mapping[str, str] | None = None):
         super().__init__(settings)
-        self.environ = dict(os.environ if environ is None else environ)
+        self.environ = dict(environ or {})
 
     @property
     def address(self) -> str:

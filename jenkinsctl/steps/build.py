@@ -43,9 +43,7 @@ def run(ctx: StepContext, engine=None, policy: str = "error", cache: bool = True
                    f"args {', '.join(spec.args) or '-'})")
         return StepResult("build", {"IMAGE": image, "VERSION": version["VERSION"]}, f"would build {image}")
 
-    from jenkinsctl.dockerengine import DockerEngine
-
-    engine = engine or DockerEngine(environ=ctx.environ)
+    engine = engine or ctx.factory.docker()
     engine.ping()
     cache_from = _prepare_engine(ctx, engine, target, version["IMAGE_TAG"], dockerfile.read_text(errors="replace"),
                                  cache)
@@ -140,9 +138,7 @@ def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
     """Log the engine in to the service's registry so FROM and cache pulls work; a build from
     public-free, already-present bases still works without it, so failure is a warning."""
     try:
-        from jenkinsctl.registry.login import registry_credentials
-
-        creds = registry_credentials(ctx.aws())
+        creds = ctx.aws().ecr.authorization()
         engine.login(endpoint, creds.username, creds.password)
         return creds.auth
     except JenkinsctlError as exc:
@@ -152,12 +148,10 @@ def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
 
 def _previous_image(engine, target, auth) -> list[str]:
     """The service's newest release in the registry, pulled, as build cache."""
-    from jenkinsctl.registry.client import Registry
-
     if auth is None:
         return []
     try:
-        tags = Registry(target.endpoint, auth["username"], auth["password"], timeout=10).tags(target.repository)
+        tags = ctx.factory.registry(target.endpoint, auth["username"], auth["password"], timeout=10).tags(target.repository)
     except JenkinsctlError:
         return []
     releases = sorted((v, t) for t in tags if (v := Version.parse(t)) and not v.prerelease)

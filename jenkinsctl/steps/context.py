@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -21,20 +21,20 @@ class StepContext:
     workspace: "object"  # jenkinsctl.workspace.Workspace
     service: "object"  # jenkinsctl.workspace.Service
     workdir: Path
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    factory: "object"  # jenkinsctl.factory.Factory: every client, built once
     dry_run: bool = False
     report: Callable[[str], None] = _stderr
-    _aws: object = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The Jenkins environment the step runs in (GIT_COMMIT, BRANCH_NAME...), as the factory got it."""
+        return self.factory.environ
 
     def aws(self):
-        """The AWS clients of the identity jenkinsctl runs as (one per context, so every
+        """The AWS clients of the identity jenkinsctl runs as (one per process, so every
         environment's assumed role is cached for the whole run); `aws().for_environment(env)`
         acts in one environment."""
-        if self._aws is None:
-            from jenkinsctl.aws.session import AwsClients
-
-            self._aws = AwsClients.from_config(self.config, self.environ)
-        return self._aws
+        return self.factory.aws(self.config)
 
     @property
     def resolved(self):
@@ -73,4 +73,4 @@ def make_context(app, service_name: str | None, workdir: str | None) -> StepCont
     else:
         raise UsageError("which service? pass --service NAME (or set JENKINSCTL_SERVICE)",
                          "services here: " + ", ".join(sorted(ws.services)))
-    return StepContext(ws, svc, Path(workdir or os.getcwd()).resolve(), app.environ, app.dry_run)
+    return StepContext(ws, svc, Path(workdir or os.getcwd()).resolve(), app.factory, app.dry_run)

@@ -66,10 +66,9 @@ def _record_in(ctx: StepContext, env, clients, version: str):
 def _registry_lookup(ctx: StepContext, clients, version: str) -> str | None:
     """The digest the service's repository holds for the version's tag."""
     from jenkinsctl.registry.addressing import image_target
-    from jenkinsctl.registry.login import registry_for
 
     target = image_target(ctx.config, ctx.resolved)
-    reg = registry_for(ctx.config, target.endpoint, clients)
+    reg = ctx.factory.registry_for(ctx.config, target.endpoint, clients)
     for tag in dict.fromkeys((version, ctx.resolved.versioning.tag_prefix + version)):
         digest = reg.manifest_head(target.repository, tag)
         if digest:

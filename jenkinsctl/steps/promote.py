@@ -15,7 +15,7 @@ def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None
     from jenkinsctl.deploy.deployer import DeployRequest, check_approval
     from jenkinsctl.deploy.deployer import deploy as do_deploy
     from jenkinsctl.registry.addressing import split_repository, target_of
-    from jenkinsctl.registry.login import registry_clients, registry_for
+    from jenkinsctl.registry.login import registry_clients
     from jenkinsctl.steps.deploy import clients_for, health_mode
 
     resolved = ctx.resolved
@@ -40,9 +40,9 @@ def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None
                    + (f" and deploy it to {to_env}" if deploy else ""))
         return StepResult("promote", {"VERSION": record.version, "IMAGE_DIGEST": record.digest}, "dry run")
     dst_endpoint, dst_repo = target_of(ctx.config, resolved, to_env)
-    src_reg = registry_for(ctx.config, source_host, registry_clients(
+    src_reg = ctx.factory.registry_for(ctx.config, source_host, registry_clients(
         ctx.config, source_host, resolved.environment(from_env), src_clients, ctx.aws()))
-    dst_reg = registry_for(ctx.config, dst_endpoint, registry_clients(
+    dst_reg = ctx.factory.registry_for(ctx.config, dst_endpoint, registry_clients(
         ctx.config, dst_endpoint, target_env, dst_clients, ctx.aws()))
     p = promotion.promote(resolved, from_env, to_env, record, src_reg, dst_reg, dst_repo, ctx.report)
     values = p.values()

@@ -5,7 +5,6 @@ existing tag to another image. Writes IMAGE_DIGEST, IMAGE_URI..."""
 
 from __future__ import annotations
 
-from jenkinsctl.aws import ecr
 from jenkinsctl.errors import PolicyError, RegistryError, UsageError
 from jenkinsctl.registry.addressing import image_target
 from jenkinsctl.steps.context import StepContext, StepResult
@@ -16,27 +15,24 @@ def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
     target = image_target(ctx.config, ctx.resolved)
     tags = [build["IMAGE_TAG"], build["GIT_SHA_TAG"]]
     clients = clients or ctx.aws()
-    ecr_client = clients.client("ecr")
     image = ctx.resolved.image
-    plan = ecr.plan_repository(ecr_client, target.repository, image.keep, image.untagged_days)
+    plan = clients.ecr.plan_repository(target.repository, image.keep, image.untagged_days)
     for call in plan:
         ctx.report(("would call " if ctx.dry_run else "") + call.render())
     if ctx.dry_run:
         ctx.report(f"dry run: would push {', '.join(target.ref(t) for t in tags)}")
         return StepResult("push", {"IMAGE_REPOSITORY": target.name, "IMAGE_TAG": build["IMAGE_TAG"]}, "dry run")
 
-    from jenkinsctl.dockerengine import DockerEngine
-    from jenkinsctl.registry.client import Registry
 
-    engine = engine or DockerEngine(environ=ctx.environ)
+    engine = engine or ctx.factory.docker()
     image_id = build["IMAGE_ID"]
     if not engine.exists(image_id):
         raise UsageError(f"the built image {image_id[:19]} is not in the Docker engine",
                          "run `jenkinsctl step build` on this agent first")
-    ecr.apply(ecr_client, plan)
-    creds = ecr.authorization(ecr_client)
+    clients.ecr.apply_all(plan)
+    creds = clients.ecr.authorization()
     engine.login(target.endpoint, creds.username, creds.password)
-    registry = Registry(target.endpoint, creds.username, creds.password)
+    registry = ctx.factory.registry(target.endpoint, creds.username, creds.password)
 
     existing = {tag: _config_digest(registry, target.repository, tag) for tag in tags}
     for tag, config in existing.items():

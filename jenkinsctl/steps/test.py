@@ -35,9 +35,7 @@ def run(ctx: StepContext, engine=None, network: bool | None = None) -> StepResul
         ctx.report(f"dry run: would run {spec.test!r} in {build['IMAGE']} (network {'host' if use_network else 'none'})")
         return StepResult("test", {"IMAGE": build["IMAGE"]}, "dry run")
 
-    from jenkinsctl.dockerengine import DockerEngine
-
-    engine = engine or DockerEngine(environ=ctx.environ)
+    engine = engine or ctx.factory.docker()
     ctx.report(f"testing {build['IMAGE']}: {spec.test} (network {'host' if use_network else 'none'})")
     shutil.rmtree(reports, ignore_errors=True)
     result = engine.run(build["IMAGE_ID"], command, network=use_network,

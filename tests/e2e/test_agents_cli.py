@@ -16,8 +16,8 @@ def moto_cli(moto_endpoint):
 
 @pytest.fixture
 def fleet_project(project, moto_cli):
-    subnet = moto_cli.ec2.describe_subnets()["Subnets"][0]["SubnetId"]
-    sg = moto_cli.ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
+    subnet = moto_cli.ec2.raw.describe_subnets()["Subnets"][0]["SubnetId"]
+    sg = moto_cli.ec2.raw.describe_security_groups()["SecurityGroups"][0]["GroupId"]
     cfg = project / "jenkinsctl.yaml"
     cfg.write_text(cfg.read_text().replace("subnet-0a1b2c3d4e5f60718", subnet).replace("sg-0a1b2c3d4e5f60718", sg))
     return project, {"JENKINSCTL_AWS_ENDPOINT_URL": moto_cli.endpoint_url}
@@ -116,7 +116,7 @@ def test_scale_once_from_the_cli(cli, fleet_project, moto_cli):
             # 3 builds of 1 vCPU on 2-vCPU types: 2 instances, headroom 1 + 20% of 2 -> 4
             assert (decision["desiredBefore"], decision["desiredAfter"]) == (0, 4)
             assert "dry run: nothing changed" in dry.err
-            group = moto_cli.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["jenkins-agents-agents"])
+            group = moto_cli.autoscaling.raw.describe_auto_scaling_groups(AutoScalingGroupNames=["jenkins-agents-agents"])
             assert group["AutoScalingGroups"][0]["DesiredCapacity"] == 0
             done = cli("agents", "scale", cwd=project, env=env)
             assert done.code == 0 and done.out.startswith("desired capacity 0 -> 4\n"), done.text

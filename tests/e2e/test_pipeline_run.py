@@ -39,8 +39,8 @@ def test_pipeline_runs_the_jenkinsfile_stages_and_promotes_one_digest_through_pr
     assert "RESULT=passed" in r.out and "STAGE_PROMOTE_PROD=passed" in r.out
     push = json.loads((src / ".jenkinsctl" / "push.json").read_text())
     for cluster in ("dev", "staging", "prod"):
-        svc = aws.ecs.describe_services(cluster=cluster, services=["orders-api-blue"])["services"][0]
-        image = aws.ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"][
+        svc = aws.ecs.raw.describe_services(cluster=cluster, services=["orders-api-blue"])["services"][0]
+        image = aws.ecs.raw.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"][
             "containerDefinitions"][0]["image"]
         assert image == push["IMAGE_URI"]  # built once, the same digest everywhere
     promote = json.loads((src / ".jenkinsctl" / "promote.json").read_text())

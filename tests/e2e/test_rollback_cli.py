@@ -21,7 +21,7 @@ def deploy(cli, sandbox, env, n, version, *extra):  # noqa: F811
 
 
 def live_taskdef(aws) -> str:
-    return aws.ecs.describe_services(cluster="dev", services=["invoice-worker"])["services"][0]["taskDefinition"]
+    return aws.ecs.raw.describe_services(cluster="dev", services=["invoice-worker"])["services"][0]["taskDefinition"]
 
 
 def test_deploy_prints_the_plan_writes_results_and_rollback_returns_to_the_last_known_good(
@@ -75,7 +75,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(cli, sandbox, moto_endpoint
     assert out.code == 0, out.err
     assert "register task-definition invoice-worker-dev" in out.err
     assert "OUTCOME=planned" in out.out
-    assert sandbox.clients.ecs.describe_services(cluster="dev", services=["invoice-worker"])["services"] == []
+    assert sandbox.clients.ecs.raw.describe_services(cluster="dev", services=["invoice-worker"])["services"] == []
     assert not (sandbox.project / ".jenkinsctl" / "deploy.json").exists()
 
 
@@ -95,7 +95,7 @@ def test_rollback_of_a_blue_green_service_moves_traffic_back_to_the_previous_rev
         in back.err
     assert "traffic switched green -> blue" in back.err
     aws = sandbox.clients
-    services = {s["serviceName"]: s for s in aws.ecs.describe_services(
+    services = {s["serviceName"]: s for s in aws.ecs.raw.describe_services(
         cluster="dev", services=["orders-api-blue", "orders-api-green"])["services"]}
     assert services["orders-api-blue"]["taskDefinition"].endswith("orders-api-dev:1")
     assert (services["orders-api-blue"]["desiredCount"], services["orders-api-green"]["desiredCount"]) == (2, 0)

@@ -67,9 +67,9 @@ def test_version_build_test_push_then_push_again(cli, env, tmp_path, registry, a
     reg = registry.client()
     assert reg.manifest_head("payments/orders-api", "1.5.0") == digest
     assert reg.manifest_head("payments/orders-api", version["GIT_SHA_TAG"]) == digest
-    repo = aws.ecr.describe_repositories(repositoryNames=["payments/orders-api"])["repositories"][0]
+    repo = aws.ecr.raw.describe_repositories(repositoryNames=["payments/orders-api"])["repositories"][0]
     assert repo["imageTagMutability"] == "IMMUTABLE" and repo["imageScanningConfiguration"]["scanOnPush"]
-    policy = json.loads(aws.ecr.get_lifecycle_policy(repositoryName="payments/orders-api")["lifecyclePolicyText"])
+    policy = json.loads(aws.ecr.raw.get_lifecycle_policy(repositoryName="payments/orders-api")["lifecyclePolicyText"])
     assert [r["selection"]["countNumber"] for r in policy["rules"]] == [7, 100]
 
     r = step(cli, env, src, "push", "--json")

@@ -28,23 +28,23 @@ def test_plan_apply_apply_again_destroy(fleet_aws):
     execute(first, fleet_aws)
 
     # what exists is what was asked for
-    g = fleet_aws.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["ci-agents-agents"])
+    g = fleet_aws.autoscaling.raw.describe_auto_scaling_groups(AutoScalingGroupNames=["ci-agents-agents"])
     group = g["AutoScalingGroups"][0]
     dist = group["MixedInstancesPolicy"]["InstancesDistribution"]
     assert dist["SpotAllocationStrategy"] == "capacity-optimized" and dist["OnDemandBaseCapacity"] == 1
     assert group["CapacityRebalance"] and group["NewInstancesProtectedFromScaleIn"]
-    cp = fleet_aws.ecs.describe_capacity_providers(capacityProviders=["ci-agents-spot"])["capacityProviders"][0]
+    cp = fleet_aws.ecs.raw.describe_capacity_providers(capacityProviders=["ci-agents-spot"])["capacityProviders"][0]
     assert cp["autoScalingGroupProvider"]["managedTerminationProtection"] == "ENABLED"
     assert cp["autoScalingGroupProvider"]["autoScalingGroupArn"] == group["AutoScalingGroupARN"]
-    cluster = fleet_aws.ecs.describe_clusters(clusters=["ci-agents"])["clusters"][0]
+    cluster = fleet_aws.ecs.raw.describe_clusters(clusters=["ci-agents"])["clusters"][0]
     assert cluster["defaultCapacityProviderStrategy"][0]["capacityProvider"] == "ci-agents-spot"
     import base64
 
-    lt = fleet_aws.ec2.describe_launch_template_versions(LaunchTemplateName="ci-agents-agents",
+    lt = fleet_aws.ec2.raw.describe_launch_template_versions(LaunchTemplateName="ci-agents-agents",
                                                          Versions=["$Latest"])["LaunchTemplateVersions"][0]
     user_data = base64.b64decode(lt["LaunchTemplateData"]["UserData"]).decode()
     assert "ECS_CLUSTER=ci-agents" in user_data and "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true" in user_data
-    td = fleet_aws.ecs.describe_task_definition(taskDefinition="ci-agents-agent-docker")["taskDefinition"]
+    td = fleet_aws.ecs.raw.describe_task_definition(taskDefinition="ci-agents-agent-docker")["taskDefinition"]
     assert td["volumes"][0]["host"]["sourcePath"] == "/var/run/docker.sock"
 
     # a second apply: nothing to do, and no mutating call on the way
@@ -56,7 +56,7 @@ def test_plan_apply_apply_again_destroy(fleet_aws):
     assert mutating_calls(clients) == []
 
     # destroy removes every owned resource, in dependency order, and leaves others alone
-    fleet_aws.iam.create_role(RoleName="not-ours", Path="/jenkinsctl/ci-agents/", AssumeRolePolicyDocument="{}")
+    fleet_aws.iam.raw.create_role(RoleName="not-ours", Path="/jenkinsctl/ci-agents/", AssumeRolePolicyDocument="{}")
     gone = plan_fleet(fleet_aws, spec, ACCOUNT, destroy=True)
     kinds = [c.kind for c in gone.changes]
     assert kinds.index("task_definition") < kinds.index("capacity_provider") < kinds.index("lifecycle_hook") \
@@ -65,7 +65,7 @@ def test_plan_apply_apply_again_destroy(fleet_aws):
     assert all(c.name != "not-ours" for c in gone.changes)
     execute(gone, fleet_aws)
     assert plan_fleet(fleet_aws, spec, ACCOUNT, destroy=True).empty
-    assert fleet_aws.iam.get_role(RoleName="not-ours")["Role"]["RoleName"] == "not-ours"
+    assert fleet_aws.iam.raw.get_role(RoleName="not-ours")["Role"]["RoleName"] == "not-ours"
 
 
 def test_changed_config_is_a_readable_update(fleet_aws):
@@ -86,7 +86,7 @@ def test_changed_config_is_a_readable_update(fleet_aws):
 def test_new_ami_makes_a_new_launch_template_version(fleet_aws):
     spec = fleet_spec(fleet_aws, cluster="ci-ami")
     execute(plan_fleet(fleet_aws, spec, ACCOUNT), fleet_aws)
-    fleet_aws.ssm.put_parameter(Name="/test/ecs-ami", Value="ami-0fedcba9876543210", Type="String")
+    fleet_aws.ssm.raw.put_parameter(Name="/test/ecs-ami", Value="ami-0fedcba9876543210", Type="String")
     newer = fleet_spec(fleet_aws, cluster="ci-ami", amiParameter="/test/ecs-ami")
     p = plan_fleet(fleet_aws, newer, ACCOUNT)
     changes = {(c.kind, c.action): c for c in p.changes}
@@ -94,7 +94,7 @@ def test_new_ami_makes_a_new_launch_template_version(fleet_aws):
     assert ("launchTemplateVersion", "1", "2") in changes[("asg", "update")].diff
     assert "agents refresh" not in (changes[("launch_template", "update")].note or "x") or True
     execute(p, fleet_aws)
-    group = fleet_aws.autoscaling.describe_auto_scaling_groups(
+    group = fleet_aws.autoscaling.raw.describe_auto_scaling_groups(
         AutoScalingGroupNames=["ci-ami-agents"])["AutoScalingGroups"][0]
     assert group["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]["Version"] == "2"
     assert plan_fleet(fresh_clients(fleet_aws), newer, ACCOUNT).empty
@@ -110,7 +110,7 @@ def test_branch_templates_are_added_beside_mains_and_pruned_when_the_branch_is_g
         ("create", "iam_role", "ci-branch-agent-docker--feature-x"),
         ("create", "task_definition", "ci-branch-agent-docker--feature-x")]
     execute(p, fleet_aws)
-    td = fleet_aws.ecs.describe_task_definition(taskDefinition="ci-branch-agent-docker--feature-x")
+    td = fleet_aws.ecs.raw.describe_task_definition(taskDefinition="ci-branch-agent-docker--feature-x")
     env = {e["name"]: e["value"] for e in td["taskDefinition"]["containerDefinitions"][0]["environment"]}
     assert env["JENKINS_AGENT_LABEL"] == "docker@feature-x"
     # main's apply leaves the branch alone; the branch's apply leaves main alone

@@ -44,11 +44,11 @@ def make_fleet(aws, cluster: str, instances: int = 0, **overrides):
     spec = fleet_spec(aws, cluster=cluster, **overrides)
     execute(plan_fleet(aws, spec, ACCOUNT), aws)
     if instances:
-        aws.autoscaling.set_desired_capacity(AutoScalingGroupName=f"{cluster}-agents", DesiredCapacity=instances)
+        aws.autoscaling.raw.set_desired_capacity(AutoScalingGroupName=f"{cluster}-agents", DesiredCapacity=instances)
     ids = [i.instance_id for i in read_fleet(aws, spec).instances]
     cis = {}
     for iid in ids:  # what the ECS agent does when the instance boots
-        ci = aws.ecs.register_container_instance(
+        ci = aws.ecs.raw.register_container_instance(
             cluster=cluster, instanceIdentityDocument=json.dumps({"instanceId": iid, "region": "us-east-1"}))
         cis[iid] = ci["containerInstance"]["containerInstanceArn"]
     return spec, ids, cis
@@ -56,7 +56,7 @@ def make_fleet(aws, cluster: str, instances: int = 0, **overrides):
 
 def run_agent(aws, fake, cluster: str, ci_arn: str, agent: str, version: str) -> int:
     """The amazon-ecs plugin starting an agent task for a build, and the build running on it."""
-    aws.ecs.start_task(cluster=cluster, taskDefinition=f"{cluster}-agent-docker", containerInstances=[ci_arn],
+    aws.ecs.raw.start_task(cluster=cluster, taskDefinition=f"{cluster}-agent-docker", containerInstances=[ci_arn],
                        overrides={"containerOverrides": [{"name": "jnlp", "environment": [
                            {"name": "JENKINS_AGENT_NAME", "value": agent}]}]})
     fake.add_node(agent, labels="docker", executors=1)
@@ -75,7 +75,7 @@ def test_scale_from_zero_prewarms_from_the_queue_and_is_idempotent(moto_fleet, j
     assert (dec.desired_before, dec.desired_after) == (0, 3)
     assert any("label 'windows'" in r and "no template serves it" in r for r in dec.reasons)
     carry_out(moto_fleet, spec, dec, view)
-    group = moto_fleet.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["sc-zero-agents"])
+    group = moto_fleet.autoscaling.raw.describe_auto_scaling_groups(AutoScalingGroupNames=["sc-zero-agents"])
     assert group["AutoScalingGroups"][0]["DesiredCapacity"] == 3
     # the next minute, same queue: the instances are there, nothing more to do
     again, view2 = scale_pass(moto_fleet, agents, spec, now=1060.0)
@@ -89,14 +89,14 @@ def test_scale_in_removes_idle_instances_and_keeps_busy_ones_protected(moto_flee
                                 scaleInIdleMinutes=10)
     busy = ids[0]
     run_agent(moto_fleet, fake, "sc-idle", cis[busy], "agent-busy", "1.0.0")
-    moto_fleet.autoscaling.set_instance_protection(AutoScalingGroupName="sc-idle-agents", InstanceIds=[busy],
+    moto_fleet.autoscaling.raw.set_instance_protection(AutoScalingGroupName="sc-idle-agents", InstanceIds=[busy],
                                                    ProtectedFromScaleIn=False)
     first, view = scale_pass(moto_fleet, agents, spec, now=10_000.0)
     acts = {(a.kind, a.target) for a in first.actions}
     assert ("protect", busy) in acts
     assert {("mark_idle", ids[1]), ("mark_idle", ids[2])} <= acts and "terminate" not in {k for k, _ in acts}
     carry_out(moto_fleet, spec, first, view)
-    tags = moto_fleet.ec2.describe_tags(Filters=[{"Name": "key", "Values": [IDLE_TAG]}])["Tags"]
+    tags = moto_fleet.ec2.raw.describe_tags(Filters=[{"Name": "key", "Values": [IDLE_TAG]}])["Tags"]
     assert sorted(t["ResourceId"] for t in tags) == sorted(ids[1:])
     # eleven minutes later the idle ones go; the busy one stays
     later, view = scale_pass(moto_fleet, agents, spec, now=10_000.0 + 660)
@@ -129,7 +129,7 @@ def test_spot_not_coming_switches_the_group_to_on_demand(moto_fleet, jenkins):
     assert [a.kind for a in dry.actions if a.kind.startswith("fallback")] == ["fallback_on"]
     assert any("spot is not coming" in r for r in dry.reasons)
     carry_out(moto_fleet, spec, dry, view)
-    g = moto_fleet.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["sc-dry-agents"])
+    g = moto_fleet.autoscaling.raw.describe_auto_scaling_groups(AutoScalingGroupNames=["sc-dry-agents"])
     group = g["AutoScalingGroups"][0]
     assert group["MixedInstancesPolicy"]["InstancesDistribution"]["OnDemandPercentageAboveBaseCapacity"] == 100
     assert {t["Key"] for t in group["Tags"]} >= {"jenkinsctl:on-demand-fallback"}
@@ -142,7 +142,7 @@ def test_spot_not_coming_switches_the_group_to_on_demand(moto_fleet, jenkins):
                   now=1300.0 + 6 * 120)
     assert "fallback_off" in [a.kind for a in back.actions]
     carry_out(moto_fleet, spec, back, back_view)
-    g = moto_fleet.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["sc-dry-agents"])
+    g = moto_fleet.autoscaling.raw.describe_auto_scaling_groups(AutoScalingGroupNames=["sc-dry-agents"])
     assert g["AutoScalingGroups"][0]["MixedInstancesPolicy"]["InstancesDistribution"][
         "OnDemandPercentageAboveBaseCapacity"] == 0
     assert plan_fleet(fresh_clients(moto_fleet), spec, ACCOUNT).empty
@@ -169,7 +169,7 @@ def test_instance_refresh_replaces_idle_instances_and_waits_for_running_builds(m
     spec, ids, cis = make_fleet(moto_fleet, "rf", instances=2, headroom=0, headroomPercent=0)
     busy, idle = ids
     number = run_agent(moto_fleet, fake, "rf", cis[busy], "agent-rf", "2.0.0")
-    moto_fleet.ssm.put_parameter(Name="/test/rf-ami", Value="ami-0aaaabbbbccccdddd", Type="String",
+    moto_fleet.ssm.raw.put_parameter(Name="/test/rf-ami", Value="ami-0aaaabbbbccccdddd", Type="String",
                                  Overwrite=True)
     newer = fleet_spec(moto_fleet, cluster="rf", headroom=0, headroomPercent=0, amiParameter="/test/rf-ami")
     execute(plan_fleet(moto_fleet, newer, ACCOUNT), moto_fleet)
@@ -187,8 +187,8 @@ def test_instance_refresh_replaces_idle_instances_and_waits_for_running_builds(m
     assert ("replace", busy) not in {(a.kind, a.target) for a in dec2.actions}
     # the build ends, its agent task stops: now it is replaced
     fake.finish_build("apps/api", number, "SUCCESS")
-    for arn in moto_fleet.ecs.list_tasks(cluster="rf", containerInstance=cis[busy])["taskArns"]:
-        moto_fleet.ecs.stop_task(cluster="rf", task=arn)
+    for arn in moto_fleet.ecs.raw.list_tasks(cluster="rf", containerInstance=cis[busy])["taskArns"]:
+        moto_fleet.ecs.raw.stop_task(cluster="rf", task=arn)
     dec3, view3 = scale_pass(moto_fleet, agents, newer, now=5120.0)
     assert ("replace", busy) in {(a.kind, a.target) for a in dec3.actions}
     carry_out(moto_fleet, newer, dec3, view3)
@@ -216,7 +216,7 @@ def test_drain_resubmits_once_under_duplicate_late_and_out_of_order_events(moto_
     assert fake.state.build("apps/api", n1).result == "ABORTED"
     queued = [q for q in fake.state.queue.values()]
     assert [q.parameters["VERSION"] for q in queued] == ["1.2.3"]
-    ci = moto_fleet.ecs.describe_container_instances(cluster="dr", containerInstances=[cis[a]])
+    ci = moto_fleet.ecs.raw.describe_container_instances(cluster="dr", containerInstances=[cis[a]])
     assert ci["containerInstances"][0]["status"] == "DRAINING"
     assert fake.state.node("agent-a").temporarily_offline
     ledger.save()
@@ -231,7 +231,7 @@ def test_drain_resubmits_once_under_duplicate_late_and_out_of_order_events(moto_
     # out of order: the ASG's terminate lifecycle action arrives after the spot warning; moto has no
     # complete_lifecycle_action, so that one call is stubbed (validated against the AWS model)
     lifecycle = fresh_clients(moto_fleet)
-    stub = Stubber(lifecycle.client("autoscaling").raw)
+    stub = Stubber(lifecycle.autoscaling.raw)
     stub.add_response("complete_lifecycle_action", {}, {
         "AutoScalingGroupName": "dr-agents", "LifecycleHookName": "drain-builds",
         "LifecycleActionToken": "87654321-4321-4321-4321-210987654321", "LifecycleActionResult": "CONTINUE",
@@ -243,7 +243,7 @@ def test_drain_resubmits_once_under_duplicate_late_and_out_of_order_events(moto_
     assert late.lifecycle_completed and not late.resubmitted and len(fake.state.queue) == 1
 
     # the other instance: lifecycle first, spot warning after
-    with Stubber(lifecycle.client("autoscaling").raw) as stub2:
+    with Stubber(lifecycle.autoscaling.raw) as stub2:
         stub2.add_response("complete_lifecycle_action", {}, None)
         first = Drainer(lifecycle, agents, "dr", ledger).handle(
             parse_event(_event("terminate-lifecycle.json", b, "dr-agents").replace("468fd7ef", "568fd7ef")))
@@ -271,15 +271,15 @@ def test_drain_from_the_fleets_event_queue_through_the_cli(moto_fleet, jenkins, 
     fake, _ = jenkins
     spec, ids, cis = make_fleet(moto_fleet, "jenkins-agents", instances=1)
     number = run_agent(moto_fleet, fake, "jenkins-agents", cis[ids[0]], "agent-q", "7.7.7")
-    url = moto_fleet.sqs.get_queue_url(QueueName="jenkins-agents-agent-events")["QueueUrl"]  # made by apply
+    url = moto_fleet.sqs.raw.get_queue_url(QueueName="jenkins-agents-agent-events")["QueueUrl"]  # made by apply
     body = _event("spot-interruption.json", ids[0], "jenkins-agents-agents")
     for _ in range(2):  # delivered twice
-        moto_fleet.sqs.send_message(QueueUrl=url, MessageBody=body)
+        moto_fleet.sqs.raw.send_message(QueueUrl=url, MessageBody=body)
     env = {"JENKINS_URL": fake.url, "JENKINSCTL_AWS_ENDPOINT_URL": moto_fleet.endpoint_url}
     r = cli("agents", "drain", "--json", cwd=project, env=env)
     assert r.code == 0, r.text
     reports = json.loads(r.out)
     assert [x["duplicate"] for x in reports] == [False, True]
     assert reports[0]["resubmitted"] == [f"apps/api #{number}"] and reports[1]["resubmitted"] == []
-    assert moto_fleet.sqs.receive_message(QueueUrl=url).get("Messages") is None
+    assert moto_fleet.sqs.raw.receive_message(QueueUrl=url).get("Messages") is None
     assert (project / ".jenkinsctl" / "agents-drain.json").is_file()

@@ -15,6 +15,7 @@ from botocore.stub import Stubber
 
 from deploy_support import image, sandbox  # noqa: F401  (fixture)
 from jenkinsctl.aws.session import AwsClients, session_name
+from jenkinsctl.factory import Factory
 from jenkinsctl.devkit import sandbox_infra
 from jenkinsctl.errors import AwsError
 from support import free_port
@@ -62,36 +63,36 @@ def test_a_deploy_through_the_environments_role_acts_in_its_account_only(cli, sa
     dry = deploy_prod(cli, sandbox, env, 1, "1.0.0", "--dry-run")
     assert dry.code == 0, dry.err
     assert f"  in account {PROD} (us-east-1) through role {ROLE} (with external ID)" in dry.err
-    assert in_prod(aws, sandbox).ecs.describe_services(cluster="prod", services=[SERVICE])["services"] == []
+    assert in_prod(aws, sandbox).ecs.raw.describe_services(cluster="prod", services=[SERVICE])["services"] == []
 
     assert deploy_prod(cli, sandbox, env, 1, "1.0.0").code == 0
     second = deploy_prod(cli, sandbox, env, 2, "1.1.0")
     assert second.code == 0, second.err
 
     prod = in_prod(aws, sandbox)
-    live = prod.ecs.describe_services(cluster="prod", services=[SERVICE])["services"][0]
+    live = prod.ecs.raw.describe_services(cluster="prod", services=[SERVICE])["services"][0]
     assert live["taskDefinition"] == f"arn:aws:ecs:us-east-1:{PROD}:task-definition/{SERVICE}-prod:2"
-    td = prod.ecs.describe_task_definition(taskDefinition=live["taskDefinition"])["taskDefinition"]
+    td = prod.ecs.raw.describe_task_definition(taskDefinition=live["taskDefinition"])["taskDefinition"]
     assert td["executionRoleArn"] == f"arn:aws:iam::{PROD}:role/{SERVICE}-prod-execution"
-    assert prod.iam.get_role(RoleName=f"{SERVICE}-prod-task")["Role"]["Arn"].startswith(f"arn:aws:iam::{PROD}:")
-    assert prod.logs.describe_log_groups(logGroupNamePrefix=f"/ecs/{SERVICE}/prod")["logGroups"]
-    record = json.loads(prod.ssm.get_parameter(Name=f"/jenkinsctl/{SERVICE}/prod/last-known-good")
+    assert prod.iam.raw.get_role(RoleName=f"{SERVICE}-prod-task")["Role"]["Arn"].startswith(f"arn:aws:iam::{PROD}:")
+    assert prod.logs.raw.describe_log_groups(logGroupNamePrefix=f"/ecs/{SERVICE}/prod")["logGroups"]
+    record = json.loads(prod.ssm.raw.get_parameter(Name=f"/jenkinsctl/{SERVICE}/prod/last-known-good")
                         ["Parameter"]["Value"])
     assert record["version"] == "1.1.0"
 
     # nothing of prod in the default account (where the sandbox created an empty `prod` cluster)
-    assert aws.ecs.describe_services(cluster="prod", services=[SERVICE])["services"] == []
-    assert aws.ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "BeginsWith",
+    assert aws.ecs.raw.describe_services(cluster="prod", services=[SERVICE])["services"] == []
+    assert aws.ssm.raw.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "BeginsWith",
                                                           "Values": [f"/jenkinsctl/{SERVICE}/prod"]}])["Parameters"] == []
-    assert aws.logs.describe_log_groups(logGroupNamePrefix=f"/ecs/{SERVICE}/prod")["logGroups"] == []
-    assert aws.ecs.list_task_definitions(familyPrefix=f"{SERVICE}-prod")["taskDefinitionArns"] == []
+    assert aws.logs.raw.describe_log_groups(logGroupNamePrefix=f"/ecs/{SERVICE}/prod")["logGroups"] == []
+    assert aws.ecs.raw.list_task_definitions(familyPrefix=f"{SERVICE}-prod")["taskDefinitionArns"] == []
 
     # rollback reads prod's history in prod's account and deploys there
     back = cli("step", "rollback", "--env", "prod", "--poll-interval", "0", "--timeout", "20",
                cwd=sandbox.project, env=env)
     assert back.code == 0, back.err
     assert f"  in account {PROD} (us-east-1) through role {ROLE} (with external ID)" in back.err
-    live = prod.ecs.describe_services(cluster="prod", services=[SERVICE])["services"][0]
+    live = prod.ecs.raw.describe_services(cluster="prod", services=[SERVICE])["services"][0]
     assert live["taskDefinition"].endswith(f"{SERVICE}-prod:1")
 
     status = cli("pipeline", "status", SERVICE, cwd=sandbox.project, env=env)
@@ -108,17 +109,17 @@ def resolved(project):
 
 def test_the_role_session_names_jenkinsctl_the_service_and_the_build(project, moto_endpoint):
     set_env(project, "prod", roleArn=ROLE)
-    own = AwsClients("us-east-1", moto_endpoint, environ={"BUILD_TAG": "jenkins-billing-deploy-prod-42"},
-                     max_attempts=1)
+    own = Factory({"JENKINSCTL_AWS_ENDPOINT_URL": moto_endpoint, "BUILD_TAG": "jenkins-billing-deploy-prod-42"}
+                  ).aws(region="us-east-1", max_attempts=1)
     prod_env = resolved(project).environment("prod")
     clients = own.for_environment(prod_env, SERVICE)
-    arn = clients.sts.get_caller_identity()["Arn"]
+    arn = clients.sts.caller_arn()
     assert arn == f"arn:aws:sts::{PROD}:assumed-role/jenkinsctl-deploy/jenkinsctl.invoice-worker." \
                   "jenkins-billing-deploy-prod-42"
     # one role session per role: the same clients for the environment, one AssumeRole call in all
     assert own.for_environment(prod_env, SERVICE) is clients
-    clients.ssm.describe_parameters()
-    assert own.client("sts").calls == ["assume_role"]
+    clients.ssm.exists("/any")
+    assert own.sts.calls == ["assume_role"]
     # an environment without a role uses the factory's own credentials: no STS at all
     assert own.for_environment(resolved(project).environment("dev"), SERVICE) is own
     long_tag = "jenkins-" + "a" * 80 + "-1234"
@@ -130,9 +131,9 @@ def test_access_denied_on_assume_role_names_the_role_and_the_trust_policy(projec
     """moto never refuses AssumeRole: the refusal AWS answers is scripted with botocore's Stubber
     on the STS client (validated against the real STS model); nothing of jenkinsctl is patched."""
     set_env(project, "prod", roleArn=ROLE, externalId="jenkinsctl-prod")
-    own = AwsClients("us-east-1", moto_endpoint, environ={}, max_attempts=1)
+    own = Factory({"JENKINSCTL_AWS_ENDPOINT_URL": moto_endpoint}).aws(region="us-east-1", max_attempts=1)
     clients = own.for_environment(resolved(project).environment("prod"), SERVICE)
-    stub = Stubber(own.client("sts").raw)
+    stub = Stubber(own.sts.raw)
     stub.add_client_error("assume_role", "AccessDenied", "User: arn:aws:sts::123456789012:assumed-role/"
                           "jenkins-agent/i-0abc is not authorized to perform: sts:AssumeRole on resource: " + ROLE,
                           403, expected_params={"RoleArn": ROLE, "RoleSessionName": "jenkinsctl.invoice-worker",
@@ -140,7 +141,7 @@ def test_access_denied_on_assume_role_names_the_role_and_the_trust_policy(projec
     stub.add_response("get_caller_identity", {"UserId": "AROAEXAMPLE:i-0abc", "Account": "123456789012",
                                               "Arn": "arn:aws:sts::123456789012:assumed-role/jenkins-agent/i-0abc"})
     with stub, pytest.raises(AwsError) as caught:
-        clients.ecs.describe_clusters(clusters=["prod"])
+        clients.ecs.raw.describe_clusters(clusters=["prod"])
     assert caught.value.render() == (
         f"error: cannot assume role {ROLE} for environment prod: access denied\n"
         f"  hint: the trust policy of {ROLE} must allow sts:AssumeRole by "
@@ -186,10 +187,10 @@ def test_promote_into_another_accounts_registry_uses_its_token_and_deploys_there
     prod_reg = prod_registry_client(prod_registry)
     assert prod_reg.manifest_head(REPO_NAME, "1.0.0") == digest
     prod = in_prod(aws, sandbox)
-    live = prod.ecs.describe_services(cluster="prod", services=[SERVICE])["services"][0]
-    td = prod.ecs.describe_task_definition(taskDefinition=live["taskDefinition"])["taskDefinition"]
+    live = prod.ecs.raw.describe_services(cluster="prod", services=[SERVICE])["services"][0]
+    td = prod.ecs.raw.describe_task_definition(taskDefinition=live["taskDefinition"])["taskDefinition"]
     assert td["containerDefinitions"][0]["image"] == f"{target}@{digest}"
-    assert aws.ecs.describe_services(cluster="prod", services=[SERVICE])["services"] == []
+    assert aws.ecs.raw.describe_services(cluster="prod", services=[SERVICE])["services"] == []
 
 
 def prod_registry_client(settings):

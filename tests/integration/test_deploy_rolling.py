@@ -18,25 +18,25 @@ def test_first_deploy_creates_everything_and_records_last_known_good(sandbox):  
     aws = sandbox.clients
     out = sandbox.deploy("orders-api", "dev", 1, "1.0.0")
     assert (out.outcome, out.registered, out.taskdef_arn) == ("succeeded", True, ARN.format("orders-api-dev", 1))
-    group = aws.logs.describe_log_groups(logGroupNamePrefix="/ecs/orders-api/dev")["logGroups"][0]
+    group = aws.logs.raw.describe_log_groups(logGroupNamePrefix="/ecs/orders-api/dev")["logGroups"][0]
     assert group["retentionInDays"] == 30
     for role in ("orders-api-dev-task", "orders-api-dev-execution"):
-        assert "ecs-tasks.amazonaws.com" in json.dumps(aws.iam.get_role(RoleName=role)["Role"], default=str)
-    policy = aws.iam.get_role_policy(RoleName="orders-api-dev-execution", PolicyName="jenkinsctl-execution")
+        assert "ecs-tasks.amazonaws.com" in json.dumps(aws.iam.raw.get_role(RoleName=role)["Role"], default=str)
+    policy = aws.iam.raw.get_role_policy(RoleName="orders-api-dev-execution", PolicyName="jenkinsctl-execution")
     doc = policy["PolicyDocument"]
     doc = json.loads(doc) if isinstance(doc, str) else doc
     named = {r for st in doc["Statement"] for r in st["Resource"]}
     assert "arn:aws:ssm:us-east-1:123456789012:parameter/orders-api/database-password" in named
     assert named - {"*"} and all(r == "*" or ":orders-api" in r or "/orders-api" in r for r in named)
-    tgs = aws.elbv2.describe_target_groups(Names=["orders-api-dev-b", "orders-api-dev-g"])["TargetGroups"]
+    tgs = aws.elbv2.raw.describe_target_groups(Names=["orders-api-dev-b", "orders-api-dev-g"])["TargetGroups"]
     assert {t["HealthCheckPath"] for t in tgs} == {"/healthz"}
-    svc = aws.ecs.describe_services(cluster="dev", services=["orders-api-blue"])["services"][0]
+    svc = aws.ecs.raw.describe_services(cluster="dev", services=["orders-api-blue"])["services"][0]
     assert svc["taskDefinition"] == out.taskdef_arn and svc["desiredCount"] == 2
     assert svc["loadBalancers"][0]["targetGroupArn"] == next(t["TargetGroupArn"] for t in tgs
                                                              if t["TargetGroupName"].endswith("-b"))
-    tags = aws.ecs.describe_task_definition(taskDefinition=out.taskdef_arn, include=["TAGS"])["tags"]
+    tags = aws.ecs.raw.describe_task_definition(taskDefinition=out.taskdef_arn, include=["TAGS"])["tags"]
     assert {t["key"]: t["value"] for t in tags}["version"] == "1.0.0"
-    record = json.loads(aws.ssm.get_parameter(Name="/jenkinsctl/orders-api/dev/last-known-good")["Parameter"]["Value"])
+    record = json.loads(aws.ssm.raw.get_parameter(Name="/jenkinsctl/orders-api/dev/last-known-good")["Parameter"]["Value"])
     assert (record["digest"], record["taskDefinition"], record["version"]) == (digest(1), out.taskdef_arn, "1.0.0")
     assert any(line.startswith("plan: orders-api -> dev (blue-green)") for line in sandbox.lines)
 
@@ -99,7 +99,7 @@ def test_a_rolling_deploy_that_ecs_rolls_back_exits_non_zero_and_says_so(sandbox
     assert err.value.outcome == "rolled-back" and err.value.exit_code == 1
     assert "rolled-back" in err.value.message and "circuit breaker" in err.value.message
     assert any("event: (service invoice-worker) deployment failed" in line for line in sandbox.lines)
-    params = json.loads(aws.ssm.get_parameter(Name="/jenkinsctl/invoice-worker/dev/last-known-good")["Parameter"]["Value"])
+    params = json.loads(aws.ssm.raw.get_parameter(Name="/jenkinsctl/invoice-worker/dev/last-known-good")["Parameter"]["Value"])
     assert params["version"] == "1.0.0"  # the failed deploy is not recorded
     update = aws.ecs.calls.count("update_service")
     assert update == 1
@@ -125,14 +125,14 @@ def test_a_rolling_deploy_that_never_settles_times_out_and_restores_the_previous
     stub.deactivate()
     assert err.value.outcome == "timed-out"
     assert "restored invoice-worker-dev:1" in err.value.message
-    live = aws.ecs.describe_services(cluster="dev", services=["invoice-worker"])["services"][0]
+    live = aws.ecs.raw.describe_services(cluster="dev", services=["invoice-worker"])["services"][0]
     assert live["taskDefinition"] == ARN.format("invoice-worker-dev", 1)
 
 
 def test_autoscaling_follows_the_descriptor(sandbox):  # noqa: F811
     out = sandbox.deploy("search-api", "dev", 1, "1.0.0")
     assert out.outcome == "succeeded"
-    aas = sandbox.clients.client("application-autoscaling")
+    aas = sandbox.clients.appautoscaling.raw
     target = aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]
     assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in target] == [("service/dev/search-api", 1, 2)]
     policy = aas.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"][0]
@@ -144,8 +144,8 @@ def test_the_plan_warns_about_secrets_missing_in_the_environment(sandbox):  # no
     sandbox.deploy("orders-api", "dev", 1, "1.0.0")
     assert "warning: secrets missing in dev: DATABASE_PASSWORD (ssm:/orders-api/database-password), STRIPE_API_KEY " \
            "(secretsmanager:orders-api/stripe:api_key); tasks cannot start until they exist" in sandbox.lines
-    aws.ssm.put_parameter(Name="/orders-api/database-password", Type="SecureString", Value="s3cr3t-value")
-    aws.secretsmanager.create_secret(Name="orders-api/stripe", SecretString='{"api_key": "sk_test_x"}')
+    aws.ssm.raw.put_parameter(Name="/orders-api/database-password", Type="SecureString", Value="s3cr3t-value")
+    aws.secretsmanager.raw.create_secret(Name="orders-api/stripe", SecretString='{"api_key": "sk_test_x"}')
     sandbox.lines.clear()
     sandbox.deploy("orders-api", "dev", 1, "1.0.0")
     assert not [line for line in sandbox.lines if line.startswith("warning:")]
@@ -157,7 +157,7 @@ def test_the_plan_warns_about_secrets_missing_in_the_environment(sandbox):  # no
 def test_a_missing_cluster_is_refused_before_anything_changes(sandbox):  # noqa: F811
     from jenkinsctl.errors import UsageError
 
-    sandbox.clients.ecs.delete_cluster(cluster="staging")
+    sandbox.clients.ecs.raw.delete_cluster(cluster="staging")
     before = list(sandbox.clients.iam.calls)
     with pytest.raises(UsageError, match="ECS cluster staging .environment staging. does not exist in us-east-1"):
         sandbox.deploy("orders-api", "staging", 1, "1.0.0")

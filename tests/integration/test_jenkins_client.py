@@ -8,6 +8,7 @@ from support import free_port
 
 from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 from jenkinsctl.errors import JenkinsError
+from jenkinsctl.factory import Factory
 from jenkinsctl.jenkins.client import JenkinsClient, JenkinsConflict, JenkinsNotFound, TransientJenkinsError
 
 JOB = ("<flow-definition><description>d</description><definition class='org.jenkinsci.plugins.workflow.cps."
@@ -76,14 +77,14 @@ def test_connection_settings_come_from_the_environment_first():
         class jenkins:
             url = "http://config.example:8080"
 
-    assert JenkinsClient.from_config(Cfg, {}).url == "http://config.example:8080/"
+    assert Factory({}).jenkins(Cfg).url == "http://config.example:8080/"
     env = {"JENKINS_URL": "http://env.example/", "JENKINS_USER": "me", "JENKINS_API_TOKEN": "tok"}
-    client = JenkinsClient.from_config(Cfg, env)
+    client = Factory(env).jenkins(Cfg)
     assert client.url == "http://env.example/" and client.user == "me"
     with pytest.raises(JenkinsError, match="must be set together"):
-        JenkinsClient.from_config(Cfg, {"JENKINS_USER": "me"})
+        Factory({"JENKINS_USER": "me"}).jenkins(Cfg)
     with pytest.raises(JenkinsError, match="no Jenkins URL"):
-        JenkinsClient.from_config(None, {})
+        Factory({}).jenkins(None)
 
 
 def test_builds_queue_and_nodes_for_the_agents_work(fake):

@@ -20,12 +20,12 @@ def targets(*states: str) -> dict:
 
 def weights(aws, service: str, env: str) -> dict[str, int]:
     """{"b": w, "g": w} of the service's listener rule, read back from ELBv2."""
-    groups = aws.elbv2.describe_target_groups(Names=[f"{service}-{env}-b", f"{service}-{env}-g"])["TargetGroups"]
+    groups = aws.elbv2.raw.describe_target_groups(Names=[f"{service}-{env}-b", f"{service}-{env}-g"])["TargetGroups"]
     by_arn = {g["TargetGroupArn"]: g["TargetGroupName"][-1] for g in groups}
-    listener = aws.elbv2.describe_listeners(LoadBalancerArn=groups[0]["LoadBalancerArns"][0])["Listeners"] \
+    listener = aws.elbv2.raw.describe_listeners(LoadBalancerArn=groups[0]["LoadBalancerArns"][0])["Listeners"] \
         if groups[0].get("LoadBalancerArns") else None
     for lst in listener or _listeners(aws):
-        for rule in aws.elbv2.describe_rules(ListenerArn=lst["ListenerArn"])["Rules"]:
+        for rule in aws.elbv2.raw.describe_rules(ListenerArn=lst["ListenerArn"])["Rules"]:
             w = forward_weights(rule)
             if set(w) & set(by_arn) and lst["Port"] == 80:
                 return {by_arn[a]: v for a, v in w.items()}
@@ -34,13 +34,13 @@ def weights(aws, service: str, env: str) -> dict[str, int]:
 
 def _listeners(aws):
     out = []
-    for lb in aws.elbv2.describe_load_balancers()["LoadBalancers"]:
-        out += aws.elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    for lb in aws.elbv2.raw.describe_load_balancers()["LoadBalancers"]:
+        out += aws.elbv2.raw.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
     return out
 
 
 def desired(aws, env: str, name: str) -> int:
-    return aws.ecs.describe_services(cluster=env, services=[name])["services"][0]["desiredCount"]
+    return aws.ecs.raw.describe_services(cluster=env, services=[name])["services"][0]["desiredCount"]
 
 
 def test_blue_green_swaps_after_the_health_gate_then_retires_blue(sandbox):  # noqa: F811
@@ -77,7 +77,7 @@ def test_blue_green_unhealthy_while_baking_switches_back_and_exits_rolled_back(s
     assert "rolled back to blue during the bake: 2 unhealthy target(s) in orders-api-dev-g" in err.value.message
     assert weights(aws, "orders-api", "dev") == {"b": 100, "g": 0}
     assert (desired(aws, "dev", "orders-api-blue"), desired(aws, "dev", "orders-api-green")) == (2, 0)
-    lkg = aws.ssm.get_parameter(Name="/jenkinsctl/orders-api/dev/last-known-good")["Parameter"]["Value"]
+    lkg = aws.ssm.raw.get_parameter(Name="/jenkinsctl/orders-api/dev/last-known-good")["Parameter"]["Value"]
     assert '"version":"1.0.0"' in lkg
 
 
@@ -93,7 +93,7 @@ def test_blue_green_new_revision_unhealthy_never_takes_traffic(sandbox):  # noqa
     stub.deactivate()
     assert err.value.outcome == "aborted" and "before taking traffic" in err.value.message
     assert all(forward_weights({"Actions": m["Actions"]}).get(
-        aws.elbv2.describe_target_groups(Names=["orders-api-dev-g"])["TargetGroups"][0]["TargetGroupArn"], 0) == 0
+        aws.elbv2.raw.describe_target_groups(Names=["orders-api-dev-g"])["TargetGroups"][0]["TargetGroupArn"], 0) == 0
         for m in modified)
     assert weights(aws, "orders-api", "dev") == {"b": 100, "g": 0}
 
@@ -101,18 +101,18 @@ def test_blue_green_new_revision_unhealthy_never_takes_traffic(sandbox):  # noqa
 def _canary_setup(sandbox, state: str):
     edit(sandbox.project, "search-api", "intervalSeconds: 120", "intervalSeconds: 0")
     aws = sandbox.clients
-    aws.cloudwatch.put_metric_alarm(AlarmName="search-api-5xx", MetricName="HTTPCode_Target_5XX_Count",
+    aws.cloudwatch.raw.put_metric_alarm(AlarmName="search-api-5xx", MetricName="HTTPCode_Target_5XX_Count",
                                     Namespace="AWS/ApplicationELB", Statistic="Sum", Period=60, EvaluationPeriods=1,
                                     Threshold=10, ComparisonOperator="GreaterThanThreshold")
     sandbox.deploy("search-api", "prod", 1, "1.0.0")
     assert weights(aws, "search-api", "prod") == {"b": 100, "g": 0}
     if state == "ALARM":
-        aws.cloudwatch.set_alarm_state(AlarmName="search-api-5xx", StateValue="ALARM", StateReason="5xx spike")
+        aws.cloudwatch.raw.set_alarm_state(AlarmName="search-api-5xx", StateValue="ALARM", StateReason="5xx spike")
     return aws
 
 
 def _shifts(aws, modified) -> list[tuple[int, int]]:
-    arns = {g["TargetGroupArn"]: g["TargetGroupName"][-1] for g in aws.elbv2.describe_target_groups(
+    arns = {g["TargetGroupArn"]: g["TargetGroupName"][-1] for g in aws.elbv2.raw.describe_target_groups(
         Names=["search-api-prod-b", "search-api-prod-g"])["TargetGroups"]}
     out = []
     for m in modified:
@@ -130,7 +130,7 @@ def test_canary_shifts_traffic_in_the_descriptors_steps(sandbox):  # noqa: F811
     assert weights(aws, "search-api", "prod") == {"b": 0, "g": 100}
     assert desired(aws, "prod", "search-api-blue") == 0
     assert max(out.wait.calls_per_poll) <= MAX_CALLS_PER_POLL
-    scaling = aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
+    scaling = aws.appautoscaling.raw.describe_scalable_targets(ServiceNamespace="ecs")
     assert [t["ResourceId"] for t in scaling["ScalableTargets"]] == ["service/prod/search-api-green"]
 
 
@@ -151,10 +151,10 @@ def test_blue_green_sends_the_test_listener_to_the_new_revision_first(sandbox): 
     aws = sandbox.clients
     sandbox.deploy("orders-api", "dev", 1, "1.0.0")
     sandbox.deploy("orders-api", "dev", 2, "1.1.0")
-    groups = {g["TargetGroupArn"]: g["TargetGroupName"][-1] for g in aws.elbv2.describe_target_groups(
+    groups = {g["TargetGroupArn"]: g["TargetGroupName"][-1] for g in aws.elbv2.raw.describe_target_groups(
         Names=["orders-api-dev-b", "orders-api-dev-g"])["TargetGroups"]}
     test_rules = [r for lst in _listeners(aws) if lst["Port"] == 8080
-                  for r in aws.elbv2.describe_rules(ListenerArn=lst["ListenerArn"])["Rules"]
+                  for r in aws.elbv2.raw.describe_rules(ListenerArn=lst["ListenerArn"])["Rules"]
                   if set(forward_weights(r)) & set(groups)]
     assert len(test_rules) == 1
     assert {groups[a]: w for a, w in forward_weights(test_rules[0]).items()} == {"b": 0, "g": 100}
