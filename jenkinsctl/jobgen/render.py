@@ -217,11 +217,16 @@ def _xml_generator(registry: Any) -> Any:
     return CachedXmlJobGenerator(registry)
 
 
-def _finish(name: str, kind: str, service: str, xml_job: Any, namespace: str) -> RenderedJob:
-    element = xml_job.xml
+def drop_non_folder_fields(element: ET.Element) -> None:
+    """A folder's config.xml as JJB wrote it -> only what a Folder persists (in place)."""
     if element.tag == FOLDER_TAG:
         for child in [c for c in element if c.tag not in FOLDER_FIELDS]:
             element.remove(child)
+
+
+def _finish(name: str, kind: str, service: str, xml_job: Any, namespace: str) -> RenderedJob:
+    element = xml_job.xml
+    drop_non_folder_fields(element)
     desc_el = element.find("description")
     if desc_el is None:
         desc_el = ET.SubElement(element, "description")
