@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from jenkinsctl.agents.resources import FALLBACK_TAG, KINDS, Resource
+from jenkinsctl.agents.resources import AGENT_CONTAINER, FALLBACK_TAG, KINDS, Resource
 from jenkinsctl.aws.autoscaling import group_tag
 from jenkinsctl.aws.iam import assume_policy
 from jenkinsctl.aws.sqs import events_policy
@@ -426,7 +426,7 @@ def task_definition_params(ctx: _Ctx, r: Resource) -> dict:
     p = r.props
     env = [{"name": "JENKINS_AGENT_LABEL", "value": p["label"]}] + \
           [{"name": k, "value": v} for k, v in sorted(p["environment"].items())]
-    container = {"name": "jnlp", "image": p["image"], "cpu": p["cpu"], "memory": p["memory"],
+    container = {"name": AGENT_CONTAINER, "image": p["image"], "cpu": p["cpu"], "memory": p["memory"],
                  "essential": True, "environment": env,
                  "logConfiguration": {"logDriver": "awslogs", "options": {
                      "awslogs-group": p["logGroup"], "awslogs-region": ctx.region,

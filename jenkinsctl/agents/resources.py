@@ -99,6 +99,9 @@ class Names:
         return f"{self.cluster}-agent-{label}" + (f"--{scope}" if scope else "")
 
 
+AGENT_CONTAINER = "jnlp"  # the one container of every agent task definition; the plugin runs the agent in it
+
+
 def jenkins_label(label: str, branch: str | None) -> str:
     """The label pipelines ask for: `docker` on main, `docker@feature-x` for a branch's template."""
     return f"{label}@{branch_slug(branch)}" if branch else label

@@ -1,7 +1,9 @@
 """One service (resolved descriptor + config) -> the parameters of its JJB `project`.
 
 The templates in `jobs/` use these names in `{braces}`; this is the whole contract between
-descriptors and templates."""
+descriptors and templates. A parameter that carries a list must have a whole-word name (`\\w+`, no
+hyphen): jenkins-job-builder passes a list through `'{name}'` only then, and otherwise formats it
+into a string (a choice parameter would get one choice per character)."""
 
 from __future__ import annotations
 
@@ -39,8 +41,8 @@ def service_params(resolved: Any, config: Any) -> dict[str, Any]:
         }} for e in envs],
         "environments": [e.name for e in envs],
         "promotions": ", ".join(f"{a} -> {b}" for a, b in pairs) or "none",
-        "promote-from": list(dict.fromkeys(a for a, _ in pairs)),
-        "promote-to": [b for _, b in pairs],
+        "promote_from": list(dict.fromkeys(a for a, _ in pairs)),
+        "promote_to": [b for _, b in pairs],
         "approval-envs": ",".join(approval_envs) or "none",
         "has-promotions": bool(pairs),
     }

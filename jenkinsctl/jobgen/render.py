@@ -18,6 +18,12 @@ from jenkinsctl.jobgen.marks import Mark, config_hash
 from jenkinsctl.jobgen.params import FOLDER_TEMPLATE, PROMOTION_GROUP, SERVICE_GROUP, folder_entries, service_params
 
 MAGIC = "<!-- Managed by Jenkins Job Builder -->"
+FOLDER_TAG = "com.cloudbees.hudson.plugins.folder.Folder"
+# What a Folder persists (cloudbees-folder: AbstractItem's displayName/description, actions,
+# AbstractFolder's properties, folderViews, healthMetrics, icon). JJB's folder type also writes the
+# freestyle fields (scm, publishers, buildWrappers, concurrentBuild...) and the legacy views
+# fields, which Jenkins reports as old data: they are left out.
+FOLDER_FIELDS = ("actions", "description", "displayName", "properties", "folderViews", "healthMetrics", "icon")
 PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "jobs"
 
 
@@ -211,8 +217,16 @@ def _xml_generator(registry: Any) -> Any:
     return CachedXmlJobGenerator(registry)
 
 
+def drop_non_folder_fields(element: ET.Element) -> None:
+    """A folder's config.xml as JJB wrote it -> only what a Folder persists (in place)."""
+    if element.tag == FOLDER_TAG:
+        for child in [c for c in element if c.tag not in FOLDER_FIELDS]:
+            element.remove(child)
+
+
 def _finish(name: str, kind: str, service: str, xml_job: Any, namespace: str) -> RenderedJob:
     element = xml_job.xml
+    drop_non_folder_fields(element)
     desc_el = element.find("description")
     if desc_el is None:
         desc_el = ET.SubElement(element, "description")
