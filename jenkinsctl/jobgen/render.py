@@ -18,7 +18,6 @@ from jenkinsctl.jobgen.marks import Mark, config_hash
 from jenkinsctl.jobgen.params import FOLDER_TEMPLATE, PROMOTION_GROUP, SERVICE_GROUP, folder_entries, service_params
 
 MAGIC = "<!-- Managed by Jenkins Job Builder -->"
-PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "jobs"
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,9 @@ def templates_dir(root: Path | None, environ: dict[str, str] | None = None) -> P
         return Path(environ["JENKINSCTL_JOB_TEMPLATES"])
     if root is not None and (root / "jobs" / "templates.yaml").is_file():
         return root / "jobs"
-    return PACKAGED_TEMPLATES
+    from jenkinsctl.shipped import shipped
+
+    return shipped("jobs")
 
 
 PARALLEL_FROM = 200  # services; below this one process is faster than starting workers
