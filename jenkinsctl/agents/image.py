@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from jenkinsctl.errors import JenkinsctlError, UsageError
+from jenkinsctl.errors import JenkinsctlError, PolicyError, UsageError
 
 REPOSITORY = "jenkinsctl/agent"
 ALIAS = "jenkinsctl-agent"  # what an agent template writes to mean the pushed agent image
@@ -102,9 +102,15 @@ def build(loaded, inputs: Inputs, engine, workdir: Path, policy: str = "error", 
     args = {"JENKINSCTL_VERSION": inputs.version, **({"BASE": inputs.base} if inputs.base else {})}
     shown = "images/agent/Dockerfile"
     text = dockerfile.read_text()
-    enforce(check_dockerfile(dockerfile, context, trusted_registries(loaded.config), args, display=shown,
-                             args_origin="agents image build --base"),
-            policy, report, f"the agent image: {shown}")
+    try:
+        enforce(check_dockerfile(dockerfile, context, trusted_registries(loaded.config), args, display=shown,
+                                 args_origin="agents image build --base"),
+                policy, report, f"the agent image: {shown}")
+    except PolicyError as exc:
+        if not inputs.base:
+            exc.hint = ("mirror the inbound agent into a trusted registry and pass --base "
+                        "<mirror>/jenkins/inbound-agent@sha256:... (the sandbox: `jenkinsctl sandbox agent-base`)")
+        raise
     target = own_image_target(loaded.config, REPOSITORY)
     tag = inputs.tag(dockerfile.read_bytes())
     image = target.ref(tag)
