@@ -68,8 +68,8 @@ def test_installed_wheel_renders_the_same_bytes_as_the_checkout(installed, tmp_p
         assert rendered == _files(checkout_out)
         if fmt == "xml":
             jobs = [n for n in rendered if n.endswith("config.xml")]
-            assert "payments/orders-api/promote/config.xml" in jobs and len(jobs) >= 17, jobs
-            assert b"<flow-definition" in rendered["payments/orders-api/ci/config.xml"]
+            assert "services/payments/orders-api/promote/config.xml" in jobs and len(jobs) >= 17, jobs
+            assert b"<flow-definition" in rendered["services/payments/orders-api/ci/config.xml"]
 
 
 def test_a_repository_s_own_jobs_folder_overrides_the_shipped_templates(installed, tmp_path):
