@@ -51,8 +51,8 @@ class JobSet:
 
 
 def templates_dir(root: Path | None, environ: dict[str, str] | None = None) -> Path:
-    """`$JENKINSCTL_JOB_TEMPLATES`, else `jobs/` beside jenkinsctl.yaml, else the copy shipped with
-    jenkinsctl's source checkout."""
+    """`$JENKINSCTL_JOB_TEMPLATES`, else `jobs/` beside jenkinsctl.yaml (a descriptors repository's
+    own templates), else the ones shipped with jenkinsctl (in its wheel, or its source checkout)."""
     environ = os.environ if environ is None else environ
     if environ.get("JENKINSCTL_JOB_TEMPLATES"):
         return Path(environ["JENKINSCTL_JOB_TEMPLATES"])

@@ -81,4 +81,4 @@ def test_a_repository_s_own_jobs_folder_overrides_the_shipped_templates(installe
     out = tmp_path / "out"
     done = _jenkinsctl(installed / "bin" / "jenkinsctl", repo, "jobs", "render", "-o", str(out))
     assert done.returncode == 0, done.stderr
-    assert "Our CI of orders-api" in (out / "payments" / "orders-api" / "ci" / "config.xml").read_text()
+    assert "Our CI of orders-api" in (out / "services" / "payments" / "orders-api" / "ci" / "config.xml").read_text()
