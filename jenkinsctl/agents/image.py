@@ -15,10 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from jenkinsctl.config.fleet import AGENT_IMAGE_ALIAS
 from jenkinsctl.errors import JenkinsctlError, PolicyError, UsageError
 
 REPOSITORY = "jenkinsctl/agent"
-ALIAS = "jenkinsctl-agent"  # what an agent template writes to mean the pushed agent image
+ALIAS = AGENT_IMAGE_ALIAS  # what an agent template writes to mean the pushed agent image
 BUILT = "agent-image-build"  # .jenkinsctl/<name>.json and .properties beside jenkinsctl.yaml
 PUSHED = "agent-image"
 SOURCE = "https://github.com/jenkinsctl/jenkinsctl"

@@ -106,6 +106,12 @@ def test_build_run_and_push_the_agent_image(cli, descriptors, agent_base, jenkin
     assert "no jenkinsctl.yaml in /tmp" in str(getattr(missing.value, "stderr", b"")) or \
            "no jenkinsctl.yaml" in str(missing.value)
 
+    config = root / "jenkinsctl.yaml"
+    config.write_text(config.read_text().replace("image: 127.0.0.1:5000/jenkins/inbound-agent:3283.v92c105e0f819-1",
+                                                 "image: jenkinsctl-agent", 1))
+    before = cli("agents", "casc", cwd=root, env=env)
+    assert before.code == 2 and "jenkinsctl.yaml:" in before.err and "agents image push" in before.err, before.text
+
     pushed = cli("agents", "image", "push", cwd=root, env=env)
     assert pushed.code == 0, pushed.text
     out = _values(pushed.out)
@@ -115,3 +121,6 @@ def test_build_run_and_push_the_agent_image(cli, descriptors, agent_base, jenkin
     again = cli("agents", "image", "push", cwd=root, env=env)
     assert again.code == 0 and _values(again.out)["IMAGE_DIGEST"] == out["IMAGE_DIGEST"], again.text
     assert "already there: verifying" in again.err
+    casc = cli("agents", "casc", cwd=root, env=env)
+    assert casc.code == 0, casc.text
+    assert f"image: \"{out['IMAGE_URI']}\"" in casc.out or f"image: {out['IMAGE_URI']}" in casc.out, casc.out
