@@ -21,7 +21,7 @@ __all__ = ["Sandbox", "SandboxSettings", "ComponentStatus", "Engine", "RegistryS
 # binary -> Debian package that provides it
 MOTO_REQUIREMENT = "moto[server]>=5.0"
 REQUIRED = {"dockerd": "docker.io", "docker-registry": "docker-registry", "htpasswd": "apache2-utils",
-            "busybox": "busybox-static"}
+            "busybox": "busybox-static", "debootstrap": "debootstrap"}
 
 
 @dataclass(frozen=True)
