@@ -42,7 +42,8 @@ def _repository(value: str) -> str:
     return value
 
 
-def _pinned_image(value: str) -> str:
+def pinned_image(value: str) -> str:
+    """The reference, if pinned by tag or digest; else a located error with a hint."""
     problem = pin_problem(value)
     if problem:
         raise invalid(problem, "pin the image to a version tag or a digest, e.g. "
@@ -78,4 +79,4 @@ def _account(value: str) -> str:
 
 Name = Annotated[str, AfterValidator(_name)]
 Repository = Annotated[str, AfterValidator(_repository)]
-PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
+PinnedImage = Annotated[str, AfterValidator(pinned_image)]

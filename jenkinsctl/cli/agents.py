@@ -269,3 +269,84 @@ def simulate(app: AppContext, trace_file, synthetic, seed, interruption_rate, sp
     results = sim.compare(spec, trace, sim.Conditions(seed=seed, interruption_rate=interruption_rate, prices=prices),
                           reactive_market)
     app.out(json.dumps([r.row() for r in results], indent=2) if as_json else sim.render(results))
+
+
+@agents.group("image")
+def image() -> None:
+    """The agent image (images/agent/Dockerfile): the inbound agent with jenkinsctl, python3,
+    git and the docker CLI, so agents can run `jenkinsctl step ...`.
+
+    \b
+      jenkinsctl agents image build [--base REF] [--wheel PATH]   # prints IMAGE=, IMAGE_ID=
+      jenkinsctl agents image push                                # prints IMAGE_DIGEST=, IMAGE_URI=
+    Then an agent template may say `image: jenkinsctl-agent` (that image, by digest).
+    """
+
+
+@image.command("build")
+@click.option("--base", metavar="REF", help="The inbound agent image to build on (BASE build arg), from a "
+              "trusted registry, pinned; default: the Dockerfile's (jenkins/inbound-agent by digest).")
+@click.option("--wheel", "wheel_path", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
+              help="jenkinsctl's wheel to install (default: built from this source checkout, or this "
+                   "version downloaded from your package index).")
+@click.option("--policy", type=click.Choice(["error", "warn"]), default="error", show_default=True)
+@click.option("--no-cache", is_flag=True, help="Build without the engine's layer cache.")
+@dry_run_option
+@pass_app
+def image_build(app: AppContext, base, wheel_path, policy: str, no_cache: bool) -> None:
+    """Build the agent image through jenkinsctl's build path (Dockerfile policy, OCI labels,
+    image check) and tag it <jenkinsctl version>-<hash of its inputs>."""
+    import tempfile
+    from pathlib import Path
+
+    from jenkinsctl import packaging
+    from jenkinsctl.agents import image as agent_image
+
+    loaded = app.config()
+    with tempfile.TemporaryDirectory(prefix="jenkinsctl-agent-image-") as tmp:
+        work = Path(tmp)
+        if wheel_path:
+            wheel = Path(wheel_path).resolve()
+            packaging.wheel_version(wheel)
+        elif packaging.source_checkout():
+            wheel = packaging.build_wheel(work / "dist", report=app.info)
+        else:
+            wheel = packaging.download_wheel(work / "dist")
+        house = packaging.wheelhouse(wheel, packaging.cache_dir(dict(app.environ)), report=app.info)
+        inputs = agent_image.Inputs(wheel, house, base)
+        engine = None if app.dry_run else app.factory.docker()
+        values = agent_image.build(loaded, inputs, engine, work, policy, not no_cache, app.info, app.dry_run,
+                                   login=lambda endpoint: _login(app, loaded.config, engine, endpoint))
+    for key in ("IMAGE", "IMAGE_ID", "IMAGE_TAG", "VERSION"):
+        if key in values:
+            app.out(f"{key}={values[key]}")
+
+
+@image.command("push")
+@dry_run_option
+@pass_app
+def image_push(app: AppContext) -> None:
+    """Push the agent image `agents image build` made here: ECR repository ensured (immutable
+    tags), digest verified; recorded for templates that say `image: jenkinsctl-agent`."""
+    from jenkinsctl.agents import image as agent_image
+
+    loaded = app.config()
+    clients = app.factory.aws(loaded.config)
+    engine = None if app.dry_run else app.factory.docker()
+    values = agent_image.push(loaded, clients.ecr, engine, app.factory.registry, app.info, app.dry_run)
+    for key in ("IMAGE", "IMAGE_DIGEST", "IMAGE_URI", "IMAGE_TAG"):
+        if key in values:
+            app.out(f"{key}={values[key]}")
+    if not app.dry_run:
+        app.info(f"templates with `image: {agent_image.ALIAS}` now mean {values['IMAGE_URI']}")
+
+
+def _login(app: AppContext, config, engine, endpoint: str) -> None:
+    """Log the engine in to the registry the base comes from, when it is this configuration's
+    (ECR's token; the sandbox registry's credentials); others must be logged in already."""
+    from jenkinsctl.registry.addressing import own_image_target
+
+    if endpoint != own_image_target(config, "x").endpoint:
+        return
+    creds = app.factory.aws(config).ecr.authorization()
+    engine.login(endpoint, creds.username, creds.password)

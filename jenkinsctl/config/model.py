@@ -102,10 +102,30 @@ class Defaults(Model):
     timeout_seconds: int = Field(900, ge=30, le=14400)
 
 
+class ToolSettings(Model):
+    """Which jenkinsctl the seed job installs (`pip install`), so every run uses the same one."""
+
+    version: SemVer | None = Field(None, description="pip install jenkinsctl==VERSION from the agents' index")
+    wheel: str | None = Field(None, pattern=r"^(https?|file)://\S+\.whl$",
+                              description="Or the URL of a jenkinsctl wheel (https://.../jenkinsctl-0.1.0-py3-none-any.whl)")
+
+    @model_validator(mode="after")
+    def _one(self) -> "ToolSettings":
+        if bool(self.version) == bool(self.wheel):
+            raise invalid("give exactly one of version and wheel",
+                          'e.g. jenkinsctl: {version: "0.1.0"} (or wheel: https://.../jenkinsctl-0.1.0-py3-none-any.whl)')
+        return self
+
+    @property
+    def pip_spec(self) -> str:
+        return self.wheel or f"jenkinsctl=={self.version}"
+
+
 class Config(Model):
     api_version: Literal["jenkinsctl/v1"]
     kind: Literal["Config"]
     namespace: Name = Field(description="Owner mark of the jobs this seed generates")
+    jenkinsctl: ToolSettings | None = Field(None, description="The jenkinsctl the seed job installs")
     services_dir: str = "services"
     jenkins: JenkinsSettings = Field(default_factory=JenkinsSettings)
     aws: AwsSettings = Field(default_factory=AwsSettings)

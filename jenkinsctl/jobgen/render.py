@@ -24,7 +24,6 @@ FOLDER_TAG = "com.cloudbees.hudson.plugins.folder.Folder"
 # freestyle fields (scm, publishers, buildWrappers, concurrentBuild...) and the legacy views
 # fields, which Jenkins reports as old data: they are left out.
 FOLDER_FIELDS = ("actions", "description", "displayName", "properties", "folderViews", "healthMetrics", "icon")
-PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "jobs"
 
 
 @dataclass(frozen=True)
@@ -58,14 +57,16 @@ class JobSet:
 
 
 def templates_dir(root: Path | None, environ: dict[str, str] | None = None) -> Path:
-    """`$JENKINSCTL_JOB_TEMPLATES`, else `jobs/` beside jenkinsctl.yaml, else the copy shipped with
-    jenkinsctl's source checkout."""
+    """`$JENKINSCTL_JOB_TEMPLATES`, else `jobs/` beside jenkinsctl.yaml (a descriptors repository's
+    own templates), else the ones shipped with jenkinsctl (in its wheel, or its source checkout)."""
     environ = environ or {}
     if environ.get("JENKINSCTL_JOB_TEMPLATES"):
         return Path(environ["JENKINSCTL_JOB_TEMPLATES"])
     if root is not None and (root / "jobs" / "templates.yaml").is_file():
         return root / "jobs"
-    return PACKAGED_TEMPLATES
+    from jenkinsctl.shipped import shipped
+
+    return shipped("jobs")
 
 
 PARALLEL_FROM = 200  # services; below this one process is faster than starting workers

@@ -84,6 +84,11 @@ def image_target(config, resolved) -> ImageTarget:
     return ImageTarget(endpoint_host(endpoint), resolved.image.repository)
 
 
+def own_image_target(config, repository: str) -> ImageTarget:
+    """Where an image of jenkinsctl's own (the agent image) is pushed: the organisation's registry."""
+    return ImageTarget(endpoint_host(config.registry.endpoint or registry_host(config)), repository)
+
+
 def trusted_registries(config) -> list[str]:
     """`trustedRegistries`, plus the configured registry endpoint when it stands in for a
     trusted ECR host (the sandbox's registry on another port, a pull-through mirror)."""
