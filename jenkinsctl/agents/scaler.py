@@ -85,6 +85,7 @@ class WarmPool:
     max_size: int
     warm_seconds: float  # a warm start: StartInstances to an agent taking a build
     idle_seconds: float = 60.0  # a burst instance idle this long goes back to the pool
+    min_burst: int = 1  # start warm instances only when at least this many would wait for a cold boot
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,8 @@ def _burst(dec: Decision, warm: WarmPool | None, usable: list[Instance], queued:
     burst_live = [i for i in usable if i.group]
     pending = max(0, warm.desired - len(burst_live))
     start = max(0, min(len(new_bins) - pending, warm.available, warm.max_size - warm.desired))
+    if len(new_bins) < warm.min_burst:
+        start = 0  # a trickle waits for the spot group: on-demand is for bursts
     busy = {b.instance_id for b in running}
     back = [i for i in burst_live if i.instance_id not in busy and i.running_tasks == 0 and i.idle_since is not None
             and now - i.idle_since >= warm.idle_seconds]

@@ -25,9 +25,10 @@ from jenkinsctl.agents.spec import FleetSpec
 class Tuning:
     period: float = 10.0  # the controller's scale period (s)
     events: bool = True  # and decide again right after a queue change
-    warm_pool: int = 3  # stopped instances in the burst group's warm pool (0: no burst group)
+    warm_pool: int = 25  # stopped instances in the burst group's warm pool (0: no burst group)
     burst_type: str | None = None  # default: the fleet's first instance type
     burst_idle: float = 60.0  # a burst instance idle this long goes back to the pool
+    min_burst: int = 3  # warm starts only when at least this many instances would wait for a cold boot
     prewarm: bool = True
     estimate_error: float = 0.15  # Jenkins' duration estimate: the true one x lognormal(0, this)
 
@@ -87,7 +88,7 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
         live, instances, builds = view(t)
         g = Group("spot", state["desired"], spec.min_size, spec.max_size, state["short"], state["fallback"])
         warm = WarmPool("burst", state["burst"], len(pool), tuning.warm_pool + 2, boot.warm,
-                        tuning.burst_idle) if tuning.warm_pool else None
+                        tuning.burst_idle, tuning.min_burst) if tuning.warm_pool else None
         exp = [e for es in expected.values() for e in es] if tuning.prewarm else []
         dec = decide(spec, shapes, g, instances, builds, t, refresh=False, expected=exp,
                      boot_seconds=boot.cold + tuning.period, warm=warm)
