@@ -21,7 +21,7 @@ def agents() -> None:
       jenkinsctl agents casc > ecs.yaml # the amazon-ecs plugin's cloud, for a JCasC bundle
       jenkinsctl agents scale           # one pass: pre-warm from the queue, scale in idle instances
       jenkinsctl agents drain --queue URL   # spot interruptions: drain, resubmit builds
-      jenkinsctl agents simulate --synthetic 2000   # this policy vs two baselines
+      jenkinsctl agents simulate --bursty 24      # this policy vs three baselines
     """
 
 
@@ -233,42 +233,71 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
 
 @agents.command("simulate")
 @click.option("--trace", "trace_file", type=click.File("r"), metavar="FILE",
-              help="CSV: arrival,label,cpu,memory,duration (seconds, cpu units, MiB, seconds).")
+              help="CSV: arrival,label,cpu,memory,duration (seconds, cpu units, MiB, seconds) and optional "
+                   "id,job,parent (parent: the id whose end releases the build).")
 @click.option("--synthetic", type=click.IntRange(1, 100000), metavar="N",
               help="Instead of a trace: N builds over 24 h with a workday burst.")
+@click.option("--bursty", type=click.IntRange(1, 500), metavar="MERGES",
+              help="Instead of a trace: MERGES merges, each a build job fanning out 30-70 tests from zero.")
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--interruption-rate", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               help="Spot interruptions per instance per hour.")
-@click.option("--spot-prices", type=click.File("r"), metavar="FILE", help="CSV: hour,type,price ($/h).")
-@click.option("--reactive-market", type=click.Choice(["on-demand", "spot"]), default="on-demand", show_default=True)
+@click.option("--spot-prices", type=click.File("r"), metavar="FILE",
+              help="The JSON of `aws ec2 describe-spot-price-history` (or CSV Timestamp,InstanceType,SpotPrice).")
+@click.option("--static-peak", is_flag=True, help="Also the static on-demand fleet sized for the peak.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE.png",
+              help="Draw queued builds, instances by market and queue waits per policy (needs matplotlib).")
 @json_option
 @pass_app
-def simulate(app: AppContext, trace_file, synthetic, seed, interruption_rate, spot_prices, reactive_market,
-             as_json) -> None:
-    """Replay a build-queue trace under this policy and two baselines; print cost, waits, losses."""
+def simulate(app: AppContext, trace_file, synthetic, bursty, seed, interruption_rate, spot_prices, static_peak,
+             plot_file, as_json) -> None:
+    """Replay a build trace under this policy and three baselines (ec2-fleet plugin, one spot
+    instance per build, a static fleet sized by schedule); print cost, waits and lost builds."""
     import json
 
-    from jenkinsctl.agents import simulator as sim
+    from jenkinsctl.agents import simtrace, simulator as sim
     from jenkinsctl.agents.load import load_fleet
     from jenkinsctl.errors import UsageError
 
-    if bool(trace_file) == bool(synthetic):
-        raise UsageError("give exactly one of --trace FILE and --synthetic N",
+    if sum(x is not None and x is not False for x in (trace_file, synthetic, bursty)) != 1:
+        raise UsageError("give exactly one of --trace FILE, --synthetic N and --bursty MERGES",
                          "e.g. `jenkinsctl agents simulate --synthetic 2000`")
+    if plot_file:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            from jenkinsctl.agents.simplot import INSTALL_HINT
+
+            raise UsageError("--plot needs matplotlib, which is not installed", INSTALL_HINT) from None
     spec = load_fleet(app.config())
+    source = trace_file or spot_prices
     try:
-        trace = sim.read_trace(trace_file.read()) if trace_file else sim.synthetic_trace(synthetic, seed)
-        prices = sim.read_prices(spot_prices.read()) if spot_prices else None
-    except ValueError as exc:
-        raise UsageError(f"{(trace_file or spot_prices).name}: {exc}",
-                         "see `jenkinsctl agents simulate --help`") from exc
+        if trace_file:
+            trace = simtrace.read_trace(trace_file.read())
+        elif bursty:
+            trace = simtrace.bursty_trace(bursty, seed)
+        else:
+            trace = simtrace.synthetic_trace(synthetic, seed)
+        source = spot_prices
+        prices = simtrace.read_spot_prices(spot_prices.read(), spot_prices.name) if spot_prices else None
+    except simtrace.TraceError as exc:
+        raise UsageError(f"{getattr(source, 'name', 'input')}: {exc}", "see `jenkinsctl agents simulate --help`") from exc
     unknown = sorted({t for t in spec.instance_types if t not in sim.CATALOG})
     if unknown:
         raise UsageError(f"the simulator has no size or price for {', '.join(unknown)}",
                          f"it knows {', '.join(sorted(sim.CATALOG))}")
+    if prices:
+        missing = [t for t in spec.instance_types if t not in prices]
+        if missing:
+            app.info(f"--spot-prices has no series for {', '.join(missing)}: the default band is used for them")
     results = sim.compare(spec, trace, sim.Conditions(seed=seed, interruption_rate=interruption_rate, prices=prices),
-                          reactive_market)
+                          with_static_peak=static_peak)
     app.out(json.dumps([r.row() for r in results], indent=2) if as_json else sim.render(results))
+    if plot_file:
+        from jenkinsctl.agents.simplot import plot
+
+        plot(results, plot_file, f"{len(trace)} builds, seed {seed}")
+        app.info(f"wrote {plot_file}")
 
 
 @agents.group("image")
