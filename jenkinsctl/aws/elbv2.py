@@ -27,11 +27,18 @@ def forward_weights(rule: dict) -> dict[str, int]:
 
 class Elbv2(Service):
     name = "elbv2"
-    PLANNED = frozenset({"create_target_group", "create_rule"})
+    PLANNED = frozenset({"create_target_group", "create_rule", "modify_rule"})
 
     def target_group(self, name: str) -> dict | None:
         try:
             groups = self._call("describe_target_groups", Names=[name])["TargetGroups"]
+        except AwsNotFound:
+            return None
+        return groups[0] if groups else None
+
+    def target_group_by_arn(self, arn: str) -> dict | None:
+        try:
+            groups = self._call("describe_target_groups", TargetGroupArns=[arn])["TargetGroups"]
         except AwsNotFound:
             return None
         return groups[0] if groups else None
