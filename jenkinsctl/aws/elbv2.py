@@ -30,15 +30,14 @@ class Elbv2(Service):
     PLANNED = frozenset({"create_target_group", "create_rule", "modify_rule"})
 
     def target_group(self, name: str) -> dict | None:
-        try:
-            groups = self._call("describe_target_groups", Names=[name])["TargetGroups"]
-        except AwsNotFound:
-            return None
-        return groups[0] if groups else None
+        return self._target_group(Names=[name])
 
     def target_group_by_arn(self, arn: str) -> dict | None:
+        return self._target_group(TargetGroupArns=[arn])
+
+    def _target_group(self, **selector) -> dict | None:
         try:
-            groups = self._call("describe_target_groups", TargetGroupArns=[arn])["TargetGroups"]
+            groups = self._call("describe_target_groups", **selector)["TargetGroups"]
         except AwsNotFound:
             return None
         return groups[0] if groups else None
