@@ -48,6 +48,9 @@ class NetworkSettings(Model):
 class LoadBalancerSettings(Model):
     listener_arn: str
     test_listener_arn: str | None = None
+    infrastructure_role_arn: RoleArn | None = Field(
+        None, description="The ECS infrastructure role for load balancers that ECS shifts traffic with (default: "
+        "jenkinsctl manages <service>-<env>-ecs-infra, scoped to the service's target groups and rules)")
 
 
 class EnvironmentSettings(Model):

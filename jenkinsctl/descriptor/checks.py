@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jenkinsctl.config.model import Config
-from jenkinsctl.descriptor.model import ServiceSpec
+from jenkinsctl.descriptor.model import STRATEGY_PARAMS, ServiceSpec
 from jenkinsctl.errors import Problem
 from jenkinsctl.names import name_problem
 from jenkinsctl.secrets import looks_like_secret_name, looks_like_secret_value
@@ -18,7 +18,7 @@ from jenkinsctl.yamlfile import YamlDocument
 
 SECRET_HINT = ("never put a secret in a descriptor: store it in SSM Parameter Store or Secrets Manager "
                "and reference it under deploy.secrets, e.g. {name}: ssm:/{service}/{lower}")
-_PARAMS = (("blueGreen", "blue-green"), ("canary", "canary"), ("rolling", "rolling"))
+_PARAMS = tuple((key, name) for name, (key, _) in STRATEGY_PARAMS.items())
 
 
 def _map(value: Any) -> dict:
@@ -96,8 +96,10 @@ def _strategies(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
             continue
         strategy = override.get("strategy") or base.get("strategy") or config.defaults.strategy
         port = override.get("port") or base.get("port")
+        if not isinstance(strategy, str):
+            continue  # not a name: the model's validation says so, with its location
         used.add(strategy)
-        if strategy in ("blue-green", "canary") and port is None:
+        if strategy != "rolling" and port is None:
             where = ("environments", env_name, "strategy") if override.get("strategy") else \
                 ("deploy", "strategy") if base.get("strategy") else ("name",)
             portless.setdefault(where, (strategy, []))[1].append(env_name)
