@@ -74,6 +74,7 @@ class DeployPlan(Plan):
         if self.observed.missing_secrets:
             lines.append(f"warning: secrets missing in {self.env}: {', '.join(self.observed.missing_secrets)}; "
                          "tasks cannot start until they exist")
+        lines += [f"note: {n}" for n in self.notes]
         lines.append("service:" if self.service_changes else "service: unchanged")
         lines += [f"  {s}" for s in self.service_changes]
         return lines
@@ -241,7 +242,10 @@ def make_plan(res: Resources, env, strategy: str, version: str, image_uri: str, 
         changes.append(Change("register", "task-definition", res.family, f"image {image_uri.rsplit('@', 1)[-1][:19]}",
                               calls=(ApiCall("ecs", "register_task_definition", request,
                                              hidden=("containerDefinitions",)),)))
-    return DeployPlan(tuple(changes), service=res.service, env=res.env, strategy=strategy, version=version,
+    notes = (f"tasks pull {res.repository_arn} across accounts: its repository policy must allow account "
+             f"{res.account_id} (one-time step in account {res.registry_account}: docs/iam.md, \"Pulling from "
+             "the shared registry\")",) if res.pulls_across_accounts else ()
+    return DeployPlan(tuple(changes), notes=notes, service=res.service, env=res.env, strategy=strategy, version=version,
                       image_uri=image_uri, request=request, taskdef_diff=tuple(diff), service_changes=tuple(services),
                       observed=observed, reuse_taskdef_arn=reuse)
 
