@@ -35,7 +35,8 @@ class Ecs(Service):
     name = "ecs"
     PLANNED = frozenset({"create_capacity_provider", "update_capacity_provider", "delete_capacity_provider",
                          "create_cluster", "put_cluster_capacity_providers", "delete_cluster", "tag_resource",
-                         "register_task_definition", "deregister_task_definition"})
+                         "register_task_definition", "deregister_task_definition",
+                         "update_container_instances_state", "stop_task", "deregister_container_instance"})
 
     # ---- deploys: task definitions and services ----
 
@@ -183,6 +184,12 @@ class Ecs(Service):
         return [ContainerInstance(ci["containerInstanceArn"], ci.get("ec2InstanceId", ""), ci.get("status", "ACTIVE"),
                                   ci.get("runningTasksCount", 0), ci.get("pendingTasksCount", 0))
                 for ci in found["containerInstances"]]
+
+    def tasks_on(self, cluster: str, container_instance_arn: str) -> list[str]:
+        """ARNs of the tasks running (or pending) on one container instance."""
+        return [t for page in self._pages("list_tasks", "nextToken", cluster=cluster,
+                                          containerInstance=container_instance_arn, desiredStatus="RUNNING")
+                for t in page["taskArns"]]
 
     def container_instance_of(self, cluster: str, ec2_instance_id: str) -> ContainerInstance | None:
         """The container instance an EC2 instance is in `cluster`, or None."""

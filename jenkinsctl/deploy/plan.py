@@ -123,6 +123,7 @@ class DeployPlan(Plan):
         if self.migration:
             lines.append("migration from the two-service layout (no downtime; the listener rule is not touched):")
             lines += [f"  {i}. {step}" for i, step in enumerate(self.migration, 1)]
+        lines += [f"note: {n}" for n in self.notes]
         lines.append("service:" if self.service_changes else "service: unchanged")
         lines += [f"  {s}" for s in self.service_changes]
         return lines
@@ -357,7 +358,10 @@ def make_plan(res: Resources, env, strategy: str, version: str, image_uri: str, 
         changes.append(Change("register", "task-definition", res.family, f"image {image_uri.rsplit('@', 1)[-1][:19]}",
                               calls=(ApiCall("ecs", "register_task_definition", request,
                                              hidden=("containerDefinitions",)),)))
-    return DeployPlan(tuple(changes), service=res.service, env=res.env, strategy=strategy, version=version,
+    notes = (f"tasks pull {res.repository_arn} across accounts: its repository policy must allow account "
+             f"{res.account_id} (one-time step in account {res.registry_account}: docs/iam.md, \"Pulling from "
+             "the shared registry\")",) if res.pulls_across_accounts else ()
+    return DeployPlan(tuple(changes), notes=notes, service=res.service, env=res.env, strategy=strategy, version=version,
                       image_uri=image_uri, request=request, taskdef_diff=tuple(diff), checks=tuple(checks),
                       migration=tuple(migration), service_changes=tuple(services), observed=observed,
                       reuse_taskdef_arn=reuse)

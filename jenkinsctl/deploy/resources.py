@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from jenkinsctl.registry.addressing import pull_repository
+from jenkinsctl.registry.addressing import ecr_account, ecr_region, pull_repository
 
 
 def trust(service: str) -> dict:
@@ -39,6 +39,8 @@ class Resources:
     region: str
     account_id: str
     repository: str  # the image repository path, e.g. payments/orders-api
+    registry_account: str = ""  # the account owning the registry the environment pulls from ("": its own)
+    registry_region: str = ""  # that registry's region ("": the environment's)
 
     @property
     def family(self) -> str:
@@ -70,7 +72,14 @@ class Resources:
 
     @property
     def repository_arn(self) -> str:
-        return f"arn:aws:ecr:{self.region}:{self.account_id}:repository/{self.repository}"
+        """The repository tasks pull from: in the registry's account and region (the shared
+        registry of another account, for an environment with a roleArn), not the environment's."""
+        return (f"arn:aws:ecr:{self.registry_region or self.region}:{self.registry_account or self.account_id}:"
+                f"repository/{self.repository}")
+
+    @property
+    def pulls_across_accounts(self) -> bool:
+        return bool(self.registry_account) and self.registry_account != self.account_id
 
     @property
     def ecs_service_name(self) -> str:
@@ -189,4 +198,6 @@ class Resources:
 
 def resources_for(resolved, env) -> Resources:
     """Resources of `resolved` (ResolvedService) in `env` (ResolvedEnvironment)."""
-    return Resources(resolved.name, env.name, env.cluster, env.region, env.account_id, pull_repository(resolved, env))
+    host = env.registry.partition("/")[0]
+    return Resources(resolved.name, env.name, env.cluster, env.region, env.account_id, pull_repository(resolved, env),
+                     ecr_account(host) or "", ecr_region(host) or "")

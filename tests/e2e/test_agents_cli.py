@@ -28,19 +28,19 @@ def test_plan_apply_again_status_destroy(cli, fleet_project):
     plan = cli("agents", "plan", cwd=project, env=env)
     assert plan.code == 0, plan.text
     assert "+ asg jenkins-agents-agents\n" in plan.out
-    assert plan.out.rstrip().endswith("Plan (jenkins-agents, main): 16 to add, 0 to change, 0 to destroy, 0 unchanged.")
+    assert plan.out.rstrip().endswith("Plan (jenkins-agents, main): 17 to add, 0 to change, 0 to destroy, 0 unchanged.")
     data = json.loads(cli("agents", "plan", "--json", cwd=project, env=env).out)
-    assert data["counts"] == {"create": 16, "update": 0, "delete": 0}
+    assert data["counts"] == {"create": 17, "update": 0, "delete": 0}
 
     dry = cli("agents", "apply", "--dry-run", cwd=project, env=env)
     assert dry.code == 0 and "dry run: nothing changed" in dry.err
-    assert "16 to add" in cli("agents", "plan", cwd=project, env=env).out
+    assert "17 to add" in cli("agents", "plan", cwd=project, env=env).out
 
     applied = cli("agents", "apply", cwd=project, env=env)
     assert applied.code == 0, applied.text
     assert "applied: " in applied.out and "mutating" in applied.out
     again = cli("agents", "apply", cwd=project, env=env)
-    assert again.code == 0 and again.out.strip() == "No changes (jenkins-agents, main): 16 resources up to date."
+    assert again.code == 0 and again.out.strip() == "No changes (jenkins-agents, main): 17 resources up to date."
 
     st = cli("agents", "status", cwd=project, env=env)
     assert st.code == 0, st.text
