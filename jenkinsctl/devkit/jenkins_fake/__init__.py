@@ -113,7 +113,7 @@ class FakeJenkins(Router):
 
     def fail_next(self, *kinds: str) -> None:
         for kind in kinds:
-            if kind not in ("error", "slow", "drop-before", "drop-after", "crumb"):
+            if kind not in ("error", "slow", "drop-before", "drop-after", "crumb", "cut"):
                 raise ValueError(f"unknown fault kind {kind!r}")
         with self._stats_lock:
             self.faults._next.extend(kinds)
@@ -137,6 +137,8 @@ class FakeJenkins(Router):
                 return f._next.pop(0)
             if f.roll(f.error_rate):
                 return "error"
+            if f.roll(f.cut_rate):
+                return "cut"
             if f.roll(f.drop_rate):
                 return "drop-after" if write and f._rng.random() < 0.5 else "drop-before"
             if write and f.roll(f.crumb_expiry_rate):
