@@ -113,6 +113,8 @@ def _hostile_cases() -> list[dict]:
 
 
 HOSTILE_CASES = _hostile_cases()
+HOSTILE_OPEN = {line.strip() for line in (HOSTILE / "open.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#")}
 
 
 def test_hostile_corpus_covers_every_class():
@@ -265,7 +267,10 @@ def _run_hostile(case: dict, tmp_path: Path, cli) -> tuple[object, list[str]]:
     return result, wrong
 
 
-@pytest.mark.parametrize("case", HOSTILE_CASES, ids=lambda c: f"{c['class']}-{c['id']}")
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="open: tests/fixtures/hostile/open.txt"))
+    if f"{c['class']}-{c['id']}" in HOSTILE_OPEN else c for c in HOSTILE_CASES],
+    ids=lambda c: f"{c['class']}-{c['id']}")
 def test_hostile_input(case, tmp_path, cli):
     result, wrong = _run_hostile(case, tmp_path, cli)
     assert not wrong, f"{case['id']}: {'; '.join(wrong)}\n--- stdout\n{getattr(result, 'out', '')}" \
