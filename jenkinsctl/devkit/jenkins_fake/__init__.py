@@ -104,8 +104,9 @@ class FakeJenkins(Router):
     # -- faults and counts -----------------------------------------------------------------------
 
     def set_faults(self, error_rate: float = 0.0, slow_rate: float = 0.0, slow_seconds: float = 0.0,
-                   drop_rate: float = 0.0, crumb_expiry_rate: float = 0.0, seed: int | None = None) -> None:
-        self.faults = Faults(error_rate, slow_rate, slow_seconds, drop_rate, crumb_expiry_rate, seed)
+                   drop_rate: float = 0.0, crumb_expiry_rate: float = 0.0, seed: int | None = None,
+                   cut_rate: float = 0.0) -> None:
+        self.faults = Faults(error_rate, slow_rate, slow_seconds, drop_rate, crumb_expiry_rate, seed, cut_rate)
         self.faults.reseed()
 
     def clear_faults(self) -> None:

@@ -30,9 +30,9 @@ class Faults:
     slow_rate: float = 0.0           # sleep `slow_seconds` before serving
     slow_seconds: float = 0.0
     drop_rate: float = 0.0           # close the connection with no answer (half after applying a write)
-    cut_rate: float = 0.0            # cut the connection mid-answer (after applying a write): headers, half a body
     crumb_expiry_rate: float = 0.0   # rotate the crumb before a write, so the client's crumb is stale
     seed: int | None = None
+    cut_rate: float = 0.0            # cut the connection mid-answer (after applying a write): headers, half a body
     _next: list[str] = field(default_factory=list)  # forced faults for the next requests, in order
     _paths: list[list] = field(default_factory=list)  # [path fragment, times left, kind]
     _rng: random.Random = field(default_factory=random.Random)
