@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
@@ -174,7 +176,7 @@ def scale(app: AppContext, as_json: bool) -> None:
 
 
 @agents.command("drain")
-@click.option("--event", "event_file", type=click.File("r"), metavar="FILE",
+@click.option("--event", "event_file", metavar="FILE",
               help="One event as JSON ('-' for stdin): spot interruption warning, rebalance recommendation, "
                    "ASG terminate lifecycle action (EventBridge or SQS body).")
 @click.option("--queue", "queue_url", metavar="URL", help="Receive the events from this SQS queue "
@@ -199,6 +201,7 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
     if sum(bool(x) for x in (event_file, queue_url, pending)) > 1:
         raise UsageError("give at most one of --event FILE, --queue URL, --pending",
                          "without any, the fleet's own event queue is read")
+    event = parse_event(_read_event(event_file), event_file) if event_file else None  # before anything else
     loaded = app.config()
     spec = load_fleet(loaded)
     clients = app.factory.aws(loaded.config)
@@ -207,7 +210,7 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
     reports = []
     try:
         if event_file:
-            reports.append(drainer.handle(parse_event(event_file.read(), getattr(event_file, "name", "event"))))
+            reports.append(drainer.handle(event))
         elif pending:
             reports.append(drainer.resume())
         else:
@@ -229,6 +232,31 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
         app.out(json.dumps([r.to_data() for r in reports], indent=2))
     else:
         app.out("\n".join(r.render() for r in reports) or "no events")
+
+
+def _read_event(name: str) -> bytes:
+    """The event file's bytes: a regular file (or '-', stdin) of at most 256 KiB (SQS's limit)."""
+    import sys
+
+    from jenkinsctl.errors import InvalidInputError, Problem
+    from jenkinsctl.yamlfile import NotRegularFile, TooLarge, read_capped
+
+    limit = 256 * 1024
+    try:
+        if name == "-":
+            raw = sys.stdin.buffer.read(limit + 1)
+            if len(raw) > limit:
+                raise TooLarge(len(raw))
+            return raw
+        return read_capped(Path(name), limit)
+    except NotRegularFile as exc:
+        problem = Problem(name, 0, 0, "", f"is not a regular file ({exc.kind})", "pass the event as a JSON file")
+    except TooLarge:
+        problem = Problem(name, 0, 0, "", f"the event is larger than {limit} bytes",
+                          "pass one EventBridge event (or SQS message body) as it arrived")
+    except OSError as exc:
+        problem = Problem(name, 0, 0, "", f"cannot read file: {exc.strerror}")
+    raise InvalidInputError([problem], "event")
 
 
 @agents.command("simulate")

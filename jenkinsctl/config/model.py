@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from jenkinsctl.config.fleet import FleetSpec
 from jenkinsctl.modelbase import AccountId, Model, Name, invalid, matching
 from jenkinsctl.registry.addressing import registry_host
-from jenkinsctl.values import Cpu, Memory, SemVer, Strategy
+from jenkinsctl.secrets import mask_url
+from jenkinsctl.values import Cpu, GitBranch, Memory, SemVer, Strategy
 
 Region = matching(r"^[a-z]{2}(-[a-z]+)+-\d$", "'{value}' is not an AWS region", "e.g. us-east-1 or eu-west-1")
 RoleArn = matching(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", "'{value}' is not an IAM role ARN",
                    "e.g. arn:aws:iam::222222222222:role/jenkinsctl-deploy")
-Folder = matching(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", "'{value}' is not a Jenkins folder path",
+Folder = matching(r"^(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$", "'{value}' is not a Jenkins folder path",
                   "folder names separated by /, e.g. services or teams/delivery")
 
 
+def _http_url(value: str | None) -> str | None:
+    if value is None:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise invalid(f"must be an http(s) URL; got '{mask_url(value)}'", "e.g. https://jenkins.example.com/")
+    if parts.username or parts.password or "token=" in parts.query.lower():
+        raise invalid("must not contain credentials",
+                      "put the user and API token in JENKINS_USER and JENKINS_TOKEN (AWS: its own credential "
+                      "chain), never in a URL")
+    return value
+
+
+HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
+RegistryHost = matching(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$",
+                        "must be a host name (and port), not '{value}'",
+                        "no scheme, path or spaces, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com")
+Cluster = matching(r"^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/)?[A-Za-z0-9_-]{1,255}$",
+                   "'{value}' is not an ECS cluster name", "letters, digits, '-' and '_', up to 255")
+
+
 class JenkinsSettings(Model):
-    url: str | None = Field(None, description="Jenkins URL; JENKINS_URL overrides")
+    url: HttpUrl = Field(None, description="Jenkins URL; JENKINS_URL overrides")
     folder: Folder = Field("services", description="Root folder for generated jobs")
     git_credentials_id: str | None = None
     prune_grace_days: int = Field(7, ge=0, le=365, description="Disabled jobs are deleted after this")
@@ -30,11 +53,11 @@ class JenkinsSettings(Model):
 class AwsSettings(Model):
     region: Region = "us-east-1"
     account_id: AccountId = "123456789012"
-    endpoint_url: str | None = Field(None, description="Sandbox: the moto server URL")
+    endpoint_url: HttpUrl = Field(None, description="Sandbox: the moto server URL")
 
 
 class RegistrySettings(Model):
-    host: str | None = Field(None, description="Default: <account>.dkr.ecr.<region>.amazonaws.com")
+    host: RegistryHost | None = Field(None, description="Default: <account>.dkr.ecr.<region>.amazonaws.com")
     endpoint: str | None = Field(None, description="Where to push and pull (sandbox: 127.0.0.1:5000)")
 
 
@@ -54,7 +77,7 @@ class LoadBalancerSettings(Model):
 
 
 class EnvironmentSettings(Model):
-    cluster: str
+    cluster: Cluster
     approval: bool = Field(False, description="Deploys wait on a Jenkins input step")
     account_id: AccountId | None = None
     region: Region | None = None
@@ -97,7 +120,7 @@ class Defaults(Model):
     agent_cpu: int = Field(1024, ge=128, le=16384)
     agent_memory: Memory = 2048
     strategy: Strategy = "rolling"
-    main_branch: str = "main"
+    main_branch: GitBranch = "main"
     cpu: Cpu = 256
     memory: Memory = 512
     desired_count: int = Field(1, ge=0, le=1000)

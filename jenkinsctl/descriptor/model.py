@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, invalid, matching
-from jenkinsctl.values import Cpu, EnvKey, EnvVars, Memory, SemVer, Strategy
+from jenkinsctl.values import Cpu, EnvKey, EnvVars, GitBranch, Memory, SemVer, Strategy
 
 SECRET_REF = re.compile(
     r"^(ssm:/[A-Za-z0-9_.\-/]+|secretsmanager:[A-Za-z0-9/_+=.@\-]+(:[A-Za-z0-9_\-]+)?|"
-    r"arn:aws[a-z\-]*:(ssm|secretsmanager):[a-z0-9\-]+:\d{12}:(parameter/|secret:)[A-Za-z0-9/_+=.@\-:]+)$"
+    r"arn:aws[a-z\-]*:(ssm:[a-z0-9\-]+:\d{12}:parameter/|secretsmanager:[a-z0-9\-]+:\d{12}:secret:)"
+    r"[A-Za-z0-9/_+=.@\-:]+)$"
 )
 GIT_URL = re.compile(r"^(https?://|ssh://|git@[^:]+:|file://|/).+")
 LIFECYCLE_STAGES = ("RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT",
@@ -211,7 +212,7 @@ class ServiceSpec(Model):
     name: Name = Field(description="The service's name: its Jenkins folder, ECR repository and ECS service")
     team: Name = Field(description="Owning team; jobs go under <jenkins folder>/<team>/<name>")
     repo: Annotated[str, AfterValidator(_git_url)] = Field(description="The service's git repository URL")
-    main_branch: str | None = None
+    main_branch: GitBranch | None = None
     description: str | None = None
     owners: list[str] = Field(default_factory=list)
     build: BuildSpec = Field(default_factory=BuildSpec)

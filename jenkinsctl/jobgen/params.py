@@ -14,6 +14,12 @@ SERVICE_GROUP = "jenkinsctl-service"
 PROMOTION_GROUP = "jenkinsctl-promotion"
 
 
+def literal(text: str) -> str:
+    """Free text (descriptions, owners, URLs, branches) as a JJB parameter value: JJB formats
+    values again, reading `{x}` as a parameter; doubled braces reach the job as written."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def job_root(config: Any, team: str, service: str) -> str:
     return f"{config.jenkins.folder}/{team}/{service}"
 
@@ -26,9 +32,9 @@ def service_params(resolved: Any, config: Any) -> dict[str, Any]:
         "service": resolved.name,
         "team": resolved.team,
         "job-root": job_root(config, resolved.team, resolved.name),
-        "service-description": f" ({resolved.description})" if resolved.description else "",
-        "repo": resolved.repo,
-        "branch": resolved.main_branch,
+        "service-description": f" ({literal(resolved.description)})" if resolved.description else "",
+        "repo": literal(resolved.repo),
+        "branch": literal(resolved.main_branch),
         "agent-label": resolved.agent.label,
         "builds-to-keep": config.jenkins.builds_to_keep,
         "days-to-keep": config.jenkins.days_to_keep,
@@ -61,6 +67,7 @@ def folder_entries(services: list[Any], config: Any) -> list[tuple[str, str, str
         team = f"{root}/{r.team}"
         out.setdefault(team, (team, "", f"Services of team {r.team}."))
         svc = f"{team}/{r.name}"
-        owners = f" Owners: {', '.join(r.owners)}." if r.owners else ""
-        out[svc] = (svc, r.name, f"{r.name}{f': {r.description}' if r.description else ''}.{owners}")
+        owners = f" Owners: {literal(', '.join(r.owners))}." if r.owners else ""
+        about = f": {literal(r.description)}" if r.description else ""
+        out[svc] = (svc, r.name, f"{r.name}{about}.{owners}")
     return list(out.values())
