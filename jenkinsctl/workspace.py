@@ -15,7 +15,7 @@ from jenkinsctl.descriptor.checks import check_across_files, check_service
 from jenkinsctl.descriptor.model import ServiceSpec
 from jenkinsctl.descriptor.resolve import Origins, resolve
 from jenkinsctl.descriptor.resolved import ResolvedService
-from jenkinsctl.errors import DescriptorError, Problem, UsageError
+from jenkinsctl.errors import ConfigError, DescriptorError, JenkinsctlError, Problem, UsageError
 from jenkinsctl.validation import validate_document
 from jenkinsctl.yamlfile import YamlDocument, YamlLoadError, load_yaml_file, load_yaml_text
 
@@ -55,6 +55,12 @@ class Workspace:
             raise DescriptorError(problems, "descriptors")
         return cls(loaded, services)
 
+    def require_services(self) -> None:
+        """'0 descriptors' is not 'ok': a wrong servicesDir or an empty checkout must not validate,
+        diff or sync as if every service were meant to be gone."""
+        if not self.services:
+            raise no_descriptors(self.loaded)
+
     def service(self, name: str) -> Service:
         if name in self.services:
             return self.services[name]
@@ -66,6 +72,21 @@ class Workspace:
     def select(self, names: Iterable[str]) -> list[Service]:
         names = list(names)
         return [self.service(n) for n in names] if names else list(self.services.values())
+
+
+def no_descriptors(loaded: LoadedConfig) -> JenkinsctlError:
+    """The error for a services folder without a descriptor: located at `servicesDir` when the
+    config sets it (the likely typo), else naming the default folder."""
+    folder = display_path(loaded.services_dir)
+    state = "" if loaded.services_dir.is_dir() else " (no such folder)"
+    add = "add one with `jenkinsctl service new NAME --team TEAM`"
+    if ("servicesDir",) in loaded.doc.values:
+        return ConfigError([loaded.doc.problem(("servicesDir",), f"no descriptors in {folder}/{state}",
+                                               f"servicesDir is '{loaded.config.services_dir}', relative to "
+                                               f"{loaded.doc.file}: is it spelled right? Descriptors are "
+                                               f"<servicesDir>/<name>.yaml; {add}")], "config")
+    return UsageError(f"no descriptors in {folder}/{state}: nothing to validate, render or sync",
+                      f"descriptors are {folder}/<name>.yaml; {add}, or set servicesDir in jenkinsctl.yaml")
 
 
 def descriptor_files(loaded: LoadedConfig) -> list[Path]:

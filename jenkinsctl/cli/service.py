@@ -44,6 +44,12 @@ def new(app: AppContext, name: str, team: str | None, port: int | None, repo_url
         problem = value is not None and name_problem(value)
         if problem:
             raise UsageError(f"{label}: {problem}", NAME_HINT)
+    if repo_url is not None:
+        from jenkinsctl.descriptor.model import git_url_problem
+
+        bad_repo = git_url_problem(repo_url)
+        if bad_repo:
+            raise UsageError(f"--repo: {bad_repo[0]}", bad_repo[1])
     loaded = app.config()
     team = team or loaded.config.namespace
     target = loaded.services_dir / f"{name}.yaml"
@@ -81,6 +87,7 @@ def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
     FILE:LINE:COL: field.path: message, and a hint.
     """
     ws = app.workspace(paths=list(paths) or None)
+    ws.require_services()
     n = len(ws.services)
     app.out(f"ok: {n} descriptor{'s' if n != 1 else ''} valid ({', '.join(sorted(ws.services)) or 'none'})")
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, invalid, matching
+from jenkinsctl.secrets import mask_url, url_credentials
 from jenkinsctl.values import Cpu, EnvKey, EnvVars, GitBranch, Memory, SemVer, Strategy
 
 SECRET_REF = re.compile(
@@ -23,10 +24,26 @@ LIFECYCLE_STAGES = ("RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_
 LAMBDA_ARN = re.compile(r"^arn:aws[a-z\-]*:lambda:[a-z0-9\-]+:\d{12}:function:[A-Za-z0-9_\-]{1,64}(:[A-Za-z0-9_\-$]+)?$")
 
 
-def _git_url(value: str) -> str:
+GIT_URL_CREDENTIALS_HINT = ("Jenkins clones with the credentials named by jenkins.gitCredentialsId (a Jenkins "
+                            "credential), never from the URL: write the URL without user:password@ or token")
+
+
+def git_url_problem(value: str) -> tuple[str, str] | None:
+    """(message, hint) when `value` is not a git URL jenkinsctl accepts, or carries credentials
+    (they would be copied into job descriptions and parameters): the descriptor's `repo` and
+    `service new --repo` both ask this."""
+    if url_credentials(value):
+        return "must not contain credentials", GIT_URL_CREDENTIALS_HINT
     if not GIT_URL.match(value):
-        raise invalid(f"'{value}' is not a git repository URL",
-                      "e.g. https://github.com/acme/orders-api.git or git@github.com:acme/orders-api.git")
+        return (f"'{mask_url(value)}' is not a git repository URL",
+                "e.g. https://github.com/acme/orders-api.git or git@github.com:acme/orders-api.git")
+    return None
+
+
+def _git_url(value: str) -> str:
+    problem = git_url_problem(value)
+    if problem:
+        raise invalid(*problem)
     return value
 
 

@@ -13,7 +13,9 @@ from jenkinsctl.steps import results
 
 
 def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    from jenkinsctl.secrets import mask
+
+    print(mask(line), file=sys.stderr, flush=True)
 
 
 @dataclass
