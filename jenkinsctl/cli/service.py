@@ -44,12 +44,12 @@ def new(app: AppContext, name: str, team: str | None, port: int | None, repo_url
         problem = value is not None and name_problem(value)
         if problem:
             raise UsageError(f"{label}: {problem}", NAME_HINT)
-    if repo_url is not None:
-        from jenkinsctl.descriptor.model import git_url_problem
+    if repo_url is not None:  # credentials are refused before they reach any text (the scaffold checks the rest)
+        from jenkinsctl.descriptor.model import GIT_URL_CREDENTIALS_HINT
+        from jenkinsctl.secrets import url_credentials
 
-        bad_repo = git_url_problem(repo_url)
-        if bad_repo:
-            raise UsageError(f"--repo: {bad_repo[0]}", bad_repo[1])
+        if url_credentials(repo_url):
+            raise UsageError("--repo: must not contain credentials", GIT_URL_CREDENTIALS_HINT)
     loaded = app.config()
     team = team or loaded.config.namespace
     target = loaded.services_dir / f"{name}.yaml"

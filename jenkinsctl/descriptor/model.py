@@ -28,22 +28,12 @@ GIT_URL_CREDENTIALS_HINT = ("Jenkins clones with the credentials named by jenkin
                             "credential), never from the URL: write the URL without user:password@ or token")
 
 
-def git_url_problem(value: str) -> tuple[str, str] | None:
-    """(message, hint) when `value` is not a git URL jenkinsctl accepts, or carries credentials
-    (they would be copied into job descriptions and parameters): the descriptor's `repo` and
-    `service new --repo` both ask this."""
-    if url_credentials(value):
-        return "must not contain credentials", GIT_URL_CREDENTIALS_HINT
-    if not GIT_URL.match(value):
-        return (f"'{mask_url(value)}' is not a git repository URL",
-                "e.g. https://github.com/acme/orders-api.git or git@github.com:acme/orders-api.git")
-    return None
-
-
 def _git_url(value: str) -> str:
-    problem = git_url_problem(value)
-    if problem:
-        raise invalid(*problem)
+    if url_credentials(value):  # they would be copied into job descriptions and parameters
+        raise invalid("must not contain credentials", GIT_URL_CREDENTIALS_HINT)
+    if not GIT_URL.match(value):
+        raise invalid(f"'{mask_url(value)}' is not a git repository URL",
+                      "e.g. https://github.com/acme/orders-api.git or git@github.com:acme/orders-api.git")
     return value
 
 

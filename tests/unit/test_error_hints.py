@@ -102,4 +102,4 @@ def test_the_traceback_at_vv_masks_secrets_in_chained_causes(capsys):
         _print_traceback()
     err = capsys.readouterr().err
     assert "The above exception was the direct cause" in err and "registry unreachable" in err
-    assert "hunter2" not in err and "ConnectionError: cannot reach ****git.example.com/x.git" in err
+    assert "hunter2" not in err and "ConnectionError: cannot reach https://***@git.example.com/x.git" in err
