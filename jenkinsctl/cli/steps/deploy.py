@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from jenkinsctl.cli.arguments import DIGEST_IMAGE_TYPE, ENVIRONMENT, VERSION, check_exclusive
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
 from jenkinsctl.cli.steps import json_option, service_option, workdir_option
 from jenkinsctl.cli.steps.render import render_result
@@ -27,9 +28,11 @@ def gated_wait_options(f):
 @click.command()
 @service_option
 @workdir_option
-@click.option("--env", "env", required=True, metavar="ENV", help="The environment to deploy to.")
-@click.option("--version", "version", metavar="V", help="Deploy this version (default: what `step push` pushed).")
-@click.option("--image", metavar="URI", help="Deploy this image (<registry>/<repo>@sha256:...).")
+@click.option("--env", "env", required=True, metavar="ENV", type=ENVIRONMENT, help="The environment to deploy to.")
+@click.option("--version", "version", metavar="V", type=VERSION,
+              help="Deploy this version (default: what `step push` pushed).")
+@click.option("--image", metavar="URI", type=DIGEST_IMAGE_TYPE,
+              help="Deploy this image (<registry>/<repo>@sha256:...); not with --version.")
 @click.option("--strategy", type=click.Choice(["rolling", "blue-green", "canary", "linear"]),
               help="Override the descriptor's strategy for this deploy.")
 @gated_wait_options
@@ -46,5 +49,6 @@ def deploy(app: AppContext, service_name, workdir, env, version, image, strategy
     from jenkinsctl.steps import deploy as step
     from jenkinsctl.steps.context import make_context
 
+    check_exclusive(**{"--image": image, "--version": version})
     ctx = make_context(app, service_name, workdir)
     render_result(app, step.run(ctx, env, version, strategy, image, timeout, interval, approved_by), as_json)
