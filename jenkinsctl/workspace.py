@@ -97,6 +97,12 @@ def descriptor_files(loaded: LoadedConfig) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
 
 
+def _where(path: Path) -> Path:
+    """A descriptor's identity and shown name: its folder resolved, its own name kept, so a
+    `services/x.yaml` that is a symlink to /dev/zero is reported as services/x.yaml."""
+    return path.parent.resolve() / path.name
+
+
 def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
                   cwd: Path | None = None, unwritten: Mapping[Path, str] | None = None,
                   ) -> tuple[dict[str, Service], list[Problem]]:
@@ -105,15 +111,15 @@ def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
     descriptors not on disk (yet), checked as if they were there (`service new` writes only a
     file that validates, and nothing at all on a dry run)."""
     base = cwd or Path.cwd()
-    unwritten = {p.resolve(): text for p, text in (unwritten or {}).items()}
-    all_files = [p.resolve() for p in descriptor_files(loaded)]
+    unwritten = {_where(p): text for p, text in (unwritten or {}).items()}
+    all_files = [_where(p) for p in descriptor_files(loaded)]
     all_files += sorted(p for p in unwritten if p not in all_files)
-    wanted = [(base / p).resolve() for p in paths] if paths else all_files
+    wanted = [_where(base / p) for p in paths] if paths else all_files
     problems: list[Problem] = []
     entries: list[tuple[Path, ServiceSpec, YamlDocument]] = []
-    wanted_set = {p.resolve() for p in wanted}
+    wanted_set = set(wanted)
     for path in dict.fromkeys([*wanted, *all_files]):
-        is_wanted = path.resolve() in wanted_set
+        is_wanted = path in wanted_set
         name = display_path(path, cwd)
         if path not in unwritten and not path.exists():
             problems.append(Problem(name, 0, 0, "", "no such file"))
@@ -136,7 +142,7 @@ def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
     services: dict[str, Service] = {}
     if not problems:
         for path, spec, doc in entries:
-            if path.resolve() in wanted_set:
+            if path in wanted_set:
                 resolved, origins = resolve(spec, doc, loaded)
                 services[spec.name] = Service(path, spec, doc, resolved, origins)
     problems.sort(key=lambda p: (p.file, p.line, p.col))

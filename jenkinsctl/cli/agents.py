@@ -235,13 +235,14 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
 
 
 def _read_event(name: str) -> bytes:
-    """The event file's bytes: a regular file (or '-', stdin) of at most 256 KiB (SQS's limit)."""
+    """The event file's bytes: a regular file (or '-', stdin) of at most 1 MiB (an SQS message's
+    limit since 2025; EventBridge events and SNS messages are at most 256 KiB)."""
     import sys
 
     from jenkinsctl.errors import InvalidInputError, Problem
     from jenkinsctl.yamlfile import NotRegularFile, TooLarge, read_capped
 
-    limit = 256 * 1024
+    limit = 1024 * 1024
     try:
         if name == "-":
             raw = sys.stdin.buffer.read(limit + 1)

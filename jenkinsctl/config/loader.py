@@ -64,8 +64,8 @@ def find_config(start: Path) -> Path | None:
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
     cwd = cwd or Path.cwd()
-    try:
-        return str(path.resolve().relative_to(cwd.resolve()))
+    try:  # the folder resolved, the name kept: a symlink is shown by its own name
+        return str((path.parent.resolve() / path.name).relative_to(cwd.resolve()))
     except ValueError:
         return str(path)
 
