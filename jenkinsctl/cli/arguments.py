@@ -112,3 +112,17 @@ def _flag(param: click.Parameter | None) -> str:
         return "value"
     opts = getattr(param, "opts", None) or [param.name or "value"]
     return max(opts, key=len)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's FloatRange, refusing `nan` and `inf` too (every comparison with nan is false, so a
+    plain range lets it through into rates, timeouts and intervals)."""
+
+    def convert(self, value, param, ctx):
+        import math
+
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            bounds = f"between {self.min} and {self.max}" if self.max is not None else f"at least {self.min}"
+            raise UsageError(f"{_flag(param)}: '{value}' is not a number", f"a finite number {bounds}")
+        return number

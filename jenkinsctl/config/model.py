@@ -50,9 +50,13 @@ class JenkinsSettings(Model):
     days_to_keep: int = Field(30, ge=1, le=3650)
 
 
+AWS_HINT = ('the AWS account and region the services deploy to, e.g. aws: {region: us-east-1, accountId: '
+            '"123456789012"}; jenkinsctl never assumes one (JENKINSCTL_AWS_ACCOUNT_ID and AWS_REGION override it)')
+
+
 class AwsSettings(Model):
     region: Region = "us-east-1"
-    account_id: AccountId = "123456789012"
+    account_id: AccountId = Field(description=AWS_HINT)
     endpoint_url: HttpUrl = Field(None, description="Sandbox: the moto server URL")
 
 
@@ -154,7 +158,7 @@ class Config(Model):
     jenkinsctl: ToolSettings | None = Field(None, description="The jenkinsctl the seed job installs")
     services_dir: str = "services"
     jenkins: JenkinsSettings = Field(default_factory=JenkinsSettings)
-    aws: AwsSettings = Field(default_factory=AwsSettings)
+    aws: AwsSettings = Field(description=AWS_HINT)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     trusted_registries: list[str] = Field(default_factory=list)
     environments: dict[Name, EnvironmentSettings]

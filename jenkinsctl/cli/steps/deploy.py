@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from jenkinsctl.cli.arguments import DIGEST_IMAGE_TYPE, ENVIRONMENT, VERSION, check_exclusive
+from jenkinsctl.cli.arguments import DIGEST_IMAGE_TYPE, ENVIRONMENT, VERSION, FiniteFloatRange, check_exclusive
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
 from jenkinsctl.cli.steps import json_option, service_option, workdir_option
 from jenkinsctl.cli.steps.render import render_result
@@ -13,10 +13,10 @@ approved_by_option = click.option(
     "--approved-by", metavar="USER", envvar="JENKINSCTL_APPROVED_BY",
     help="Who approved this deploy (environments with approval: true). The Jenkins deploy job sets "
          "$JENKINSCTL_APPROVED_BY after its input step; without it such a deploy is refused (exit 3).")
-timeout_option = click.option("--timeout", type=click.FloatRange(1), metavar="SECONDS",
+timeout_option = click.option("--timeout", type=FiniteFloatRange(1), metavar="SECONDS",
                               help="Give up (and restore the previous revision) after this; default: the "
                                    "environment's timeoutSeconds.")
-interval_option = click.option("--poll-interval", "interval", type=click.FloatRange(0), default=10.0,
+interval_option = click.option("--poll-interval", "interval", type=FiniteFloatRange(0), default=10.0,
                                show_default=True, metavar="SECONDS", help="Seconds between polls.")
 
 
