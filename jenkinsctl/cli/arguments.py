@@ -13,10 +13,11 @@ from jenkinsctl.errors import UsageError
 VERSION_HINT = ("a version `jenkinsctl step version` computed: MAJOR.MINOR.PATCH with an optional pre-release, "
                 "e.g. 1.2.3 or 1.5.0-feature-login.3 (no leading 'v', no '+build'; never latest: tags are immutable "
                 "versions, a moving tag would deploy whatever it points at today)")
-DIGEST_IMAGE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)+"
-                          r"@sha256:[0-9a-f]{64}$")
+DIGEST_IMAGE = re.compile(r"^(?P<repo>[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)+)"
+                          r"(:(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?P<digest>@sha256:[0-9a-f]{64})$")
 IMAGE_HINT = ("name the image by digest: <registry>/<repository>@sha256:<64 hex digits> (what `jenkinsctl step "
-              "push` wrote as IMAGE_URI); a tag can move, a digest cannot")
+              "push` wrote as IMAGE_URI), or <registry>/<repository>:<version>@sha256:<digest> to record its "
+              "version too; a tag can move, a digest cannot")
 
 
 def version_problem(value: str) -> str | None:
@@ -47,10 +48,22 @@ class DigestImageType(click.ParamType):
 
     def convert(self, value, param, ctx):
         text = str(value)
-        if not DIGEST_IMAGE.match(text):
+        m = DIGEST_IMAGE.match(text)
+        if not m:
             why = ("its digest is not sha256 and 64 hex digits" if "@" in text else "it is not pinned by digest")
             raise UsageError(f"{_flag(param)}: '{text}' is not an image by digest: {why}", IMAGE_HINT)
+        if m["tag"] is not None and version_problem(m["tag"]):
+            raise UsageError(f"{_flag(param)}: its tag '{m['tag']}' is not a version", VERSION_HINT)
         return text
+
+
+def split_image(reference: str) -> tuple[str, str | None]:
+    """`<repo>:<version>@sha256:<d>` -> (`<repo>@sha256:<d>`, version); without a tag the version is None.
+    ECS and the deploy records get the image by digest alone; the tag only says which version it is."""
+    m = DIGEST_IMAGE.match(reference)
+    if m is None:
+        raise UsageError(f"--image: '{reference}' is not an image by digest", IMAGE_HINT)
+    return m["repo"] + m["digest"], m["tag"]
 
 
 class EnvironmentType(click.ParamType):
@@ -85,12 +98,11 @@ def environment_names(ctx: click.Context | None) -> list[str]:
     return list(app.config().config.environment_names)
 
 
-def check_exclusive(**given: object) -> None:
-    """At most one of these options: `check_exclusive(**{"--image": image, "--version": version})`."""
+def check_exclusive(given: dict[str, object], hint: str) -> None:
+    """At most one of these options: `check_exclusive({"--image": image, "--version": version}, hint)`."""
     named = [name for name, value in given.items() if value is not None]
     if len(named) > 1:
-        raise UsageError(f"{named[0]}: cannot be combined with {', '.join(named[1:])}",
-                         f"pass one of {', '.join(given)}: {named[0]} names exactly what to deploy")
+        raise UsageError(f"{named[0]}: cannot be combined with {', '.join(named[1:])}", hint)
 
 
 def check_promotion(order: list[str], source: str | None, target: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from jenkinsctl.cli.arguments import DIGEST_IMAGE_TYPE, ENVIRONMENT, VERSION, FiniteFloatRange, check_exclusive
+from jenkinsctl.cli.arguments import (DIGEST_IMAGE_TYPE, ENVIRONMENT, VERSION, FiniteFloatRange, check_exclusive,
+                                      split_image)
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
 from jenkinsctl.cli.steps import json_option, service_option, workdir_option
 from jenkinsctl.cli.steps.render import render_result
@@ -32,7 +33,8 @@ def gated_wait_options(f):
 @click.option("--version", "version", metavar="V", type=VERSION,
               help="Deploy this version (default: what `step push` pushed).")
 @click.option("--image", metavar="URI", type=DIGEST_IMAGE_TYPE,
-              help="Deploy this image (<registry>/<repo>@sha256:...); not with --version.")
+              help="Deploy this image (<registry>/<repo>@sha256:..., or <registry>/<repo>:<version>@sha256:... "
+                   "to record its version); not with --version.")
 @click.option("--strategy", type=click.Choice(["rolling", "blue-green", "canary", "linear"]),
               help="Override the descriptor's strategy for this deploy.")
 @gated_wait_options
@@ -49,6 +51,10 @@ def deploy(app: AppContext, service_name, workdir, env, version, image, strategy
     from jenkinsctl.steps import deploy as step
     from jenkinsctl.steps.context import make_context
 
-    check_exclusive(**{"--image": image, "--version": version})
+    check_exclusive({"--image": image, "--version": version},
+                    "--version looks the image up; --image names it: to record the version of an image given by "
+                    "digest, name it <registry>/<repository>:<version>@sha256:<digest>")
+    if image:
+        image, version = split_image(image)
     ctx = make_context(app, service_name, workdir)
     render_result(app, step.run(ctx, env, version, strategy, image, timeout, interval, approved_by), as_json)
