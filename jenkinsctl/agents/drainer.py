@@ -96,18 +96,15 @@ class Ledger:
         self.path = Path(path)
         self.data: dict = {"instances": {}, "builds": {}, "events": []}
         if self.path.exists():
+            from jenkinsctl.agents.events import checked_ledger
+
             try:
-                self.data = json.loads(self.path.read_text())
+                self.data = checked_ledger(json.loads(self.path.read_text()), str(self.path))
             except (ValueError, RecursionError) as exc:
                 raise InvalidInputError([Problem(str(self.path), 0, 0, "", "the drain ledger is not JSON",
                                                  "restore it, or move it away to start a fresh ledger")], "ledger",
                                         "nothing was drained: restore the ledger, or move it away to start a fresh "
                                         "one (the builds it recorded for --pending are then forgotten)") from exc
-            from jenkinsctl.agents.events import LEDGER_REFUSED, ledger_problems
-
-            problems = ledger_problems(self.data, str(self.path))
-            if problems:
-                raise InvalidInputError(problems, "ledger", LEDGER_REFUSED)
 
     def seen(self, event_id: str) -> bool:
         return bool(event_id) and event_id in self.data["events"]

@@ -73,6 +73,14 @@ def text(data: dict, key: str, source: str, path: str, default: str = "") -> str
     return value
 
 
+def checked_ledger(data: Any, source: str) -> dict:
+    """`data` when it has a drain ledger's shape; else every problem with it, refused (exit 2)."""
+    problems = ledger_problems(data, source)
+    if problems:
+        raise InvalidInputError(problems, "ledger", LEDGER_REFUSED)
+    return data
+
+
 def ledger_problems(data: Any, source: str) -> list[Problem]:
     """Everything wrong with a drain ledger's shape: `{"instances": {id: {...}}, "builds":
     {"job#n": {"job", "number", "state", ...}}, "events": [ids]}`."""
