@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, invalid, matching
-from jenkinsctl.secrets import mask_url, url_credentials
 from jenkinsctl.values import Cpu, EnvKey, EnvVars, GitBranch, Memory, SemVer, Strategy
 
 SECRET_REF = re.compile(
@@ -29,6 +28,8 @@ GIT_URL_CREDENTIALS_HINT = ("Jenkins clones with the credentials named by jenkin
 
 
 def _git_url(value: str) -> str:
+    from jenkinsctl.secrets import mask_url, url_credentials
+
     if url_credentials(value):  # they would be copied into job descriptions and parameters
         raise invalid("must not contain credentials", GIT_URL_CREDENTIALS_HINT)
     if not GIT_URL.match(value):
