@@ -77,7 +77,7 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
     with a unified diff of config.xml for every update. Changes nothing."""
     from jenkinsctl.jobgen import render_workspace
     from jenkinsctl.jobsync.normalize import diff_action
-    from jenkinsctl.jobsync.plan import plan_sync
+    from jenkinsctl.jobsync.plan import mass_prune_refusal, plan_sync
     from jenkinsctl.jobsync.remote import read_remote
 
     ws = app.workspace()
@@ -94,6 +94,9 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
         if action.op == "update" and not no_xml:
             app.out(diff_action(client, action).rstrip() or "  (only the ownership mark differs)")
     app.info(f"{client.url}: {plan.summary()}")
+    refusal = mass_prune_refusal(plan) if prune else None
+    if refusal:
+        app.info(f"note: `jobs sync --prune` {refusal}; it refuses that without --allow-mass-prune")
 
 
 @jobs.command("sync")
