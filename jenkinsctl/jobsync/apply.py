@@ -179,10 +179,10 @@ def sync(client: JenkinsClient, desired: JobSet, *, prune: str | None = None, gr
     if prune and not allow_mass_prune:
         refusal = mass_prune_refusal(plan)
         if refusal:
+            retiring = [line for a, line in zip(plan.actions, plan.render(), strict=True) if a.op in ("disable", "delete")]
             raise PolicyError(f"jobs sync --prune {refusal}; nothing was changed",
                               "if that is meant, run again with --allow-mass-prune; otherwise check servicesDir in "
-                              "jenkinsctl.yaml and that every descriptor is checked out",
-                              [line for a, line in zip(plan.actions, plan.render()) if a.op in ("disable", "delete")])
+                              "jenkinsctl.yaml and that every descriptor is checked out", retiring)
     if not plan.wanted and not plan.retired and not allow_mass_prune:
         raise UsageError(f"no service is generated and namespace '{plan.namespace}' has nothing left to retire; "
                          "nothing was changed", "add a descriptor (`jenkinsctl service new`), or check servicesDir")

@@ -13,7 +13,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from support import FIXTURES
 
 from jenkinsctl.agents.drainer import Ledger, parse_event

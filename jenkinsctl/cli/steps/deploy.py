@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from jenkinsctl.cli.arguments import (DIGEST_IMAGE_TYPE, ENVIRONMENT, VERSION, FiniteFloatRange, check_exclusive,
-                                      split_image)
+from jenkinsctl.cli.arguments import DIGEST_IMAGE_TYPE, ENVIRONMENT, VERSION, FiniteFloatRange, check_exclusive, split_image
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
 from jenkinsctl.cli.steps import json_option, service_option, workdir_option
 from jenkinsctl.cli.steps.render import render_result
