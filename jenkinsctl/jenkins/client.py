@@ -43,6 +43,10 @@ class TransientJenkinsError(JenkinsError):
     """A failure worth retrying (5xx, timeout, reset connection, expired crumb)."""
 
 
+class AnswerLost(TransientJenkinsError):
+    """The connection was cut mid-answer: Jenkins got the request (a write may have been applied)."""
+
+
 @dataclass
 class Calls:
     """Read (GET) and write (POST) calls made, successful or not; retries count again."""
@@ -98,11 +102,14 @@ class JenkinsClient:
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 data: Any = None, headers: Mapping[str, str] | None = None, what: str | None = None,
-                kind: str | None = None, applied: Callable[[], bool] | None = None) -> requests.Response | None:
+                kind: str | None = None, applied: Callable[[], bool] | None = None,
+                idempotent: bool = True) -> requests.Response | None:
         """Send one request (path relative to the Jenkins root), retrying transient failures.
         `applied` (writes): reads back whether an earlier attempt took effect although its answer
         was lost (a connection cut mid-answer); asked before each retry, and when it says yes the
-        write is done and not sent again (the answer is then None)."""
+        write is done and not sent again (the answer is then None). A write that is not
+        `idempotent` and has no read-back (triggering a build) is not sent again once Jenkins may
+        have applied it: the cut answer is the error."""
         url = self.url + path.lstrip("/")
         if params:
             url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
@@ -132,7 +139,8 @@ class JenkinsClient:
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=wait_exponential(multiplier=self.backoff_min, max=self.backoff_max),
-            retry=retry_if_exception(lambda e: isinstance(e, TransientJenkinsError)),
+            retry=retry_if_exception(lambda e: isinstance(e, TransientJenkinsError) and (
+                idempotent or applied is not None or not isinstance(e, AnswerLost))),
             before_sleep=self._before_retry,
             reraise=True,
         )
@@ -153,8 +161,8 @@ class JenkinsClient:
         if isinstance(exc, jenkins.TimeoutException) or isinstance(exc, req_exc.Timeout):
             return TransientJenkinsError(f"{where}: timed out", "Jenkins is slow or overloaded; try again later")
         if isinstance(exc, (req_exc.ChunkedEncodingError, req_exc.ContentDecodingError)):
-            return TransientJenkinsError(f"{where}: the connection was cut mid-answer ({_short(str(exc), 80)})",
-                                         "check the network path to Jenkins (proxies, load balancers) and try again")
+            return AnswerLost(f"{where}: the connection was cut mid-answer ({_short(str(exc), 80)})",
+                              "check the network path to Jenkins (proxies, load balancers) and try again")
         if isinstance(exc, req_exc.ConnectionError):
             reason = str(exc)
             if "refused" in reason.lower():
@@ -245,7 +253,7 @@ class JenkinsClient:
         """Trigger a build; returns the queue item id."""
         path = job_path(full_name) + ("buildWithParameters" if parameters else "build")
         resp = self._answer(self.request("POST", path, params=dict(parameters or {}), what=f"build {full_name}",
-                                         kind="build"))
+                                         kind="build", idempotent=False))  # sent twice, it would queue twice
         location = resp.headers.get("Location", "").rstrip("/")
         if not location.split("/")[-1].isdigit():
             raise JenkinsError(f"build {full_name}: Jenkins did not answer with a queue item",

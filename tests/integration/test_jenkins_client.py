@@ -57,6 +57,10 @@ def test_an_answer_cut_mid_body_is_retried_and_a_write_is_read_back_before_it_is
     fake.fail_path("createItem", 1, "drop-before")  # not applied: the read-back says so, and it is sent again
     client.create_item("b", JOB, applied=lambda: "b" in fake.jobs())
     assert sorted(fake.jobs()) == ["a", "b"]
+    fake.fail_path("/build", 1, "cut")  # a build trigger cannot be read back: never sent twice
+    with pytest.raises(TransientJenkinsError, match="cut mid-answer"):
+        client.build("a")
+    assert len(fake.state.queue) == 1
 
 
 def test_retries_give_up_with_a_located_error(fake):
