@@ -89,7 +89,7 @@ def synthetic_trace(n: int = 2000, seed: int = 7, hours: int = 24) -> list[Trace
         else:
             hour = rng.uniform(0, hours)
         r, acc = rng.random(), 0.0
-        for label, cpu, mem, share in kinds:
+        for label, cpu, mem, share in kinds:  # noqa: B007 (the kind picked is used after the break)
             acc += share
             if r <= acc:
                 break
@@ -264,14 +264,14 @@ class _Sim:
 
     def step_instances(self, t: float, dt: float, on_interrupt_resubmit: bool, stop_when_empty: bool = False) -> None:
         for inst in self.live():
-            for bid, (b, end) in list(inst.running.items()):
+            for bid, (_b, end) in list(inst.running.items()):
                 if end <= t:
                     del inst.running[bid]
                     self.done.add(bid)
                     if not inst.running:
                         inst.idle_since = t
             if inst.doomed_at is not None and t >= inst.doomed_at:
-                for bid, (b, _) in list(inst.running.items()):
+                for bid in list(inst.running):
                     self.interrupted += 1  # still running when the instance went: lost
                     self.lost.add(bid)
                 inst.running.clear()
@@ -455,7 +455,8 @@ def render(results: list[Result]) -> str:
             ("completed", "completed", "{}"), ("instances", "instances_launched", "{}")]
     rows = [[h for h, _, _ in cols]] + [[f.format(getattr(r, a)) for _, a, f in cols] for r in results]
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
-    out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+    out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+           for row in rows]
     base = next((r for r in results if r.policy == "static"), None)
     if base and base.cost:
         out.append("cost vs static: " + ", ".join(f"{r.policy} {r.cost / base.cost:.0%}" for r in results))
