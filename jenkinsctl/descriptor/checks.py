@@ -123,7 +123,7 @@ def check_across_files(entries: list[tuple[ServiceSpec, YamlDocument]]) -> list[
         for value, group in owners.items():
             if len(group) < 2:
                 continue
-            for spec, doc in group:
+            for _spec, doc in group:
                 others = [f"{d.file}:{':'.join(map(str, d.where(field_path)))}" for s, d in group if d is not doc]
                 path = field_path if field_path in doc.values else ("name",)
                 problems.append(doc.problem(path, f"{label} '{value}' is also used by " + ", ".join(others),
