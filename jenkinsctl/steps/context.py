@@ -13,7 +13,8 @@ from jenkinsctl.steps import results
 
 
 def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 @dataclass
