@@ -112,7 +112,8 @@ def status(app: AppContext, as_json: bool) -> None:
     """The group, its instances (builds, protection, draining) and instance refresh progress."""
     import json
 
-    from jenkinsctl.agents.operate import render_status, status as fleet_status
+    from jenkinsctl.agents.operate import render_status
+    from jenkinsctl.agents.operate import status as fleet_status
 
     _, spec, clients = _setup(app)
     data = fleet_status(clients, spec)

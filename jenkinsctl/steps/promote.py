@@ -12,7 +12,8 @@ from jenkinsctl.steps.context import StepContext, StepResult
 def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None = None, deploy: bool = False,
         timeout: float | None = None, interval: float = 10.0, approved_by: str | None = None) -> StepResult:
     from jenkinsctl.deploy import promotion
-    from jenkinsctl.deploy.deployer import DeployRequest, check_approval, deploy as do_deploy
+    from jenkinsctl.deploy.deployer import DeployRequest, check_approval
+    from jenkinsctl.deploy.deployer import deploy as do_deploy
     from jenkinsctl.registry.addressing import split_repository, target_of
     from jenkinsctl.registry.login import registry_clients
     from jenkinsctl.steps.deploy import clients_for, health_mode
