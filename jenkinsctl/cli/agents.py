@@ -79,7 +79,8 @@ def apply(app: AppContext, branch, live_branches) -> None:
     """Create or update the fleet's resources so AWS matches the config; prints the plan first.
 
     A second apply reports no changes and makes no mutating AWS call."""
-    _show_then_execute(app, *_plan(app, branch, live_branches), "applied")
+    p, clients = _plan(app, branch, live_branches)
+    _show_then_execute(app, p, clients, "applied")
 
 
 @agents.command("destroy")
@@ -90,7 +91,8 @@ def destroy(app: AppContext, branch) -> None:
     """Remove the fleet's own resources (tagged as owned by it), in dependency order.
 
     With --branch, only that branch's agent templates."""
-    _show_then_execute(app, *_plan(app, branch, None, destroy=True), "destroyed")
+    p, clients = _plan(app, branch, None, destroy=True)
+    _show_then_execute(app, p, clients, "destroyed")
 
 
 def _show_then_execute(app: AppContext, plan, clients, done: str) -> None:

@@ -9,11 +9,15 @@ groups, so `health="ecs"` judges by the service's running count instead (the pla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from jenkinsctl.aws.elbv2 import forward
 from jenkinsctl.deploy.resources import Resources
 from jenkinsctl.descriptor.model import RollingSpec
+
+if TYPE_CHECKING:
+    from jenkinsctl.aws.session import AwsClients
+    from jenkinsctl.descriptor.resolved import ResolvedEnvironment
 
 SUCCEEDED, ROLLED_BACK, ABORTED, TIMED_OUT, FAILED = "succeeded", "rolled-back", "aborted", "timed-out", "failed"
 UNHEALTHY_POLLS = 2
@@ -30,9 +34,9 @@ class Status:
 @dataclass
 class Target:
     """Everything a strategy acts on, built by the deployer after `plan.apply`."""
-    clients: object
+    clients: AwsClients
     res: Resources
-    env: object  # ResolvedEnvironment
+    env: ResolvedEnvironment
     taskdef_arn: str
     services: dict[str, dict]
     previous_arn: str | None = None
