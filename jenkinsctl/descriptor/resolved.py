@@ -12,6 +12,8 @@ from jenkinsctl.descriptor.model import (
     BuildSpec,
     CanarySpec,
     HealthCheck,
+    HookSpec,
+    LinearSpec,
     RollingSpec,
     VersioningSpec,
 )
@@ -61,6 +63,9 @@ class ResolvedEnvironment(Model):
     rolling: RollingSpec | None = None
     blue_green: BlueGreenSpec | None = None
     canary: CanarySpec | None = None
+    linear: LinearSpec | None = None
+    alarms: list[str] = Field(default_factory=list)
+    hooks: list[HookSpec] = Field(default_factory=list)
     autoscaling: Autoscaling | None = None
     timeout_seconds: int
     host: str | None = None

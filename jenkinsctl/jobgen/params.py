@@ -1,7 +1,9 @@
 """One service (resolved descriptor + config) -> the parameters of its JJB `project`.
 
 The templates in `jobs/` use these names in `{braces}`; this is the whole contract between
-descriptors and templates."""
+descriptors and templates. A parameter that carries a list must have a whole-word name (`\\w+`, no
+hyphen): jenkins-job-builder passes a list through `'{name}'` only then, and otherwise formats it
+into a string (a choice parameter would get one choice per character)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,12 @@ from typing import Any
 FOLDER_TEMPLATE = "jenkinsctl-folder"
 SERVICE_GROUP = "jenkinsctl-service"
 PROMOTION_GROUP = "jenkinsctl-promotion"
+
+
+def literal(text: str) -> str:
+    """Free text (descriptions, owners, URLs, branches) as a JJB parameter value: JJB formats
+    values again, reading `{x}` as a parameter; doubled braces reach the job as written."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def job_root(config: Any, team: str, service: str) -> str:
@@ -24,9 +32,9 @@ def service_params(resolved: Any, config: Any) -> dict[str, Any]:
         "service": resolved.name,
         "team": resolved.team,
         "job-root": job_root(config, resolved.team, resolved.name),
-        "service-description": f" ({resolved.description})" if resolved.description else "",
-        "repo": resolved.repo,
-        "branch": resolved.main_branch,
+        "service-description": f" ({literal(resolved.description)})" if resolved.description else "",
+        "repo": literal(resolved.repo),
+        "branch": literal(resolved.main_branch),
         "agent-label": resolved.agent.label,
         "builds-to-keep": config.jenkins.builds_to_keep,
         "days-to-keep": config.jenkins.days_to_keep,
@@ -39,8 +47,8 @@ def service_params(resolved: Any, config: Any) -> dict[str, Any]:
         }} for e in envs],
         "environments": [e.name for e in envs],
         "promotions": ", ".join(f"{a} -> {b}" for a, b in pairs) or "none",
-        "promote-from": list(dict.fromkeys(a for a, _ in pairs)),
-        "promote-to": [b for _, b in pairs],
+        "promote_from": list(dict.fromkeys(a for a, _ in pairs)),
+        "promote_to": [b for _, b in pairs],
         "approval-envs": ",".join(approval_envs) or "none",
         "has-promotions": bool(pairs),
     }
@@ -59,6 +67,7 @@ def folder_entries(services: list[Any], config: Any) -> list[tuple[str, str, str
         team = f"{root}/{r.team}"
         out.setdefault(team, (team, "", f"Services of team {r.team}."))
         svc = f"{team}/{r.name}"
-        owners = f" Owners: {', '.join(r.owners)}." if r.owners else ""
-        out[svc] = (svc, r.name, f"{r.name}{f': {r.description}' if r.description else ''}.{owners}")
+        owners = f" Owners: {literal(', '.join(r.owners))}." if r.owners else ""
+        about = f": {literal(r.description)}" if r.description else ""
+        out[svc] = (svc, r.name, f"{r.name}{about}.{owners}")
     return list(out.values())

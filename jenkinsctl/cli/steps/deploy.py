@@ -30,7 +30,7 @@ def gated_wait_options(f):
 @click.option("--env", "env", required=True, metavar="ENV", help="The environment to deploy to.")
 @click.option("--version", "version", metavar="V", help="Deploy this version (default: what `step push` pushed).")
 @click.option("--image", metavar="URI", help="Deploy this image (<registry>/<repo>@sha256:...).")
-@click.option("--strategy", type=click.Choice(["rolling", "blue-green", "canary"]),
+@click.option("--strategy", type=click.Choice(["rolling", "blue-green", "canary", "linear"]),
               help="Override the descriptor's strategy for this deploy.")
 @gated_wait_options
 @json_option
