@@ -139,7 +139,7 @@ def _read(file: Path, key: str, root: Path) -> StepWorkspace | None:
 def _write(file: Path, entry: dict[str, Any]) -> None:
     """Atomically (a temporary file renamed over the old); a folder that cannot be written only
     means no cache."""
-    body = json.dumps(entry, sort_keys=True)
+    body = json.dumps(entry)  # never sort_keys: mappings keep their order (environments are promotion order)
     data = json.dumps({"sha256": hashlib.sha256(body.encode()).hexdigest(), "entry": body})
     tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
     try:
