@@ -73,7 +73,7 @@ def load(explicit: str | Path | None, environ: Mapping[str, str], full: Callable
              "config": records.dump(ws.config),
              "services": {name: {"path": str(svc.path), "resolved": records.dump(svc.resolved)}
                           for name, svc in ws.services.items()}}
-    if _key(path, environ, cwd) == key and _folder_digest(ws.loaded.services_dir) == entry["services_digest"]:
+    if _key(path, environ, cwd) == key and _descriptors_as_loaded(ws):
         _write(root / CACHE_FILE, entry)  # not when a file changed while it was being loaded
     return _workspace(entry, root, from_cache=False)
 
@@ -106,6 +106,22 @@ def _installed_files() -> str:
             st = os.stat(os.path.join(folder, name))
             h.update(f"{os.path.relpath(os.path.join(folder, name), package)}:{st.st_size}:{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
+
+
+def _descriptors_as_loaded(ws: Workspace) -> bool:
+    """Whether the services folder, now that its digest is taken, still holds exactly the
+    descriptors that were validated (the same files, each parsing to the same data), so the
+    digest cannot name bytes newer than the values cached under it."""
+    from jenkinsctl.yamlfile import YamlLoadError, load_yaml_file
+
+    files = [p.resolve() for p in descriptor_files_in(ws.loaded.services_dir)]
+    loaded = {svc.path.resolve(): svc.doc.data for svc in ws.services.values()}
+    if sorted(files) != sorted(loaded):
+        return False
+    try:
+        return all(load_yaml_file(p).data == data for p, data in loaded.items())
+    except YamlLoadError:
+        return False
 
 
 def _folder_digest(folder: Path) -> str:
