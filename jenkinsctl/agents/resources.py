@@ -101,6 +101,35 @@ class Names:
     def task_role(self, label: str, scope: str = "") -> str:
         return f"{self.cluster}-agent-{label}" + (f"--{scope}" if scope else "")
 
+    def limited(self, labels: tuple[str, ...] = (), scope: str = "") -> list[tuple[str, str, str]]:
+        """(AWS limit key, what, name) of every name derived from the cluster (and from `labels` in
+        `scope`), for `jenkinsctl.aws.limits` to hold to AWS's limits."""
+        out = [] if scope else [
+            ("ecs.cluster", "ECS cluster", self.cluster), ("ecs.capacity_provider", "capacity provider",
+                                                          self.capacity_provider),
+            ("iam.role", "instance role", self.instance_role), ("iam.role", "execution role", self.execution_role),
+            ("iam.instance_profile", "instance profile", self.instance_role), ("iam.path", "IAM path", self.role_path),
+            ("ec2.launch_template", "launch template", self.launch_template), ("autoscaling.group", "group", self.asg),
+            ("logs.group", "log group", self.log_group), ("sqs.queue", "event queue", self.queue),
+            ("events.rule", "EventBridge rule", self.spot_rule), ("events.rule", "EventBridge rule",
+                                                                   self.terminate_rule),
+            ("tag.value", "owner tag", self.cluster)]
+        for label in labels:
+            out += [("ecs.family", f"template {label}'s task family", self.family(label, scope)),
+                    ("iam.role", f"template {label}'s task role", self.task_role(label, scope))]
+        return out
+
+    def problems(self, labels: tuple[str, ...] = (), scope: str = "") -> list[tuple[str, str]]:
+        """(message, hint) for each derived name AWS would refuse."""
+        from jenkinsctl.aws.limits import problem
+
+        out = []
+        for key, what, name in self.limited(labels, scope):
+            found = problem(key, name)
+            if found:
+                out.append((f"{what} '{name}' (derived): {found[0]}", found[1]))
+        return out
+
 
 AGENT_CONTAINER = "jnlp"  # the one container of every agent task definition; the plugin runs the agent in it
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from jenkinsctl.modelbase import Model, invalid, matching, pinned_image
+from jenkinsctl.modelbase import Model, aws_limit, invalid, matching, pinned_image
 from jenkinsctl.values import Cpu, EnvVars, Memory
 
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
@@ -72,10 +72,11 @@ class FleetSpec(Model):
     headroom: int = Field(1, ge=0, le=100, description="Spare instances kept while builds are queued or running")
     headroom_percent: int = Field(20, ge=0, le=200,
                                   description="Plus this share of the instances builds need, for bursts")
-    target_capacity: int = Field(100, ge=1, le=100, description="Capacity provider managed scaling target (%)")
-    ami_parameter: str = Field("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+    target_capacity: Annotated[int, aws_limit("ecs.target_capacity")] = Field(100, description="Capacity provider managed scaling target (%)")
+    ami_parameter: Annotated[str, aws_limit("ssm.parameter_read")] = Field("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
                                description="Public SSM parameter naming the ECS-optimized AMI")
-    log_retention_days: int = Field(14, ge=1, le=3653)
+    log_retention_days: Annotated[int, aws_limit("logs.retention")] = Field(
+        14, description="Days CloudWatch Logs keeps the agents' logs: one of the values AWS allows")
     templates: dict[TemplateLabel, AgentTemplate] = Field(description="Agent templates per label")
 
     @field_validator("instance_types")
@@ -86,6 +87,28 @@ class FleetSpec(Model):
                           "capacity-optimized spot needs several pools, e.g. [m6i.large, m5.large, m5a.large]")
         if len(set(value)) != len(value):
             raise invalid("an instance type is listed twice", "list each instance type once")
+        return value
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster_names(cls, value: str) -> str:
+        from jenkinsctl.agents.resources import Names
+
+        found = Names(value).problems()
+        if found:
+            raise invalid("; ".join(m for m, _ in found), found[0][1] + "; choose another cluster name")
+        return value
+
+    @field_validator("templates")
+    @classmethod
+    def _template_names(cls, value: dict, info: ValidationInfo) -> dict:
+        from jenkinsctl.agents.resources import Names
+
+        cluster = info.data.get("cluster")
+        found = Names(cluster).problems(tuple(value)) if cluster else []
+        found = [f for f in found if "template " in f[0]]
+        if found:
+            raise invalid("; ".join(m for m, _ in found), found[0][1] + "; shorten the label or agents.cluster")
         return value
 
     @field_validator("subnets", "templates")
