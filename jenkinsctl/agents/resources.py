@@ -125,9 +125,9 @@ class Names:
 
         out = []
         for key, what, name in self.limited(labels, scope):
-            found = problem(key, name)
+            found = problem(key, name, f"{what} '{name}' (derived from it)")
             if found:
-                out.append((f"{what} '{name}' (derived): {found[0]}", found[1]))
+                out.append(found)
         return out
 
 

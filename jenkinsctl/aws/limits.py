@@ -33,33 +33,42 @@ class Limit:
     model: tuple[str, str, str] | None = None  # botocore (service, operation, member path) with the same bounds
     _compiled: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
 
-    def problem(self, value: object) -> str | None:
-        """What is wrong with `value` for AWS (a sentence), or None."""
+    def problem(self, value: object, subject: str | None = None) -> str | None:
+        """What is wrong with `value` for AWS (a sentence about `subject`, default: the value), or None."""
         if self.allowed or self.low is not None or self.high is not None:
             return self._number(value)
         text = str(value)
+        subject = subject or f"'{_cut(text)}'"
+        what = _a(self.what)
         if self.min_len is not None and len(text) < self.min_len:
-            return f"'{text}' is too short for an {self.what} (at least {self.min_len} characters)"
+            return f"{subject} is too short for {what} (at least {self.min_len} characters)"
         if self.max_len is not None and len(text) > self.max_len:
-            return f"'{_cut(text)}' is {len(text)} characters; an {self.what} has at most {self.max_len}"
+            return f"{subject} is {len(text)} characters; {what} has at most {self.max_len}"
         if self.pattern is not None and not re.fullmatch(self.pattern, text):
-            return f"'{_cut(text)}' has characters an {self.what} cannot have"
+            return f"{subject} has characters {what} cannot have"
         if self.no_edge_hyphen and (text.startswith("-") or text.endswith("-")):
-            return f"'{text}': an {self.what} cannot start or end with a hyphen"
+            return f"{subject}: {what} cannot start or end with a hyphen"
         low = text.lower()
         for prefix in self.reserved_prefixes:
             if low.startswith(prefix):
-                return f"'{text}': an {self.what} cannot start with '{prefix}' (reserved by AWS)"
+                return f"{subject}: {what} cannot start with '{prefix}' (reserved by AWS)"
         return None
 
     def _number(self, value: object) -> str | None:
         if not isinstance(value, int) or isinstance(value, bool):
             return f"{value!r} is not a whole number ({self.what})"
         if self.allowed and value not in self.allowed:
-            return f"{value} is not a {self.what} AWS accepts"
+            return f"{value} is not {_a(self.what)} AWS accepts"
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
-            return f"{value} is out of range for a {self.what} ({self.low} to {self.high})"
+            return f"{value} is out of range for {_a(self.what)} ({self.low} to {self.high})"
         return None
+
+
+def _a(what: str) -> str:
+    """`what` with its article: "an ECS cluster name", "a target group name"."""
+    acronym = len(what) > 1 and what[:2].isupper()
+    vowel = what[0] in ("AEFHILMNORSX" if acronym else "aeiouAEIOU")
+    return ("an " if vowel else "a ") + what
 
 
 def _cut(text: str) -> str:
@@ -219,10 +228,11 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
 FARGATE_DOC = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html"
 
 
-def problem(key: str, value: object) -> tuple[str, str] | None:
-    """(message, hint) when AWS refuses `value` for limit `key`, else None."""
+def problem(key: str, value: object, subject: str | None = None) -> tuple[str, str] | None:
+    """(message, hint) when AWS refuses `value` for limit `key`, else None. `subject`: how the message
+    names the value (default: the value quoted), e.g. "capacity provider 'x' (derived from it)"."""
     limit = LIMITS[key]
-    message = limit.problem(value)
+    message = limit.problem(value, subject)
     return (message, limit.hint) if message else None
 
 

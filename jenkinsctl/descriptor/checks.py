@@ -232,8 +232,7 @@ def _derived_names(doc: YamlDocument, data: dict, config: Config, service: str) 
     for env_name in config.environment_names:
         res = Resources(service, env_name, config.environments[env_name].cluster, "", "", service)
         for key, what, name in res.limited():
-            found = problem(key, name)
+            found = problem(key, name, f"{what} '{name}' (derived from it for {env_name})")
             if found and not out:
-                out.append(doc.problem(("name",), f"{what} '{name}' (derived for {env_name}): {found[0]}",
-                                       found[1] + "; choose a shorter service name"))
+                out.append(doc.problem(("name",), found[0], found[1] + "; choose a shorter service name"))
     return out
