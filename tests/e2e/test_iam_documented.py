@@ -67,6 +67,7 @@ def _boot_instances(clients, cluster: str, count: int) -> list[tuple[str, str]]:
 def test_agents_apply_scale_drain_destroy_call_exactly_what_docs_iam_md_lists(cli, fleet_project, tmp_path):
     from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 
+    SEEN.clear()
     project, clients = fleet_project
     cluster = "jenkins-agents"
     with FakeJenkins() as fake:
@@ -96,6 +97,7 @@ def test_agents_apply_scale_drain_destroy_call_exactly_what_docs_iam_md_lists(cl
                                    containerInstances=[instances[1][1]])  # a build still running
         run(cli, "agents destroy", tmp_path, cwd=project, env=env)
     assert_documented("agents apply", "agents scale", "agents drain", "agents destroy")
+    assert "iam:CreateServiceLinkedRole" in SEEN["agents apply"]  # an account that never used ECS
 
 
 # ---- the pipeline steps ------------------------------------------------------------------------
@@ -128,6 +130,7 @@ def test_step_push_deploy_promote_rollback_call_exactly_what_docs_iam_md_lists(c
                                                                                 registry, base_image):
     from image_support import git, source_repo
 
+    SEEN.clear()
     env, clients = step_sandbox
     src = source_repo(tmp_path / "orders-api")
     git(src, "tag", "-a", "v1.4.0", "-m", "1.4.0")
