@@ -72,9 +72,11 @@ class FleetSpec(Model):
     headroom: int = Field(1, ge=0, le=100, description="Spare instances kept while builds are queued or running")
     headroom_percent: int = Field(20, ge=0, le=200,
                                   description="Plus this share of the instances builds need, for bursts")
-    target_capacity: Annotated[int, aws_limit("ecs.target_capacity")] = Field(100, description="Capacity provider managed scaling target (%)")
-    ami_parameter: Annotated[str, aws_limit("ssm.parameter_read")] = Field("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
-                               description="Public SSM parameter naming the ECS-optimized AMI")
+    target_capacity: Annotated[int, aws_limit("ecs.target_capacity")] = Field(
+        100, description="Capacity provider managed scaling target (%)")
+    ami_parameter: Annotated[str, aws_limit("ssm.parameter_read")] = Field(
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+        description="Public SSM parameter naming the ECS-optimized AMI")
     log_retention_days: Annotated[int, aws_limit("logs.retention")] = Field(
         14, description="Days CloudWatch Logs keeps the agents' logs: one of the values AWS allows")
     templates: dict[TemplateLabel, AgentTemplate] = Field(description="Agent templates per label")
