@@ -201,6 +201,9 @@ LIMITS: dict[str, Limit] = {
     "events.rule": Limit(
         "EventBridge rule name", _API.format("eventbridge", "PutRule"), "at most 64 of letters, digits and . - _",
         1, 64, r"[.\-_A-Za-z0-9]+", model=("events", "PutRule", "Name")),
+    "dynamodb.table": Limit(
+        "DynamoDB table name", _API.format("amazondynamodb", "CreateTable"),
+        "3 to 255 of letters, digits and _ . -", 3, 255, r"[A-Za-z0-9_.-]+"),  # the model's 1-1024 is for ARNs
     "cloudwatch.alarm": Limit(
         "CloudWatch alarm name", _API.format("AmazonCloudWatch", "PutMetricAlarm"), "1 to 255 characters",
         1, 255, r"[^\x00-\x1f]+", model=("cloudwatch", "DescribeAlarms", "AlarmNames")),

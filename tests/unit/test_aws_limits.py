@@ -82,6 +82,8 @@ ROWS = [
     ("sqs.queue", "q" * 80, "q" * 81), ("sqs.queue", "ci-agent_events", "ci.agent.events"),
     # PutRule Name: 1-64, [\.\-_A-Za-z0-9]+
     ("events.rule", "e" * 64, "e" * 65), ("events.rule", "ci.spot-interruptions", "ci spot"),
+    # CreateTable TableName: 3-255, [a-zA-Z0-9_.-]+
+    ("dynamodb.table", "ci-agents-state", "ci"), ("dynamodb.table", "t" * 255, "t" * 256),
     # PutMetricAlarm AlarmName: 1-255
     ("cloudwatch.alarm", "a" * 255, "a" * 256), ("cloudwatch.alarm", "orders-api 5xx", ""),
     # Tagging: keys 1-128, values 0-256, letters, numbers, spaces and _.:/=+-@, "aws:" reserved
