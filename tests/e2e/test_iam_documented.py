@@ -12,9 +12,11 @@ import yaml
 
 from fixtures.agents.agents_support import HERE as AGENTS_FIXTURES, moto_with_managed_policies
 from iam_doc import documented, recorded
+from jenkinsctl.aws.calllog import read
 
 LOG = "JENKINSCTL_AWS_CALL_LOG"
 SEEN: dict[str, set[str]] = {}  # command -> the actions its runs called (a command may run several times)
+CALLS: dict[str, list[dict]] = {}  # command -> every call its runs made ({"action", "on"})
 
 
 def run(cli, command: str, tmp_path: Path, *args: str, cwd: Path, env: dict, code: int = 0):
@@ -23,7 +25,17 @@ def run(cli, command: str, tmp_path: Path, *args: str, cwd: Path, env: dict, cod
     r = cli(*command.split(), *args, cwd=cwd, env={**env, LOG: str(log)})
     assert r.code == code, f"{command} {' '.join(args)}: exit {r.code}\n{r.out}\n{r.err}"
     SEEN.setdefault(command, set()).update(recorded(log))
+    CALLS.setdefault(command, []).extend(read(log))
     return r
+
+
+def named(command: str) -> set[str]:
+    """Every resource name or ARN the command's calls named."""
+    out: set[str] = set()
+    for call in CALLS[command]:
+        for value in call["on"].values():
+            out.update(value if isinstance(value, list) else [str(value)])
+    return out
 
 
 def assert_documented(*commands: str) -> None:
@@ -126,11 +138,36 @@ def step_sandbox(project, registry, base_image, moto_endpoint, docker_engine, mo
     remove_images(docker_engine, registry.endpoint)
 
 
+def _leaves(data) -> list:
+    if isinstance(data, dict):
+        return [x for v in data.values() for x in _leaves(v)]
+    if isinstance(data, list):
+        return [x for v in data for x in _leaves(v)]
+    return [data]
+
+
+def _environments(env: dict) -> list:
+    return list(yaml.safe_load(Path(env["JENKINSCTL_CONFIG"]).read_text())["environments"].values())
+
+
+def _secret_name(ref: str) -> str:
+    """`ssm:/a/b`, `secretsmanager:name[:key]` or a full ARN -> the parameter's or secret's name."""
+    for marker in (":parameter/", ":secret:"):
+        if marker in ref:
+            return ref.split(marker, 1)[1].split(":")[0]
+    return ref.split(":", 1)[1].lstrip("/").split(":")[0]
+
+
+def _descriptor(env: dict, service: str) -> dict:
+    return yaml.safe_load((Path(env["JENKINSCTL_CONFIG"]).parent / "services" / f"{service}.yaml").read_text())
+
+
 def test_step_push_deploy_promote_rollback_call_exactly_what_docs_iam_md_lists(cli, step_sandbox, tmp_path,
                                                                                 registry, base_image):
     from image_support import git, source_repo
 
     SEEN.clear()
+    CALLS.clear()
     env, clients = step_sandbox
     src = source_repo(tmp_path / "orders-api")
     git(src, "tag", "-a", "v1.4.0", "-m", "1.4.0")
@@ -161,3 +198,15 @@ def test_step_push_deploy_promote_rollback_call_exactly_what_docs_iam_md_lists(c
     run(cli, "step promote", tmp_path, "--from", "dev", "--to", "prod", "--deploy", *follow, cwd=src,
         env={**env, "JENKINSCTL_APPROVED_BY": "alice"})  # another repository: a blob mount, then the deploy
     assert_documented("step push", "step deploy", "step rollback", "step promote")
+
+    # docs/iam.md: "every resource is named after the service and environment": what the deploy steps
+    # named is the service's own, the environment's infrastructure from jenkinsctl.yaml (cluster,
+    # listener, VPC), jenkinsctl's inline policy names on those roles, or a secret the descriptor names
+    infra = {str(v) for e in _environments(env) for v in _leaves(e)}
+    secrets = {_secret_name(ref) for svc in ("orders-api", "invoice-worker")
+               for ref in _leaves(_descriptor(env, svc).get("deploy", {}).get("secrets", {}))}
+    names = named("step deploy") | named("step rollback") | named("step promote")
+    foreign = sorted(n for n in names if not (any(s in n for s in ("orders-api", "invoice-worker")) or n in infra
+                                              or n.startswith("jenkinsctl-") or any(s in n for s in secrets)))
+    assert foreign == [], foreign
+    assert "dev" in names and any(":listener/app/sandbox-dev/" in n for n in names)  # the check sees infra
