@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from fixtures.agents.agents_support import HERE as AGENTS_FIXTURES, moto_with_managed_policies
+from fixtures.agents.agents_support import HERE as AGENTS_FIXTURES
+from fixtures.agents.agents_support import moto_with_managed_policies
 from iam_doc import documented, recorded
+
 from jenkinsctl.aws.calllog import read
 
 LOG = "JENKINSCTL_AWS_CALL_LOG"

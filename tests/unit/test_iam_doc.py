@@ -4,7 +4,6 @@ found missing, true to the code (the e2e test holds the blocks against recorded 
 from __future__ import annotations
 
 import pytest
-
 from iam_doc import DOC, documented
 
 COMMANDS = ("agents apply", "agents destroy", "agents scale", "agents drain", "step push", "step deploy",
@@ -79,6 +78,7 @@ def test_item_7_pass_role_service_linked_role_and_kms_are_stated_and_true_to_the
 def test_item_7_the_agents_launch_template_requires_imdsv2_with_hop_limit_1_as_the_doc_says():
     """(tests/e2e/test_iam_documented.py reads the same back from moto after `agents apply`.)"""
     from fixtures.agents.agents_support import fleet_spec
+
     from jenkinsctl.agents.resources import desired
 
     lt = next(r for r in desired(fleet_spec(), "ami-0abc", 1) if r.kind == "launch_template")
