@@ -177,22 +177,21 @@ def test_step_push_deploy_promote_rollback_call_exactly_what_docs_iam_md_lists(c
         assert cli("step", step, *workdir, cwd=src, env=env).code == 0
     run(cli, "step push", tmp_path, *workdir, cwd=src, env=env)  # first push: creates the repository
     run(cli, "step push", tmp_path, *workdir, cwd=src, env=env)  # again: nothing to upload
-    image = json.loads((src / ".jenkinsctl" / "push.json").read_text())["IMAGE_URI"]
+    pushed = json.loads((src / ".jenkinsctl" / "push.json").read_text())
+    image = f"{pushed['IMAGE_REPOSITORY']}:{pushed['VERSION']}@{pushed['IMAGE_DIGEST']}"  # the version as its tag
     follow = ("--poll-interval", "0", "--timeout", "20")
 
     # blue-green (ECS's own strategy) on its first deploy, then an unchanged redeploy
     for _ in range(2):
-        run(cli, "step deploy", tmp_path, "--env", "dev", "--image", image, "--version", "1.4.0", *follow,
-            cwd=src, env=env)
+        run(cli, "step deploy", tmp_path, "--env", "dev", "--image", image, *follow, cwd=src, env=env)
     # rolling: a worker, twice (the second registers a new revision), then rolled back
     reg = registry.client()
     worker = {**env, "JENKINSCTL_SERVICE": "invoice-worker"}
-    pushed = json.loads((src / ".jenkinsctl" / "push.json").read_text())["IMAGE_TAG"]
     for (repo, tag), version in (((base_image.repository, base_image.tag), "1.0.0"),
-                                 (("payments/orders-api", pushed), "1.1.0")):  # two images: two revisions
+                                 (("payments/orders-api", pushed["IMAGE_TAG"]), "1.1.0")):  # two images: two revisions
         digest = reg.copy_image(reg, repo, tag, "billing/invoice-worker", tags=[version])
-        run(cli, "step deploy", tmp_path, "--env", "dev", "--image", f"{registry.endpoint}/billing/invoice-worker@"
-            f"{digest}", "--version", version, *follow, cwd=src, env=worker)
+        run(cli, "step deploy", tmp_path, "--env", "dev", "--image", f"{registry.endpoint}/billing/invoice-worker:"
+            f"{version}@{digest}", *follow, cwd=src, env=worker)
     run(cli, "step rollback", tmp_path, "--env", "dev", "--poll-interval", "0", cwd=src, env=worker)
 
     run(cli, "step promote", tmp_path, "--to", "staging", cwd=src, env=env)  # same repository: a retag
