@@ -60,7 +60,8 @@ class Factory:
     def aws(self, config=None, region: str | None = None, max_attempts: int = 5) -> "AwsClients":
         """The AWS clients of the identity jenkinsctl runs as, in `region` (default: the config's
         aws.region); one per region and process, so every environment's assumed role is cached for
-        the whole run. `config`: the `Config` (default: the loaded one)."""
+        the whole run. `config`: the `Config` (default: the loaded one). `JENKINSCTL_AWS_CALL_LOG=<file>`:
+        every call's IAM action is appended to the file (`jenkinsctl.aws.calllog`)."""
         from jenkinsctl.aws.session import AwsClients
 
         env = self.environ
@@ -72,7 +73,8 @@ class Factory:
         if key not in self._aws:
             self._aws[key] = AwsClients(region, endpoint, profile=env.get("AWS_PROFILE") or None,
                                         static_credentials=self._aws_credentials(endpoint),
-                                        build_tag=env.get("BUILD_TAG") or None, max_attempts=max_attempts)
+                                        build_tag=env.get("BUILD_TAG") or None, max_attempts=max_attempts,
+                                        call_log=env.get("JENKINSCTL_AWS_CALL_LOG") or None)
         return self._aws[key]
 
     def _aws_credentials(self, endpoint: str | None) -> tuple[str, ...] | None:

@@ -99,3 +99,29 @@ def _account(value: str) -> str:
 Name = Annotated[str, AfterValidator(_name)]
 Repository = Annotated[str, AfterValidator(_repository)]
 PinnedImage = Annotated[str, AfterValidator(pinned_image)]
+
+
+def aws_limit(key: str) -> AfterValidator:
+    """A validator holding the value to AWS's documented limit `key` (`jenkinsctl.aws.limits.LIMITS`):
+    `Annotated[int, aws_limit("logs.retention")]`. The error is located where the value was written."""
+    from jenkinsctl.aws.limits import problem
+
+    def check(value):
+        if value is not None:
+            found = problem(key, value)
+            if found:
+                raise invalid(*found)
+        return value
+
+    return AfterValidator(check)
+
+
+def fargate_size(cpu: object, memory: int | None) -> int | None:
+    """`memory` back when Fargate has a task size of `cpu` units with it; else a located error."""
+    from jenkinsctl.aws.limits import fargate_problem
+
+    if memory is not None and isinstance(cpu, int):
+        found = fargate_problem(cpu, memory)
+        if found:
+            raise invalid(*found)
+    return memory

@@ -22,6 +22,8 @@ def name_problem(value: str) -> str | None:
 
 
 def repository_problem(value: str) -> str | None:
-    if not (2 <= len(value) <= 256) or not REPO_RE.match(value):
+    from jenkinsctl.aws.limits import problem
+
+    if problem("ecr.repository", value) or not REPO_RE.match(value):
         return f"'{value}' is not a valid ECR repository name"
     return None

@@ -14,11 +14,31 @@ Each rule reads moto's state through the raw boto3 clients (not counted in the t
   (ClusterContainsContainerInstancesException, ClusterContainsTasksException)
 - PutClusterCapacityProviders cannot remove a provider tasks use (ResourceInUseException):
   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PutClusterCapacityProviders.html
+- names and numbers outside AWS's documented limits (the same table validation uses,
+  jenkinsctl/aws/limits.py: each row names its page): `LIMITED` below
 """
 
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
+
+from jenkinsctl.aws.limits import fargate_problem, problem
+
+# (service, operation) -> [(parameter, limit key)] moto accepts outside AWS's limits
+LIMITED = {
+    ("logs", "PutRetentionPolicy"): [("retentionInDays", "logs.retention")],
+    ("ecs", "CreateCapacityProvider"): [("name", "ecs.capacity_provider")],
+    ("ecs", "CreateCluster"): [("clusterName", "ecs.cluster")],
+    ("ecs", "CreateService"): [("serviceName", "ecs.service")],
+    ("ecs", "RegisterTaskDefinition"): [("family", "ecs.family")],
+    ("elbv2", "CreateTargetGroup"): [("Name", "elbv2.target_group"), ("HealthCheckIntervalSeconds",
+                                                                      "elbv2.health_interval")],
+    ("elbv2", "CreateRule"): [("Priority", "elbv2.rule_priority")],
+    ("iam", "CreateRole"): [("RoleName", "iam.role"), ("Path", "iam.path")],
+    ("sqs", "CreateQueue"): [("QueueName", "sqs.queue")],
+    ("events", "PutRule"): [("Name", "events.rule")],
+    ("ec2", "CreateLaunchTemplate"): [("LaunchTemplateName", "ec2.launch_template")],
+}
 
 
 def _refuse(code: str, message: str, operation: str):
@@ -40,6 +60,10 @@ class AwsRules:
         ecs.register("before-parameter-build.ecs.PutClusterCapacityProviders", self._not_in_use)
         for op in ("DeleteCluster", "DeleteCapacityProvider", "DeregisterContainerInstance"):
             ecs.register(f"before-parameter-build.ecs.{op}", self._flaky)
+        for (service, op) in LIMITED:
+            raw = clients.service(service).raw
+            name = raw.meta.service_model.service_id.hyphenize()
+            raw.meta.events.register(f"before-parameter-build.{name}.{op}", self._within_limits)
 
     def _no(self, operation: str, code: str, message: str):
         self.refused.append((operation, code))
@@ -49,6 +73,17 @@ class AwsRules:
         if model.name in self.fail_once:
             self.fail_once.discard(model.name)
             self._no(model.name, "ServerException", "Service unavailable (refused once by the test)")
+
+    def _within_limits(self, model, params, **_):
+        service = {"cloudwatch-logs": "logs", "elastic-load-balancing-v2": "elbv2", "eventbridge": "events"}.get(
+            model.service_model.service_id.hyphenize(), model.service_model.service_id.hyphenize())
+        for param, key in LIMITED.get((service, model.name), []):
+            if param in params and problem(key, params[param]):
+                self._no(model.name, "ValidationException", f"{param}: {problem(key, params[param])[0]}")
+        if model.name == "RegisterTaskDefinition" and "FARGATE" in params.get("requiresCompatibilities", []):
+            found = fargate_problem(int(params["cpu"]), int(params["memory"]))
+            if found:
+                self._no(model.name, "ClientException", f"Invalid 'cpu' setting for task. {found[0]}")
 
     def _needs_service_linked_role(self, model, **_):
         roles = self.clients.iam.raw.list_roles(PathPrefix="/aws-service-role/ecs.amazonaws.com/")["Roles"]

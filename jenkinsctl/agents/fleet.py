@@ -21,7 +21,7 @@ def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = N
         image_id = clients.ssm.ecs_ami(spec.ami_parameter)
         lt = existing.get(("launch_template", resources.Names(spec.cluster).launch_template))
         wanted = resources.desired(spec, image_id, _next_version(spec, image_id, lt))
-    _check_names(wanted, scope)
+    _check_names(spec, scope)
     delete_scopes: set[str] = set()
     if live_branches is not None and not scope:
         keep = {branch_slug(b) for b in live_branches}
@@ -43,16 +43,12 @@ def _next_version(spec: FleetSpec, image_id: str, lt) -> int:
     return lt.props["_latestVersion"] + (1 if changed else 0)
 
 
-# AWS's limits on the names the fleet derives from the cluster name, the labels and the branch
-NAME_LIMITS = {"iam_role": 64, "instance_profile": 128, "event_rule": 64, "queue": 80, "task_definition": 255,
-               "asg": 255, "launch_template": 128, "capacity_provider": 255, "log_group": 512}
-
-
-def _check_names(wanted: list[resources.Resource], scope: str) -> None:
+def _check_names(spec: FleetSpec, scope: str) -> None:
+    """The names of a branch's templates (its slug comes from the command line) held to AWS's limits
+    before any call; the cluster's and the labels' own were checked when the config was validated."""
     from jenkinsctl.errors import UsageError
 
-    long = [f"{r.kind} {r.name} ({len(r.name)} > {NAME_LIMITS[r.kind]})" for r in wanted
-            if len(r.name) > NAME_LIMITS.get(r.kind, 255)]
-    if long:
-        raise UsageError("names too long for AWS: " + "; ".join(long),
-                         "shorten agents.cluster or the template labels" + (" or the branch name" if scope else ""))
+    found = resources.Names(spec.cluster).problems(tuple(spec.templates), scope)
+    if found:
+        raise UsageError("; ".join(m for m, _ in found), found[0][1] + "; shorten agents.cluster or the template "
+                         "labels" + (" or the branch name" if scope else ""))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from jenkinsctl.config.fleet import FleetSpec, branch_slug
+from jenkinsctl.config.fleet import LIFECYCLE_HOOK, FleetSpec, Names, branch_slug  # Names lives with the spec
 
 OWNER_TAG = "jenkinsctl:fleet"
 BRANCH_TAG = "jenkinsctl:branch"
@@ -22,7 +22,7 @@ FALLBACK_TAG = "jenkinsctl:on-demand-fallback"
 KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "queue", "event_rule", "launch_template",
          "asg", "lifecycle_hook", "cluster", "capacity_provider", "task_definition")
 ECS_SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"  # account-wide, AWS's: created when missing, never deleted
-HOOK = "drain-builds"  # the group's terminate lifecycle hook: `agents drain` completes it
+HOOK = LIFECYCLE_HOOK
 
 ECS_INSTANCE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -39,67 +39,6 @@ class Resource:
     @property
     def key(self) -> tuple[str, str]:
         return (self.kind, self.name)
-
-
-@dataclass(frozen=True)
-class Names:
-    """Every resource name of one fleet, derived from the cluster name."""
-
-    cluster: str
-
-    @property
-    def role_path(self) -> str:
-        return f"/jenkinsctl/{self.cluster}/"
-
-    @property
-    def instance_role(self) -> str:
-        return f"{self.cluster}-instance"
-
-    @property
-    def execution_role(self) -> str:
-        return f"{self.cluster}-task-execution"
-
-    @property
-    def launch_template(self) -> str:
-        return f"{self.cluster}-agents"
-
-    @property
-    def asg(self) -> str:
-        return f"{self.cluster}-agents"
-
-    @property
-    def capacity_provider(self) -> str:
-        return f"{self.cluster}-spot"
-
-    @property
-    def log_group(self) -> str:
-        return f"/jenkinsctl/agents/{self.cluster}"
-
-    @property
-    def queue(self) -> str:
-        return f"{self.cluster}-agent-events"
-
-    @property
-    def spot_rule(self) -> str:
-        return f"{self.cluster}-spot-interruptions"
-
-    @property
-    def terminate_rule(self) -> str:
-        return f"{self.cluster}-instance-terminations"
-
-    @property
-    def hook(self) -> str:
-        return f"{self.asg}/{HOOK}"
-
-    @property
-    def family_prefix(self) -> str:
-        return f"{self.cluster}-agent-"
-
-    def family(self, label: str, scope: str = "") -> str:
-        return f"{self.cluster}-agent-{label}" + (f"--{scope}" if scope else "")
-
-    def task_role(self, label: str, scope: str = "") -> str:
-        return f"{self.cluster}-agent-{label}" + (f"--{scope}" if scope else "")
 
 
 AGENT_CONTAINER = "jnlp"  # the one container of every agent task definition; the plugin runs the agent in it

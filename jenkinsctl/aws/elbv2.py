@@ -4,6 +4,7 @@ balancers and listeners the sandbox's infrastructure helper creates."""
 from __future__ import annotations
 
 from jenkinsctl.aws.session import AwsNotFound, Service
+from jenkinsctl.errors import AwsError
 
 
 def forward(weights: dict) -> list[dict]:
@@ -47,8 +48,16 @@ class Elbv2(Service):
 
     def next_priority(self, listener_arn: str) -> int:
         """The priority after the listener's existing rules (one call)."""
+        from jenkinsctl.aws.limits import problem
+
         existing = self.rules(listener_arn)
-        return max([int(r["Priority"]) for r in existing if r["Priority"].isdigit()] or [0]) + 1
+        priority = max([int(r["Priority"]) for r in existing if r["Priority"].isdigit()] or [0]) + 1
+        found = problem("elbv2.rule_priority", priority)
+        if found:
+            raise AwsError(f"listener {listener_arn}: no rule priority is left after its last rule ({found[0]})",
+                           f"priorities are {found[1]}: renumber the listener's rules (aws elbv2 "
+                           "set-rule-priorities) or give the environment another listener")
+        return priority
 
     def set_actions(self, rule_arn: str, actions: list[dict]) -> None:
         self._call("modify_rule", RuleArn=rule_arn, Actions=actions)

@@ -171,8 +171,9 @@ class AwsClients:
 
     def __init__(self, region: str, endpoint_url: str | None = None, *, profile: str | None = None,
                  static_credentials: tuple[str, ...] | None = None, build_tag: str | None = None,
-                 max_attempts: int = 5, role: AssumedRole | None = None):
+                 max_attempts: int = 5, role: AssumedRole | None = None, call_log: str | None = None):
         self.region = region
+        self.call_log = call_log  # a file each call's IAM action is appended to (jenkinsctl.aws.calllog)
         self.endpoint_url = endpoint_url
         self.profile = profile
         self.static_credentials = static_credentials
@@ -202,7 +203,8 @@ class AwsClients:
                 role = self._roles[(role_arn, external_id)]
             self._children[key] = AwsClients(env.region, self.endpoint_url, profile=self.profile,
                                              static_credentials=self.static_credentials, build_tag=self.build_tag,
-                                             max_attempts=self.max_attempts, role=role or self.role)
+                                             max_attempts=self.max_attempts, role=role or self.role,
+                                             call_log=self.call_log)
         return self._children[key]
 
     def assume(self) -> None:
@@ -213,21 +215,27 @@ class AwsClients:
     @property
     def session(self):
         if self._session is None:
-            import boto3
+            self._session = self._new_session()
+            if self.call_log:
+                from jenkinsctl.aws.calllog import CallLog
 
-            if self.role is not None:
-                import botocore.session
-
-                core = botocore.session.get_session()
-                core._credentials = self.role.credentials()  # refreshable; botocore has no public setter
-                self._session = boto3.session.Session(botocore_session=core, region_name=self.region)
-                return self._session
-            kwargs: dict[str, Any] = {"profile_name": self.profile} if self.profile else {}
-            if self.static_credentials:  # (key id, secret[, session token])
-                kwargs = dict(zip(("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
-                                  self.static_credentials, strict=False))  # the token is optional
-            self._session = boto3.session.Session(region_name=self.region, **kwargs)
+                CallLog(self.call_log).install(self._session)
         return self._session
+
+    def _new_session(self):
+        import boto3
+
+        if self.role is not None:
+            import botocore.session
+
+            core = botocore.session.get_session()
+            core._credentials = self.role.credentials()  # refreshable; botocore has no public setter
+            return boto3.session.Session(botocore_session=core, region_name=self.region)
+        kwargs: dict[str, Any] = {"profile_name": self.profile} if self.profile else {}
+        if self.static_credentials:  # (key id, secret[, session token])
+            kwargs = dict(zip(("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
+                              self.static_credentials, strict=False))  # the token is optional
+        return boto3.session.Session(region_name=self.region, **kwargs)
 
     def service(self, name: str) -> Service:
         """The typed class of AWS service `name` (boto3's name: "ecs", "application-autoscaling")."""

@@ -4,11 +4,12 @@ with the config, which embeds it; `jenkinsctl.agents` plans and operates the fle
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from jenkinsctl.modelbase import Model, invalid, matching, pinned_image
+from jenkinsctl.modelbase import Model, aws_limit, invalid, matching, pinned_image
 from jenkinsctl.values import Cpu, EnvVars, Memory
 
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
@@ -35,6 +36,100 @@ def branch_problem(value: str) -> str | None:
 def branch_slug(branch: str) -> str:
     """`feature/x` -> `feature-x`: what goes into labels, families and role names."""
     return re.sub(r"[^a-z0-9-]+", "-", branch.lower()).strip("-")[:40] or "branch"
+
+
+LIFECYCLE_HOOK = "drain-builds"  # the group's terminate lifecycle hook: `agents drain` completes it
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every resource name of one fleet, derived from the cluster name."""
+
+    cluster: str
+
+    @property
+    def role_path(self) -> str:
+        return f"/jenkinsctl/{self.cluster}/"
+
+    @property
+    def instance_role(self) -> str:
+        return f"{self.cluster}-instance"
+
+    @property
+    def execution_role(self) -> str:
+        return f"{self.cluster}-task-execution"
+
+    @property
+    def launch_template(self) -> str:
+        return f"{self.cluster}-agents"
+
+    @property
+    def asg(self) -> str:
+        return f"{self.cluster}-agents"
+
+    @property
+    def capacity_provider(self) -> str:
+        return f"{self.cluster}-spot"
+
+    @property
+    def log_group(self) -> str:
+        return f"/jenkinsctl/agents/{self.cluster}"
+
+    @property
+    def queue(self) -> str:
+        return f"{self.cluster}-agent-events"
+
+    @property
+    def spot_rule(self) -> str:
+        return f"{self.cluster}-spot-interruptions"
+
+    @property
+    def terminate_rule(self) -> str:
+        return f"{self.cluster}-instance-terminations"
+
+    @property
+    def hook(self) -> str:
+        return f"{self.asg}/{LIFECYCLE_HOOK}"
+
+    @property
+    def family_prefix(self) -> str:
+        return f"{self.cluster}-agent-"
+
+    def family(self, label: str, scope: str = "") -> str:
+        return f"{self.cluster}-agent-{label}" + (f"--{scope}" if scope else "")
+
+    def task_role(self, label: str, scope: str = "") -> str:
+        return f"{self.cluster}-agent-{label}" + (f"--{scope}" if scope else "")
+
+    def limited(self, labels: tuple[str, ...] = (), scope: str = "") -> list[tuple[str, str, str]]:
+        """(AWS limit key, what, name) of every name derived from the cluster (and from `labels` in
+        `scope`), for `jenkinsctl.aws.limits` to hold to AWS's limits."""
+        out = [] if scope else [
+            ("ecs.cluster", "ECS cluster", self.cluster), ("ecs.capacity_provider", "capacity provider",
+                                                          self.capacity_provider),
+            ("iam.role", "instance role", self.instance_role), ("iam.role", "execution role", self.execution_role),
+            ("iam.instance_profile", "instance profile", self.instance_role), ("iam.path", "IAM path", self.role_path),
+            ("ec2.launch_template", "launch template", self.launch_template), ("autoscaling.group", "group", self.asg),
+            ("logs.group", "log group", self.log_group), ("sqs.queue", "event queue", self.queue),
+            ("events.rule", "EventBridge rule", self.spot_rule), ("events.rule", "EventBridge rule",
+                                                                   self.terminate_rule),
+            ("tag.value", "owner tag", self.cluster)]
+        for label in labels:
+            out += [("ecs.family", f"template {label}'s task family", self.family(label, scope)),
+                    ("iam.role", f"template {label}'s task role", self.task_role(label, scope))]
+        return out
+
+    def problems(self, labels: tuple[str, ...] = (), scope: str = "") -> list[tuple[str, str]]:
+        """(message, hint) for each derived name AWS would refuse."""
+        from jenkinsctl.aws.limits import problem
+
+        out = []
+        for key, what, name in self.limited(labels, scope):
+            found = problem(key, name, f"{what} '{name}' (derived from it)")
+            if found:
+                out.append(found)
+        return out
+
 
 
 class AgentTemplate(Model):
@@ -72,10 +167,13 @@ class FleetSpec(Model):
     headroom: int = Field(1, ge=0, le=100, description="Spare instances kept while builds are queued or running")
     headroom_percent: int = Field(20, ge=0, le=200,
                                   description="Plus this share of the instances builds need, for bursts")
-    target_capacity: int = Field(100, ge=1, le=100, description="Capacity provider managed scaling target (%)")
-    ami_parameter: str = Field("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
-                               description="Public SSM parameter naming the ECS-optimized AMI")
-    log_retention_days: int = Field(14, ge=1, le=3653)
+    target_capacity: Annotated[int, aws_limit("ecs.target_capacity")] = Field(
+        100, description="Capacity provider managed scaling target (%)")
+    ami_parameter: Annotated[str, aws_limit("ssm.parameter_read")] = Field(
+        "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
+        description="Public SSM parameter naming the ECS-optimized AMI")
+    log_retention_days: Annotated[int, aws_limit("logs.retention")] = Field(
+        14, description="Days CloudWatch Logs keeps the agents' logs: one of the values AWS allows")
     templates: dict[TemplateLabel, AgentTemplate] = Field(description="Agent templates per label")
 
     @field_validator("instance_types")
@@ -86,6 +184,24 @@ class FleetSpec(Model):
                           "capacity-optimized spot needs several pools, e.g. [m6i.large, m5.large, m5a.large]")
         if len(set(value)) != len(value):
             raise invalid("an instance type is listed twice", "list each instance type once")
+        return value
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster_names(cls, value: str) -> str:
+        found = Names(value).problems()
+        if found:
+            raise invalid("; ".join(m for m, _ in found), found[0][1] + "; choose another cluster name")
+        return value
+
+    @field_validator("templates")
+    @classmethod
+    def _template_names(cls, value: dict, info: ValidationInfo) -> dict:
+        cluster = info.data.get("cluster")
+        found = Names(cluster).problems(tuple(value)) if cluster else []
+        found = [f for f in found if "template " in f[0]]
+        if found:
+            raise invalid("; ".join(m for m, _ in found), found[0][1] + "; shorten the label or agents.cluster")
         return value
 
     @field_validator("subnets", "templates")

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from jenkinsctl.config.derived import environment_names, pip_spec
 from jenkinsctl.config.fleet import FleetSpec
-from jenkinsctl.modelbase import AccountId, Model, Name, invalid, matching
+from jenkinsctl.modelbase import AccountId, Model, Name, aws_limit, fargate_size, invalid, matching
 from jenkinsctl.registry.addressing import registry_host
 from jenkinsctl.secrets import mask_url
 from jenkinsctl.values import Cpu, GitBranch, Memory, SemVer, Strategy
@@ -94,7 +94,8 @@ class EnvironmentSettings(Model):
     registry: str | None = Field(None, description="Registry host of this environment, if not the default")
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     load_balancer: LoadBalancerSettings | None = None
-    log_retention_days: int = Field(30, ge=1, le=3653)
+    log_retention_days: Annotated[int, aws_limit("logs.retention")] = Field(
+        30, description="Days CloudWatch Logs keeps the services' logs: one of the values AWS allows")
 
     @field_validator("role_arn")
     @classmethod
@@ -132,6 +133,18 @@ class Defaults(Model):
     desired_count: int = Field(1, ge=0, le=1000)
     initial_version: SemVer = "0.1.0"
     timeout_seconds: int = Field(900, ge=30, le=14400)
+
+    @field_validator("memory")
+    @classmethod
+    def _fargate_size(cls, value: int, info: ValidationInfo) -> int:
+        fargate_size(info.data.get("cpu"), value)
+        return value
+
+    @model_validator(mode="after")
+    def _fargate_default_memory(self) -> "Defaults":
+        if "memory" not in self.model_fields_set:  # a memory the user wrote is checked where it is
+            fargate_size(self.cpu, self.memory)
+        return self
 
 
 class ToolSettings(Model):

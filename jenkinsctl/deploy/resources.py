@@ -108,6 +108,17 @@ class Resources:
     def ssm_prefix(self) -> str:
         return f"/jenkinsctl/{self.service}/{self.env}"
 
+    def limited(self) -> list[tuple[str, str, str]]:
+        """(AWS limit key, what, name) of every name derived here, for `jenkinsctl.aws.limits`."""
+        return [("ecs.family", "task family", self.family), ("ecs.service", "ECS service", self.ecs_service_name),
+                ("elbv2.target_group", "target group", self.target_group("blue")),
+                ("elbv2.target_group", "target group", self.target_group("green")),
+                ("iam.role", "task role", self.task_role), ("iam.role", "execution role", self.execution_role),
+                ("iam.role", "infrastructure role", self.infrastructure_role),
+                ("logs.group", "log group", self.log_group),
+                ("ssm.parameter", "parameter", f"{self.ssm_prefix}/last-known-good"),
+                *[("tag.value", f"tag {k}", v) for k, v in self.tags.items()]]
+
     @property
     def tags(self) -> dict[str, str]:
         return {"service": self.service, "environment": self.env, "managed-by": "jenkinsctl"}

@@ -67,6 +67,8 @@ def check_service(doc: YamlDocument, config: Config, file: Path) -> list[Problem
             problems.append(doc.problem(prefix + ("env", key), f"{key} is both a plain variable and a secret",
                                         "keep it only under secrets", key=True))
     problems += _strategies(doc, data, config)
+    problems += _fargate_sizes(doc, data, config)
+    problems += _derived_names(doc, data, config, service)
     problems += _build_paths(doc, _map(data.get("build")))
     problems += _environments_used(doc, data, config)
     return problems
@@ -185,3 +187,54 @@ def check_across_files(entries: list[tuple[ServiceSpec, YamlDocument]]) -> list[
                 problems.append(doc.problem(path, f"{label} '{value}' is also used by " + ", ".join(others),
                                             f"each service needs its own {label}"))
     return problems
+
+
+def _fargate_sizes(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
+    """cpu and memory from different layers (jenkinsctl.yaml's defaults, deploy, an environment) must
+    still make a Fargate task size; a pair written side by side is checked by the model, there."""
+    from jenkinsctl.aws.limits import FARGATE_SIZES, fargate_problem
+
+    base, overrides = _map(data.get("deploy")), _map(data.get("environments"))
+    out, seen = [], set()
+    for env_name in config.environment_names:
+        override = _map(overrides.get(env_name))
+        if override.get("enabled") is False:
+            continue
+        found_at: dict[str, tuple] = {}
+        values = {"cpu": config.defaults.cpu, "memory": config.defaults.memory}
+        for key in values:
+            for prefix, layer in ((("environments", env_name), override), (("deploy",), base)):
+                if layer.get(key) is not None:
+                    found_at[key], values[key] = prefix + (key,), layer[key]
+                    break
+        layers = {at[:-1] for at in found_at.values()}
+        if not found_at or (len(found_at) == 2 and len(layers) == 1):
+            continue  # all from the config (checked there), or written together (the model checks)
+        cpu, memory = values["cpu"], values["memory"]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (cpu, memory)) or cpu not in FARGATE_SIZES \
+                or not 128 <= memory <= 122880:
+            continue  # not a task size at all: the model says so, where it is
+        problem = fargate_problem(cpu, memory)
+        at = found_at.get("memory") or found_at["cpu"]
+        if problem and at not in seen:
+            seen.add(at)
+            out.append(doc.problem(at, f"{problem[0]} (in {env_name})", problem[1]))
+    return out
+
+
+def _derived_names(doc: YamlDocument, data: dict, config: Config, service: str) -> list[Problem]:
+    """The names jenkinsctl derives from the service and environment names (task family, target
+    groups, roles, log group, parameters) held to AWS's limits, blamed on the service's name."""
+    from jenkinsctl.aws.limits import problem
+    from jenkinsctl.deploy.resources import Resources
+
+    if name_problem(service) is not None:
+        return []  # the model says what is wrong with the name itself
+    out: list[Problem] = []
+    for env_name in config.environment_names:
+        res = Resources(service, env_name, config.environments[env_name].cluster, "", "", service)
+        for key, what, name in res.limited():
+            found = problem(key, name, f"{what} '{name}' (derived from it for {env_name})")
+            if found and not out:
+                out.append(doc.problem(("name",), found[0], found[1] + "; choose a shorter service name"))
+    return out

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, invalid, matching
+from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, aws_limit, fargate_size, invalid, matching
 from jenkinsctl.values import Cpu, EnvKey, EnvVars, GitBranch, Memory, SemVer, Strategy
 
 SECRET_REF = re.compile(
@@ -49,6 +49,16 @@ def _secret_ref(value: str) -> str:
         raise invalid(f"'{value}' is not a secret reference",
                       "use ssm:/path/to/parameter, secretsmanager:name[:json-key], or the "
                       "parameter's or secret's full ARN; never the secret itself")
+    from jenkinsctl.aws.limits import problem
+
+    if value.startswith("ssm:"):
+        found = problem("ssm.parameter_read", value[4:])
+    elif value.startswith("secretsmanager:"):
+        found = problem("secretsmanager.name", value[len("secretsmanager:"):].split(":", 1)[0])
+    else:
+        found = None
+    if found:
+        raise invalid(*found)
     return value
 
 
@@ -78,11 +88,23 @@ class VersioningSpec(Model):
 
 
 class HealthCheck(Model):
-    path: UrlPath = "/healthz"
-    interval_seconds: int = Field(15, ge=5, le=300)
-    healthy_threshold: int = Field(2, ge=2, le=10)
-    unhealthy_threshold: int = Field(3, ge=2, le=10)
+    path: Annotated[UrlPath, aws_limit("elbv2.health_path")] = "/healthz"
+    interval_seconds: Annotated[int, aws_limit("elbv2.health_interval")] = Field(
+        15, description="Seconds between the load balancer's health checks (more than its 6-second timeout)")
+    healthy_threshold: Annotated[int, aws_limit("elbv2.healthy_threshold")] = 2
+    unhealthy_threshold: Annotated[int, aws_limit("elbv2.unhealthy_threshold")] = 3
     grace_seconds: int = Field(60, ge=0, le=7200)
+
+    @field_validator("interval_seconds")
+    @classmethod
+    def _longer_than_timeout(cls, value: int) -> int:
+        from jenkinsctl.aws.limits import ALB_HTTP_TIMEOUT
+
+        if value <= ALB_HTTP_TIMEOUT:
+            raise invalid(f"{value} seconds is not longer than the health check's timeout ({ALB_HTTP_TIMEOUT} s, "
+                          "ALB's default for HTTP target groups): AWS refuses the target group",
+                          f"at least {ALB_HTTP_TIMEOUT + 1}, e.g. 15")
+        return value
 
 
 class RollingSpec(Model):
@@ -130,7 +152,8 @@ class CanarySpec(Model):
     percent: _tenths(0.1, 100.0) = Field(10.0, description="Production traffic on the new revision first")
     canary_minutes: Minutes = Field(10, description="How long it stays there before the rest moves")
     bake_minutes: Minutes = Field(0, description="Both revisions run this long after all traffic moved")
-    alarms: list[str] = Field(default_factory=list, description="CloudWatch alarms that make ECS roll back")
+    alarms: list[Annotated[str, aws_limit("cloudwatch.alarm")]] = Field(
+        default_factory=list, description="CloudWatch alarms that make ECS roll back")
 
     @model_validator(mode="before")
     @classmethod
@@ -145,7 +168,8 @@ class LinearSpec(Model):
     step_percent: _tenths(3.0, 100.0) = Field(10.0, description="Production traffic moved at each step")
     step_minutes: Minutes = Field(6, description="Wait between steps")
     bake_minutes: Minutes = Field(0, description="Both revisions run this long after all traffic moved")
-    alarms: list[str] = Field(default_factory=list, description="CloudWatch alarms that make ECS roll back")
+    alarms: list[Annotated[str, aws_limit("cloudwatch.alarm")]] = Field(
+        default_factory=list, description="CloudWatch alarms that make ECS roll back")
 
 
 def _lambda_arn(value: str) -> str:
@@ -192,13 +216,20 @@ class DeploySettings(Model):
     blue_green: BlueGreenSpec | None = None
     canary: CanarySpec | None = None
     linear: LinearSpec | None = None
-    alarms: list[str] | None = Field(None, description="CloudWatch alarms: ECS rolls the deployment back when one "
+    alarms: list[Annotated[str, aws_limit("cloudwatch.alarm")]] | None = Field(
+        None, description="CloudWatch alarms: ECS rolls the deployment back when one "
                                      "goes to ALARM (every strategy)")
     hooks: list[HookSpec] | None = Field(None, description="Lambda lifecycle hooks (blue-green, canary, linear)")
     autoscaling: Autoscaling | None = None
     timeout_seconds: int | None = Field(None, ge=30, le=14400)
-    host: str | None = Field(None, description="Listener rule host header")
-    path: UrlPath | None = Field(None, description="Listener rule path pattern")
+    host: Annotated[str, aws_limit("elbv2.host_header")] | None = Field(None, description="Listener rule host header")
+    path: Annotated[UrlPath, aws_limit("elbv2.path_pattern")] | None = Field(
+        None, description="Listener rule path pattern")
+
+    @field_validator("memory")
+    @classmethod
+    def _fargate_size(cls, value: int | None, info: ValidationInfo) -> int | None:
+        return fargate_size(info.data.get("cpu"), value)  # both here; across layers: descriptor.checks
 
 
 class EnvironmentOverride(DeploySettings):

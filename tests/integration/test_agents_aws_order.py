@@ -93,3 +93,17 @@ def test_destroy_interrupted_half_way_finishes_on_the_second_run(fresh_account):
     execute(second, aws)
     assert rules.refused == [("DeleteCluster", "ServerException")]
     assert plan_fleet(aws, spec, ACCOUNT, destroy=True).empty
+
+
+def test_what_aws_refuses_by_its_limits_is_refused_on_moto_too(fresh_account):
+    """tests/awsrules.py holds requests to the limits validation uses (jenkinsctl/aws/limits.py), so a
+    name or number our code derives wrongly fails here as it would on AWS; moto alone accepts it."""
+    aws, rules = fresh_account
+    aws.iam.raw.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+    with pytest.raises(AwsError, match="cannot start with 'ecs'"):
+        aws.ecs._call("create_capacity_provider", name="ecs-spot", autoScalingGroupProvider={
+            "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:"
+                                   "autoScalingGroupName/g"})
+    with pytest.raises(AwsError, match="not a CloudWatch Logs retention"):
+        aws.logs._call("put_retention_policy", logGroupName="/x", retentionInDays=10)
+    assert [code for _, code in rules.refused] == ["ValidationException", "ValidationException"]

@@ -90,6 +90,9 @@ def test_derived_names_beyond_aws_limits_are_refused_before_any_call():
     from jenkinsctl.agents.fleet import _check_names
 
     spec = fleet_spec(cluster="c" * 32)
-    _check_names(resources.desired(spec, "ami-1", 1), "")  # main's names fit
-    with pytest.raises(UsageError, match=r"iam_role c+-agent-docker--feature-a-rather-long-branch \(75 > 64\)"):
-        _check_names(resources.desired(spec, "ami-1", 1, "feature/a-rather-long-branch"), "feature-a-rather-long-branch")
+    _check_names(spec, "")  # main's names fit
+    assert len(resources.Names(spec.cluster).task_role("docker", "feature-a-rather-long-branch")) == 75
+    with pytest.raises(UsageError, match=r"template docker.s task role .c+-agent-docker--feature-a-rather-long-branch. "
+                       r"\(derived from it\) is 75 characters; an IAM role name has at most 64") as err:
+        _check_names(spec, "feature-a-rather-long-branch")
+    assert "or the branch name" in err.value.hint
