@@ -65,6 +65,7 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
     for _ in range(tuning.warm_pool):  # the warm pool was filled before the trace starts
         inst = sim.launch(-boot.cold, "on-demand", burst_type, "burst", boot.cold)
         inst.launched = 0.0
+        inst.cost += on_demand_price(burst_type) * boot.cold / 3600  # its first boot, before the trace
         sim.stop(inst)
         pool.append(inst)
     history = History()
