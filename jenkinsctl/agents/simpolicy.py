@@ -45,6 +45,18 @@ class History:
         if children:
             self.fanout[parent.job_name] = [(c.label, c.cpu, c.memory) for c in children]
 
+    @classmethod
+    def of(cls, past: list[TraceBuild]) -> "History":
+        """What the controller's store (DynamoDB in production) holds after `past` ran: each
+        job's durations and what its end released."""
+        h, kids = cls(), {}
+        for b in past:
+            if b.parent is not None:
+                kids.setdefault(b.parent, []).append(b)
+        for b in past:
+            h.learn(b, b.duration, kids.get(b.id, []))
+        return h
+
     def predict(self, b: TraceBuild, started: float) -> list[Expected]:
         past, kids = self.durations.get(b.job_name), self.fanout.get(b.job_name)
         if not past or not kids:
@@ -55,7 +67,9 @@ class History:
 
 
 def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, tuning: Tuning = Tuning(),
-                    name: str = "policy") -> Result:
+                    name: str = "policy", past: list[TraceBuild] = ()) -> Result:
+    """`past`: builds that ran before the trace (yesterday): the history the controller starts
+    with. Without it, a job's first fan-out is a surprise."""
     boot = cond.boot
     sim = Sim(name, trace, cond, list(spec.instance_types), start_overhead=boot.agent_connect)
     shapes = {t: shape(t) for t in spec.instance_types}
@@ -68,7 +82,7 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
         inst.cost += on_demand_price(burst_type) * boot.cold / 3600  # its first boot, before the trace
         sim.stop(inst)
         pool.append(inst)
-    history = History()
+    history = History.of(list(past))
     expected: dict[int, list[Expected]] = {}
     started_at: dict[int, float] = {}
     rng = sim.rng
@@ -98,7 +112,7 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
         by_id = {i.id: i for i in live}
         for a in dec.actions:
             inst = by_id.get(a.target)
-            if a.kind == "terminate" and inst is not None and not inst.running:
+            if a.kind in ("terminate", "replace") and inst is not None and not inst.running:
                 sim.terminate(inst, t)
             elif a.kind == "return_to_pool" and inst is not None and not inst.running:
                 if len(pool) < tuning.warm_pool:
@@ -106,6 +120,8 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
                     pool.append(inst)
                 else:
                     sim.terminate(inst, t)
+            elif a.kind == "mark_idle" and inst is not None and inst.idle_since is None:
+                inst.idle_since = t  # what the controller records (an instance that never ran a build too)
             elif a.kind == "mark_short":
                 state["short"] = t
             elif a.kind == "clear_short":

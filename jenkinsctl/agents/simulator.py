@@ -30,7 +30,8 @@ CATALOG = {
     "c5.large": (2, 4, 0.085), "c5.xlarge": (4, 8, 0.17), "c6i.large": (2, 4, 0.085), "c6i.xlarge": (4, 8, 0.17),
     "c6a.xlarge": (4, 8, 0.153), "m5.large": (2, 8, 0.096), "m5a.large": (2, 8, 0.086), "m6i.large": (2, 8, 0.096),
     "m6a.large": (2, 8, 0.0864), "m5.xlarge": (4, 16, 0.192), "m6i.xlarge": (4, 16, 0.192),
-    "m5.2xlarge": (8, 32, 0.384), "r5.large": (2, 16, 0.126),
+    "m5.2xlarge": (8, 32, 0.384), "r5.large": (2, 16, 0.126), "m5a.xlarge": (4, 16, 0.172),
+    "m6a.xlarge": (4, 16, 0.1728), "m7i.large": (2, 8, 0.1008), "m7a.large": (2, 8, 0.11592),
 }
 # gp3 root volume of the ECS-optimized AMI (30 GiB) at $0.08/GiB-month: paid while an instance
 # exists, running or stopped in a warm pool
@@ -482,14 +483,15 @@ def render(results: list[Result]) -> str:
     return "\n".join(out)
 
 
-def compare(spec, trace: list[TraceBuild], cond: Conditions, tuning=None, with_static_peak: bool = False
-            ) -> list[Result]:
+def compare(spec, trace: list[TraceBuild], cond: Conditions, tuning=None, with_static_peak: bool = False,
+            past: list[TraceBuild] = ()) -> list[Result]:
     """This policy, then the baselines: ec2-fleet plugin, one spot instance per build, a static
-    fleet sized by schedule (and, on request, the old static on-demand fleet sized for the peak)."""
+    fleet sized by schedule (and, on request, the old static on-demand fleet sized for the peak).
+    `past`: what ran before the trace (the policy's history)."""
     from jenkinsctl.agents import baselines
     from jenkinsctl.agents.simpolicy import Tuning, simulate_policy
 
-    out = [simulate_policy(spec, trace, cond, tuning or Tuning()),
+    out = [simulate_policy(spec, trace, cond, tuning or Tuning(), past=past),
            baselines.ec2_fleet(spec, trace, cond), baselines.per_build(spec, trace, cond),
            baselines.static_schedule(spec, trace, cond)]
     if with_static_peak:
