@@ -25,7 +25,8 @@ from jenkinsctl.config.fleet import FleetSpec
 class Tuning:
     period: float = 10.0  # the controller's scale period (s)
     events: bool = True  # and decide again right after a queue change
-    warm_pool: int = 25  # stopped instances in the burst group's warm pool (0: no burst group)
+    warm_pool: int = 0  # stopped instances in the burst group's warm pool (0: no burst group; measured: with
+    #                     pre-warm from history it costs more than it saves, bench/agents.py --warm-pool)
     burst_type: str | None = None  # default: the fleet's first instance type
     burst_idle: float = 60.0  # a burst instance idle this long goes back to the pool
     min_burst: int = 3  # warm starts only when at least this many instances would wait for a cold boot

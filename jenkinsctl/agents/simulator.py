@@ -166,6 +166,7 @@ class Result:
     stretched: float = 0.0  # build-seconds added by cpu contention (oversubscribed instances)
     spot_cost: float = 0.0  # what spot instances cost (their EBS included; on_demand_cost likewise)
     ebs_cost: float = 0.0  # of which root volumes (running or stopped in a warm pool)
+    overcommitted: float = 0.0  # instance-seconds whose builds' memory exceeded the instance's
 
     def row(self) -> dict:
         return {"policy": self.policy, "cost": round(self.cost, 2), "p50Wait": round(self.p50_wait, 1),
@@ -176,7 +177,7 @@ class Result:
                 "instancesLaunched": self.instances_launched, "warmStarts": self.warm_starts,
                 "peakInstances": self.peak_instances, "onDemandCost": round(self.on_demand_cost, 2),
                 "spotCost": round(self.spot_cost, 2), "ebsCost": round(self.ebs_cost, 2),
-                "contentionSeconds": round(self.stretched)}
+                "contentionSeconds": round(self.stretched), "memoryOvercommitSeconds": round(self.overcommitted)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -226,6 +227,7 @@ class Sim:
         self.busy = self.capacity = 0.0
         self.ebs = 0.0
         self.stretched = 0.0  # build-seconds lost to cpu contention on oversubscribed instances
+        self.overcommitted = 0.0  # instance-seconds with more build memory than the instance has
         self.peak = 0
         self.timeline: list = []
         self.starts: list = []
@@ -321,14 +323,16 @@ class Sim:
     def _contend(self) -> None:
         """Builds on an instance asked for more vCPU than it has (executors counted, not cpu:
         the ec2-fleet plugin, a static fleet) share its cores: CPU-bound work runs 1/load as
-        fast, so their ends move out. ECS placement never oversubscribes cpu."""
-        if not self.cond.contention:
-            return
+        fast, so their ends move out. Memory beyond the instance's is counted, not slowed (a
+        reservation is a limit, not use). ECS placement oversubscribes neither."""
         for inst in self.live():
             if not inst.running:
                 continue
-            load = sum(b.cpu for b, _, _ in inst.running.values()) / shape(inst.type).cpu
-            if load <= 1:
+            s = shape(inst.type)
+            if sum(b.memory for b, _, _ in inst.running.values()) > s.memory:
+                self.overcommitted += TICK
+            load = sum(b.cpu for b, _, _ in inst.running.values()) / s.cpu
+            if load <= 1 or not self.cond.contention:
                 continue
             late = TICK * (1 - 1 / load)
             for bid, (b, began, end) in list(inst.running.items()):
@@ -447,7 +451,7 @@ class Sim:
                       len(self.instances), self.warm_starts, self.peak,
                       sum(i.cost for i in self.instances if i.market == "on-demand"), costs, self.timeline,
                       self.starts, self.stretched, sum(i.cost for i in self.instances if i.market == "spot"),
-                      self.ebs)
+                      self.ebs, self.overcommitted)
 
 
 def drain_on_warning(sim: Sim, inst: SimInstance, t: float, estimate) -> None:

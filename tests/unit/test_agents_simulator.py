@@ -250,3 +250,46 @@ def test_deterministic_with_a_seed(trace):
     a = simulate_policy(spec(), trace, sim.Conditions(seed=5))
     b = simulate_policy(spec(), trace, sim.Conditions(seed=5))
     assert a.row() == b.row()
+
+
+def test_the_policy_never_packs_beyond_an_instances_cpu_or_memory(results):
+    policy, ec2 = results[0], results[1]
+    assert policy.stretched == 0 and policy.overcommitted == 0  # ECS reservations: never oversubscribed
+    assert ec2.stretched > 0  # executors, not cpu: builds share cores and run longer
+    mixed = [TraceBuild(k, 0, ("large", "docker", "small")[k % 3], (2048, 1024, 512)[k % 3],
+                        (4096, 2048, 1024)[k % 3], 900) for k in range(30)]
+    packed = simulate_policy(spec(), mixed, sim.Conditions(**CALM), Tuning(warm_pool=0))
+    assert packed.stretched == 0 and packed.overcommitted == 0 and packed.completed == 30
+    # the packing is dense too: 10 of each size need 10*(2048+1024+512) cpu units, 17.5 large instances' worth
+    assert packed.instances_launched <= 20
+
+
+def test_yesterdays_history_prewarms_todays_first_fan_out():
+    def day(offset):
+        parent = TraceBuild(0, offset, "large", 2048, 4096, 600, "app-build")
+        return [parent] + [TraceBuild(k, offset + 600 + 2, "docker", 1024, 2048, 300, f"app-test-{k}", 0)
+                           for k in range(1, 9)]
+    cond = sim.Conditions(boot=EXACT, **CALM)
+    cold = simulate_policy(spec(), day(0), cond, Tuning(warm_pool=0))
+    warm = simulate_policy(spec(), day(0), cond, Tuning(warm_pool=0), past=day(0))
+    kid_waits = [w for t, w in warm.starts if t > 600]
+    assert cold.max_wait == pytest.approx(EXACT.cold + EXACT.agent_connect, abs=2 * sim.TICK)  # the parent, then its kids
+    assert max(kid_waits) <= EXACT.agent_connect + 2 * sim.TICK  # instances were up when the parent ended
+    # a predicted fan-out that does not come: the pre-warmed instances go after the idle minutes
+    later = TraceBuild(1, 4 * 3600, "docker", 1024, 2048, 300, "other")
+    lonely = simulate_policy(spec(scaleInIdleMinutes=2), [day(0)[0], later], cond, Tuning(warm_pool=0),
+                             past=day(0))
+    assert lonely.instances_launched > 2  # it did pre-warm for the eight
+    hour = sim.on_demand_price("m5.large")
+    assert lonely.cost < 6 * hour / 2  # not left running until the next build 4 h later: minutes, not hours
+
+
+def test_the_day_after_is_the_same_project():
+    first, second = simtrace.bursty_trace(6, seed=4), simtrace.bursty_trace(6, seed=4, skip_days=1)
+    assert second != first and all(0 <= b.arrival < 86400 for b in second)
+    size = {}
+    for t in (first, second):
+        for p in (b for b in t if b.parent is None):
+            size.setdefault(p.job, []).append(sum(1 for b in t if b.parent == p.id))
+    for sizes in size.values():  # a repository's fan-out stays within +-15% of its size from day to day
+        assert max(sizes) <= 1.4 * min(sizes)
