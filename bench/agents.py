@@ -2,6 +2,7 @@
 no-change apply.
 
     .venv/bin/python bench/agents.py [--seed 7] [--interruption-rate 0.05] [--skip-apply] [--plot DIR]
+    .venv/bin/python bench/agents.py --levers 7,1,2,3    # each cost lever, policy beside ec2-fleet
 
 1. Two traces, each replayed by the simulator (boot = EC2 launch 40 s + ECS registration 15 s +
    agent image pull 25 s, then 15 s per build for the ECS task and agent connect; the ec2-fleet
@@ -100,6 +101,49 @@ def simulate(seed: int, rate: float, plot_dir: str | None, warm_pool: int = 0) -
     return out
 
 
+LEVERS = (  # name, spec changes, Tuning changes, with history: each against the measured settings
+    ("as measured", {}, {}, True),
+    ("warm pool of 25 (the old default)", {}, {"warm_pool": 25}, True),
+    ("warm pool of 6", {}, {"warm_pool": 6}, True),
+    ("no pre-warm", {}, {"prewarm": False}, True),
+    ("no history (the same day)", {}, {}, False),
+    ("scaleInIdleMinutes 3 (every fleet)", {"scale_in_idle_minutes": 3}, {}, True),
+    ("scaleInIdleMinutes 1 (every fleet)", {"scale_in_idle_minutes": 1}, {}, True),
+    ("types with c6i.xlarge (jenkinsctl.yaml's)", {"instance_types": ["m6i.large", "m5.large", "m5a.large",
+                                                                     "c6i.xlarge"]}, {}, True),
+    ("xlarge types (cheaper per vCPU)", {"instance_types": ["m6i.xlarge", "m5.xlarge", "m5a.xlarge",
+                                                            "m6a.xlarge"]}, {}, True),
+)
+
+
+def levers(seeds: list[int], rate: float) -> list[str]:
+    """Each lever against the measured settings, per trace and seed: the policy's cost, p95 and
+    max wait beside the ec2-fleet baseline run with the same fleet settings."""
+    from dataclasses import replace
+
+    from jenkinsctl.agents import baselines, simtrace, simulator as sim
+    from jenkinsctl.agents.simpolicy import Tuning, simulate_policy
+
+    base = fleet()
+    traces = (("bursty", simtrace.bursty_trace(24, 11, skip_days=1), simtrace.bursty_trace(24, 11)),
+              ("day", simtrace.synthetic_trace(2000, 7), []))
+    out = [f"{'lever':42}{'trace':>7}{'seed':>5}{'cost $':>8}{'od $':>6}{'p95':>5}{'max':>5}{'lost':>5}"
+           f"{'ec2-fleet $':>12}{'ratio':>7}"]
+    for name, spec_changes, tuning_changes, with_past in LEVERS:
+        spec = base.model_copy(update=spec_changes)
+        for tname, trace, past in traces:
+            for seed in seeds:
+                cond = sim.Conditions(seed=seed, interruption_rate=rate)
+                r = simulate_policy(spec, trace, cond, replace(Tuning(), **tuning_changes),
+                                    past=past if with_past else ())
+                e = baselines.ec2_fleet(spec, trace, cond)
+                ok = r.p95_wait <= 90 and r.max_wait <= 180 and r.lost == 0 and r.cost < e.cost
+                out.append(f"{name:42}{tname:>7}{seed:>5}{r.cost:>8.2f}{r.on_demand_cost:>6.2f}{r.p95_wait:>5.0f}"
+                           f"{r.max_wait:>5.0f}{r.lost:>5}{e.cost:>12.2f}{r.cost / e.cost:>7.0%}"
+                           f"  {'PASS' if ok else 'MISS'}")
+    return out
+
+
 def no_change_apply() -> list[str]:
     from moto.server import ThreadedMotoServer
 
@@ -159,7 +203,12 @@ def main() -> None:
     ap.add_argument("--plot", metavar="DIR", help="also draw agents-<trace>.png into DIR (needs matplotlib)")
     ap.add_argument("--warm-pool", type=int, default=0, help="stopped on-demand instances in the burst group's "
                     "warm pool (default 0)")
+    ap.add_argument("--levers", metavar="SEEDS", help="instead: each cost lever against the measured settings, "
+                    "on both traces, for these comma-separated seeds (e.g. 7,1,2,3)")
     args = ap.parse_args()
+    if args.levers:
+        print("\n".join(levers([int(x) for x in args.levers.split(",")], args.interruption_rate)))
+        return
     print("\n".join(simulate(args.seed, args.interruption_rate, args.plot, args.warm_pool)))
     if not args.skip_apply:
         print("\n".join(no_change_apply()))
