@@ -67,7 +67,8 @@ def targets(results) -> list[str]:
 
 
 def simulate(seed: int, rate: float, plot_dir: str | None, warm_pool: int = 0) -> list[str]:
-    from jenkinsctl.agents import simtrace, simulator as sim
+    from jenkinsctl.agents import simtrace
+    from jenkinsctl.agents import simulator as sim
     from jenkinsctl.agents.simpolicy import Tuning, simulate_policy
 
     spec = fleet()
@@ -121,7 +122,8 @@ def levers(seeds: list[int], rate: float) -> list[str]:
     max wait beside the ec2-fleet baseline run with the same fleet settings."""
     from dataclasses import replace
 
-    from jenkinsctl.agents import baselines, simtrace, simulator as sim
+    from jenkinsctl.agents import baselines, simtrace
+    from jenkinsctl.agents import simulator as sim
     from jenkinsctl.agents.simpolicy import Tuning, simulate_policy
 
     base = fleet()
@@ -145,13 +147,13 @@ def levers(seeds: list[int], rate: float) -> list[str]:
 
 
 def no_change_apply() -> list[str]:
-    from moto.server import ThreadedMotoServer
-
     from fixtures.agents.agents_support import moto_with_managed_policies
+    from moto.server import ThreadedMotoServer
+    from support import free_port
+
     from jenkinsctl.agents.executor import execute, mutating_calls
     from jenkinsctl.agents.fleet import plan_fleet
     from jenkinsctl.config.fleet import FleetSpec
-    from support import free_port
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -207,11 +209,11 @@ def main() -> None:
                     "on both traces, for these comma-separated seeds (e.g. 7,1,2,3)")
     args = ap.parse_args()
     if args.levers:
-        print("\n".join(levers([int(x) for x in args.levers.split(",")], args.interruption_rate)))
+        sys.stdout.write("\n".join(levers([int(x) for x in args.levers.split(",")], args.interruption_rate)) + "\n")
         return
-    print("\n".join(simulate(args.seed, args.interruption_rate, args.plot, args.warm_pool)))
+    sys.stdout.write("\n".join(simulate(args.seed, args.interruption_rate, args.plot, args.warm_pool)) + "\n")
     if not args.skip_apply:
-        print("\n".join(no_change_apply()))
+        sys.stdout.write("\n".join(no_change_apply()) + "\n")
 
 
 if __name__ == "__main__":

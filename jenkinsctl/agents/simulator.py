@@ -18,6 +18,7 @@ import functools
 import heapq
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from jenkinsctl.agents.binpack import Shape
@@ -261,7 +262,7 @@ class Sim:
         return inst
 
     def terminate(self, inst: SimInstance, t: float) -> None:
-        for bid, (b, _, _) in list(inst.running.items()):
+        for b, _, _ in list(inst.running.values()):
             self._cut(inst, b, t)
         inst.running.clear()
         inst.ended = t
@@ -478,7 +479,8 @@ def render(results: list[Result]) -> str:
             ("completed", "completed", "{}"), ("launches", "instances_launched", "{}")]
     rows = [[h for h, _, _ in cols]] + [[f.format(getattr(r, a)) for _, a, f in cols] for r in results]
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
-    out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+    out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+           for row in rows]
     others = [r for r in results if r.policy != "policy"]
     policy = next((r for r in results if r.policy == "policy"), None)
     if policy and others:
@@ -488,7 +490,7 @@ def render(results: list[Result]) -> str:
 
 
 def compare(spec, trace: list[TraceBuild], cond: Conditions, tuning=None, with_static_peak: bool = False,
-            past: list[TraceBuild] = ()) -> list[Result]:
+            past: Sequence[TraceBuild] = ()) -> list[Result]:
     """This policy, then the baselines: ec2-fleet plugin, one spot instance per build, a static
     fleet sized by schedule (and, on request, the old static on-demand fleet sized for the peak).
     `past`: what ran before the trace (the policy's history)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fixtures.agents.agents_support import fleet_spec
+
 from jenkinsctl.agents.binpack import Shape
 from jenkinsctl.agents.scaler import Build, Group, Instance, decide
 

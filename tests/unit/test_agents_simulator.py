@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fixtures.agents.agents_support import HERE, fleet_spec
-from jenkinsctl.agents import baselines, simtrace, simulator as sim
+
+from jenkinsctl.agents import baselines, simtrace
+from jenkinsctl.agents import simulator as sim
 from jenkinsctl.agents.simpolicy import Tuning, simulate_policy
 from jenkinsctl.agents.simtrace import TraceBuild
 
