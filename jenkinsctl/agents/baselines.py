@@ -1,15 +1,22 @@
 """The fleets a user would run instead of this one, in the same simulated world.
 
-ec2_fleet        the ec2-fleet plugin (jenkinsci/ec2-fleet-plugin) on a spot Auto Scaling group:
-                 Jenkins' NodeProvisioner with the plugin's NoDelayProvisionStrategy asks for
+ec2_fleet        the ec2-fleet plugin (jenkinsci/ec2-fleet-plugin) on a spot Auto Scaling group,
+                 as its source behaves: every 10 s Jenkins' NodeProvisioner runs the plugin's
+                 NoDelayProvisionStrategy, which asks EC2FleetCloud.provision for
                  ceil(excess workload / numExecutors) instances, excess = queue length - available
-                 executors - planned capacity, every 10 s (cloudStatusIntervalSec default 10);
-                 numExecutors per instance (executors, not cpu/memory: a large build takes one
-                 executor like a small one); agents connect over SSH (no ECS, no image pull);
-                 EC2RetentionStrategy checks each minute and terminates an instance idle longer
-                 than idleMinutes; the plugin does not act on the 2-minute warning: when the
-                 instance goes, EC2FleetAutoResubmitComputerLauncher.afterDisconnect aborts and
-                 resubmits its builds (work lost, build not). A dry spot group just waits.
+                 executors - planned capacity; provision only adds to `toAdd`, and CloudNanny's
+                 update() (cloudStatusIntervalSec, default 10) sets the group's target capacity
+                 from it, and turns running instances into Jenkins nodes, which then connect over
+                 SSH (no ECS, no image pull: builds run on the AMI's tools). Executors per
+                 instance from its size (the plugin's NodeHardwareScaler, 1 vCPU and 2 GiB per
+                 executor: 2 on a large, 4 on a c6i.xlarge); a build takes one executor whatever
+                 its cpu, so builds share cores (the simulator slows them: Sim._contend).
+                 EC2RetentionStrategy.check runs each minute and terminates an instance idle
+                 longer than idleMinutes (the plugin's default 0 never scales down; we give it
+                 the fleet's own scaleInIdleMinutes, the same knob at the same value);
+                 minSpareSize 0 (its default). The plugin does not act on the 2-minute warning:
+                 when the instance goes, EC2FleetAutoResubmitComputerLauncher.afterDisconnect
+                 aborts and resubmits its builds (work lost, build not). A dry spot group waits.
 per_build        one spot instance per build (the smallest type that fits, launched when the build
                  is queued, terminated when it ends); an interrupted build is lost.
 static_schedule  a spot group sized by schedule, as an admin would set scheduled actions from last
@@ -23,29 +30,42 @@ from __future__ import annotations
 import math
 
 from jenkinsctl.agents.simtrace import TraceBuild
-from jenkinsctl.agents.simulator import Conditions, Result, Sim, shape
+from jenkinsctl.agents.simulator import CATALOG, Conditions, Result, Sim, shape
 from jenkinsctl.config.fleet import FleetSpec
 
-NUM_EXECUTORS = 2  # a 2-vCPU instance, one executor per vCPU
-IDLE_MINUTES = 5  # idleMinutes: the plugin's default 0 never scales down; 5 is a common setting
-PROVISION_PERIOD = 10
+NUM_EXECUTORS = 2  # numExecutors: what provision() divides the excess workload by
+VCPU_PER_EXECUTOR, GIB_PER_EXECUTOR = 1, 2  # NodeHardwareScaler's vCpuPerExecutor, memoryGiBPerExecutor
+PROVISION_PERIOD = 10  # NodeProvisioner's period and cloudStatusIntervalSec's default
 WORKDAY = (8 * 3600, 19 * 3600)
 
 
+def hardware_executors(type_: str) -> int:
+    """NodeHardwareScaler: executors per instance from its vCPUs and memory."""
+    vcpu, gib, _ = CATALOG[type_]
+    return max(1, min(vcpu // VCPU_PER_EXECUTOR, int(gib // GIB_PER_EXECUTOR)))
+
+
 def ec2_fleet(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, executors: int = NUM_EXECUTORS,
-              idle_minutes: int | None = None) -> Result:
+              idle_minutes: int | None = None, by_hardware: bool = True) -> Result:
+    """`executors`: numExecutors; `by_hardware`: executors per instance from its size (else
+    `executors` on every instance); `idle_minutes`: default the fleet's scaleInIdleMinutes."""
     sim = Sim("ec2-fleet", trace, cond, list(spec.instance_types), start_overhead=1.0)
-    idle_after = (IDLE_MINUTES if idle_minutes is None else idle_minutes) * 60
-    state = {"target": 0}
+    idle_after = (spec.scale_in_idle_minutes if idle_minutes is None else idle_minutes) * 60
+    state = {"target": 0, "to_add": 0}
+    half = PROVISION_PERIOD // 2
 
     def tick(t: float) -> None:
         live = sim.live()
-        if t % PROVISION_PERIOD == 0:
+        if t % PROVISION_PERIOD == 0:  # NodeProvisioner -> NoDelayProvisionStrategy -> provision()
             free = sum(i.executors - len(i.running) for i in live if i.doomed_at is None)
-            planned = executors * max(0, state["target"] - len(live))
+            planned = executors * (max(0, state["target"] - len(live)) + state["to_add"])
             excess = len(sim.queue) - free - planned
             if excess > 0:
-                state["target"] = min(spec.max_size, state["target"] + math.ceil(excess / executors))
+                room = spec.max_size - state["target"] - state["to_add"]
+                state["to_add"] += max(0, min(room, math.ceil(excess / executors)))
+        if t % PROVISION_PERIOD == half:  # CloudNanny -> update(): toAdd becomes the target capacity
+            state["target"] += state["to_add"]
+            state["to_add"] = 0
         if t % 60 == 0:  # EC2RetentionStrategy.check, once a minute
             for i in live:
                 if i.ready(t) and not i.running and i.idle_since is not None and t - i.idle_since > idle_after:
@@ -56,8 +76,11 @@ def ec2_fleet(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, execut
             type_ = sim.spot_type(t)
             if type_ is None:
                 break
-            inst = sim.launch(t, "spot", type_, "fleet", cond.boot.ssh)
-            inst.executors = executors
+            inst = sim.launch(t, "spot", type_, "fleet", cond.boot.ec2_launch)
+            # a Jenkins node at the first update() after it runs, then the SSH launcher connects
+            inst.ready_at = math.ceil((inst.ready_at - half) / PROVISION_PERIOD) * PROVISION_PERIOD + half \
+                + sim.jitter(cond.boot.ssh_connect)
+            inst.executors = hardware_executors(type_) if by_hardware else executors
         sim.place(t, by_executors=True)
 
     return sim.run(tick)

@@ -219,6 +219,18 @@ def decide(spec: FleetSpec, shapes: dict[str, Shape], group: Group, instances: l
             dec.actions.append(Action("unprotect", i.instance_id, False, "idle, about to be removed"))
         dec.actions.append(Action("terminate", i.instance_id, None,
                                   f"idle {int((now - (i.idle_since or now)) // 60)} min"))
+    # drained and empty (a rebalance recommendation, a spot warning): nothing will land on it again
+    on_it = {b.instance_id for b in running}
+    drained = [i for i in live if i.draining and not i.outdated and not i.group and i.running_tasks == 0
+               and i.instance_id not in on_it]
+    for i in drained:
+        if i.protected:
+            dec.actions.append(Action("unprotect", i.instance_id, False, "drained and empty"))
+        kind = "terminate" if desired > group.min_size else "replace"  # replace: desired stays at minSize
+        desired -= kind == "terminate"
+        dec.actions.append(Action(kind, i.instance_id, None, "drained and empty: it takes no builds, it only costs"))
+    if drained:
+        dec.reasons.append(f"{len(drained)} drained instance(s) with no builds left: terminate")
     dec.desired_after = desired
     if desired > group.desired:
         dec.actions.insert(0, Action("set_desired", group.name, desired, "pre-warm"))

@@ -12,6 +12,7 @@ group launches its replacement."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,8 @@ from jenkinsctl.config.fleet import FleetSpec
 class Tuning:
     period: float = 10.0  # the controller's scale period (s)
     events: bool = True  # and decide again right after a queue change
-    warm_pool: int = 25  # stopped instances in the burst group's warm pool (0: no burst group)
+    warm_pool: int = 0  # stopped instances in the burst group's warm pool (0: no burst group; measured: with
+    #                     pre-warm from history it costs more than it saves, bench/agents.py --warm-pool)
     burst_type: str | None = None  # default: the fleet's first instance type
     burst_idle: float = 60.0  # a burst instance idle this long goes back to the pool
     min_burst: int = 3  # warm starts only when at least this many instances would wait for a cold boot
@@ -45,6 +47,19 @@ class History:
         if children:
             self.fanout[parent.job_name] = [(c.label, c.cpu, c.memory) for c in children]
 
+    @classmethod
+    def of(cls, past: list[TraceBuild]) -> "History":
+        """What the controller's store (DynamoDB in production) holds after `past` ran: each
+        job's durations and what its end released."""
+        h = cls()
+        kids: dict[int, list[TraceBuild]] = {}
+        for b in past:
+            if b.parent is not None:
+                kids.setdefault(b.parent, []).append(b)
+        for b in past:
+            h.learn(b, b.duration, kids.get(b.id, []))
+        return h
+
     def predict(self, b: TraceBuild, started: float) -> list[Expected]:
         past, kids = self.durations.get(b.job_name), self.fanout.get(b.job_name)
         if not past or not kids:
@@ -55,7 +70,9 @@ class History:
 
 
 def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, tuning: Tuning = Tuning(),  # noqa: B008 (frozen)
-                    name: str = "policy") -> Result:
+                    name: str = "policy", past: Sequence[TraceBuild] = ()) -> Result:
+    """`past`: builds that ran before the trace (yesterday): the history the controller starts
+    with. Without it, a job's first fan-out is a surprise."""
     boot = cond.boot
     sim = Sim(name, trace, cond, list(spec.instance_types), start_overhead=boot.agent_connect)
     shapes = {t: shape(t) for t in spec.instance_types}
@@ -65,9 +82,10 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
     for _ in range(tuning.warm_pool):  # the warm pool was filled before the trace starts
         inst = sim.launch(-boot.cold, "on-demand", burst_type, "burst", boot.cold)
         inst.launched = 0.0
+        inst.cost += on_demand_price(burst_type) * boot.cold / 3600  # its first boot, before the trace
         sim.stop(inst)
         pool.append(inst)
-    history = History()
+    history = History.of(list(past))
     expected: dict[int, list[Expected]] = {}
     started_at: dict[int, float] = {}
     rng = sim.rng
@@ -97,7 +115,7 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
         by_id = {i.id: i for i in live}
         for a in dec.actions:
             inst = by_id.get(a.target)
-            if a.kind == "terminate" and inst is not None and not inst.running:
+            if a.kind in ("terminate", "replace") and inst is not None and not inst.running:
                 sim.terminate(inst, t)
             elif a.kind == "return_to_pool" and inst is not None and not inst.running:
                 if len(pool) < tuning.warm_pool:
@@ -105,6 +123,8 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
                     pool.append(inst)
                 else:
                     sim.terminate(inst, t)
+            elif a.kind == "mark_idle" and inst is not None and inst.idle_since is None:
+                inst.idle_since = t  # what the controller records (an instance that never ran a build too)
             elif a.kind == "mark_short":
                 state["short"] = t
             elif a.kind == "clear_short":

@@ -120,17 +120,22 @@ def synthetic_trace(n: int = 2000, seed: int = 7, hours: int = 24) -> list[Trace
     return [TraceBuild(i, b.arrival, b.label, b.cpu, b.memory, b.duration) for i, b in enumerate(out)]
 
 
-def bursty_trace(merges: int = 24, seed: int = 11, days: int = 1, repos: int = 3) -> list[TraceBuild]:
+def bursty_trace(merges: int = 24, seed: int = 11, days: int = 1, repos: int = 3, skip_days: int = 0
+                 ) -> list[TraceBuild]:
     """Merges of a large project: each merge runs its repository's build job (8-15 min), whose end
     fans out 30-70 test jobs at once (2-60 min, 4% of them 1-3 h) into a fleet that scaled to zero.
     Merges fall on workdays 08:30-19:00 (clustered mid-morning and after lunch); nights are idle.
     Each repository's fan-out size is stable from merge to merge (+-15%): what makes it
-    predictable from history, as it is in real projects whose test matrix changes rarely."""
+    predictable from history, as it is in real projects whose test matrix changes rarely.
+    `skip_days`: the days after the first `skip_days` of the same project (same repositories):
+    `skip_days=1` is the day after `bursty_trace(..., days=1)`, which is its history."""
     rng = random.Random(seed)
     out: list[TraceBuild] = []
     fanout = {f"repo{r}": rng.randint(30, 70) for r in range(repos)}
     build_minutes = {f"repo{r}": rng.uniform(8, 15) for r in range(repos)}
-    for day in range(days):
+    for day in range(-skip_days, days):
+        if day == 0:
+            out = []  # the skipped days only moved the generator on
         starts = []
         for _ in range(merges):
             hour = rng.gauss(rng.choice([10.5, 14.5]), 1.8)
@@ -181,12 +186,12 @@ def default_market(on_demand: dict[str, float], seconds: float, seed: int, short
     older 25-40% is cheaper than what users now pay), a slow random walk per pool; a price spike
     (to 75-100% of on-demand for 1-3 h) on a pool about once every two days, and capacity
     shortages (a pool has no spot for 20-90 min) about twice a day per pool."""
-    rng = random.Random(seed * 7919 + 1)
     steps = int(seconds // PRICE_STEP) + 2
     prices: dict[str, list[float]] = {}
     dry: dict[str, tuple[tuple[float, float], ...]] = {}
     days = max(1.0, seconds / 86400)
     for t in sorted(on_demand):
+        rng = random.Random(f"{seed}:{t}")  # per pool: listing another type changes no other pool
         level, series = rng.uniform(0.38, 0.48), []
         for _ in range(steps):
             level = min(0.52, max(0.35, level + rng.gauss(0, 0.004)))

@@ -18,6 +18,7 @@ import functools
 import heapq
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from jenkinsctl.agents.binpack import Shape
@@ -30,7 +31,8 @@ CATALOG = {
     "c5.large": (2, 4, 0.085), "c5.xlarge": (4, 8, 0.17), "c6i.large": (2, 4, 0.085), "c6i.xlarge": (4, 8, 0.17),
     "c6a.xlarge": (4, 8, 0.153), "m5.large": (2, 8, 0.096), "m5a.large": (2, 8, 0.086), "m6i.large": (2, 8, 0.096),
     "m6a.large": (2, 8, 0.0864), "m5.xlarge": (4, 16, 0.192), "m6i.xlarge": (4, 16, 0.192),
-    "m5.2xlarge": (8, 32, 0.384), "r5.large": (2, 16, 0.126),
+    "m5.2xlarge": (8, 32, 0.384), "r5.large": (2, 16, 0.126), "m5a.xlarge": (4, 16, 0.172),
+    "m6a.xlarge": (4, 16, 0.1728), "m7i.large": (2, 8, 0.1008), "m7a.large": (2, 8, 0.11592),
 }
 # gp3 root volume of the ECS-optimized AMI (30 GiB) at $0.08/GiB-month: paid while an instance
 # exists, running or stopped in a warm pool
@@ -105,6 +107,7 @@ class Conditions:
     spot_dry: tuple[tuple[float, float], ...] = ()  # (start, end) when no pool has spot capacity
     rebalance_share: float = 0.6  # interruptions preceded by a rebalance recommendation
     shortage_interrupts: float = 0.3  # share of a pool's instances interrupted when it runs dry
+    contention: bool = True  # builds sharing an oversubscribed instance's cores run slower
 
 
 @dataclass
@@ -161,6 +164,10 @@ class Result:
     instance_costs: list[float] = field(default_factory=list, repr=False)
     timeline: list = field(default_factory=list, repr=False)  # (t, queued, spot, on-demand, stopped)
     starts: list = field(default_factory=list, repr=False)  # (t, wait)
+    stretched: float = 0.0  # build-seconds added by cpu contention (oversubscribed instances)
+    spot_cost: float = 0.0  # what spot instances cost (their EBS included; on_demand_cost likewise)
+    ebs_cost: float = 0.0  # of which root volumes (running or stopped in a warm pool)
+    overcommitted: float = 0.0  # instance-seconds whose builds' memory exceeded the instance's
 
     def row(self) -> dict:
         return {"policy": self.policy, "cost": round(self.cost, 2), "p50Wait": round(self.p50_wait, 1),
@@ -169,7 +176,9 @@ class Result:
                 "resubmitted": self.resubmitted, "keptInWindow": self.kept, "cutAfterKeeping": self.cut,
                 "lost": self.lost, "completed": self.completed, "builds": self.builds,
                 "instancesLaunched": self.instances_launched, "warmStarts": self.warm_starts,
-                "peakInstances": self.peak_instances, "onDemandCost": round(self.on_demand_cost, 2)}
+                "peakInstances": self.peak_instances, "onDemandCost": round(self.on_demand_cost, 2),
+                "spotCost": round(self.spot_cost, 2), "ebsCost": round(self.ebs_cost, 2),
+                "contentionSeconds": round(self.stretched), "memoryOvercommitSeconds": round(self.overcommitted)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -217,6 +226,9 @@ class Sim:
         self.interrupted = self.resubmitted = self.kept = self.cut = self.warm_starts = 0
         self.kept_ids: set[tuple[int, str]] = set()
         self.busy = self.capacity = 0.0
+        self.ebs = 0.0
+        self.stretched = 0.0  # build-seconds lost to cpu contention on oversubscribed instances
+        self.overcommitted = 0.0  # instance-seconds with more build memory than the instance has
         self.peak = 0
         self.timeline: list = []
         self.starts: list = []
@@ -233,12 +245,15 @@ class Sim:
         return not any(a <= t < b for a, b in self.cond.spot_dry) and self.market.available(type_, t)
 
     def spot_type(self, t: float, types: list[str] | None = None) -> str | None:
-        """price-capacity-optimized: the cheapest $/vCPU among pools with capacity, now and then
-        another (capacity weighs in too)."""
+        """price-capacity-optimized on a group without instance weights (ours: plan.mixed_policy
+        sets no WeightedCapacity; the ec2-fleet plugin's groups neither): each instance is one
+        unit, so the cheapest $ per instance among pools with capacity, now and then another
+        (capacity weighs in too). Not $ per vCPU: that needs weights, and with weights desired
+        capacity counts vCPUs, not instances."""
         pools = [x for x in (types or self.types) if self.spot_available(x, t)]
         if not pools:
             return None
-        pools.sort(key=lambda x: self.market.price(x, t) / CATALOG[x][0])
+        pools.sort(key=lambda x: self.market.price(x, t))
         return pools[0] if len(pools) == 1 or self.rng.random() < 0.7 else self.rng.choice(pools)
 
     def launch(self, t: float, market: str, type_: str, group: str, boot: float) -> SimInstance:
@@ -306,6 +321,26 @@ class Sim:
         else:
             self.lost.add(b.id)
 
+    def _contend(self) -> None:
+        """Builds on an instance asked for more vCPU than it has (executors counted, not cpu:
+        the ec2-fleet plugin, a static fleet) share its cores: CPU-bound work runs 1/load as
+        fast, so their ends move out. Memory beyond the instance's is counted, not slowed (a
+        reservation is a limit, not use). ECS placement oversubscribes neither."""
+        for inst in self.live():
+            if not inst.running:
+                continue
+            s = shape(inst.type)
+            if sum(b.memory for b, _, _ in inst.running.values()) > s.memory:
+                self.overcommitted += TICK
+            load = sum(b.cpu for b, _, _ in inst.running.values()) / s.cpu
+            if load <= 1 or not self.cond.contention:
+                continue
+            late = TICK * (1 - 1 / load)
+            for bid, (b, began, end) in list(inst.running.items()):
+                if began <= self.now:
+                    inst.running[bid] = (b, began, end + late)
+                    self.stretched += late
+
     def _finish_builds(self, t: float) -> None:
         for inst in self.live():
             for bid, (b, _, end) in list(inst.running.items()):
@@ -359,6 +394,7 @@ class Sim:
             if inst.ended is not None:
                 continue
             inst.cost += EBS_PER_HOUR * TICK / 3600
+            self.ebs += EBS_PER_HOUR * TICK / 3600
             if inst.stopped:
                 continue
             n += 1
@@ -385,6 +421,7 @@ class Sim:
             while self.releases and self.releases[0][0] <= t:
                 _, bid = heapq.heappop(self.releases)
                 self.enqueue(self.by_id[bid], t)
+            self._contend()
             self._finish_builds(t)
             self._interrupt(t, on_warning, on_rebalance)
             on_tick(t)
@@ -414,7 +451,8 @@ class Sim:
                       self.kept, self.cut, len(self.trace) - len(self.done),
                       len(self.instances), self.warm_starts, self.peak,
                       sum(i.cost for i in self.instances if i.market == "on-demand"), costs, self.timeline,
-                      self.starts)
+                      self.starts, self.stretched, sum(i.cost for i in self.instances if i.market == "spot"),
+                      self.ebs, self.overcommitted)
 
 
 def drain_on_warning(sim: Sim, inst: SimInstance, t: float, estimate) -> None:
@@ -451,14 +489,15 @@ def render(results: list[Result]) -> str:
     return "\n".join(out)
 
 
-def compare(spec, trace: list[TraceBuild], cond: Conditions, tuning=None, with_static_peak: bool = False
-            ) -> list[Result]:
+def compare(spec, trace: list[TraceBuild], cond: Conditions, tuning=None, with_static_peak: bool = False,
+            past: Sequence[TraceBuild] = ()) -> list[Result]:
     """This policy, then the baselines: ec2-fleet plugin, one spot instance per build, a static
-    fleet sized by schedule (and, on request, the old static on-demand fleet sized for the peak)."""
+    fleet sized by schedule (and, on request, the old static on-demand fleet sized for the peak).
+    `past`: what ran before the trace (the policy's history)."""
     from jenkinsctl.agents import baselines
     from jenkinsctl.agents.simpolicy import Tuning, simulate_policy
 
-    out = [simulate_policy(spec, trace, cond, tuning or Tuning()),
+    out = [simulate_policy(spec, trace, cond, tuning or Tuning(), past=past),
            baselines.ec2_fleet(spec, trace, cond), baselines.per_build(spec, trace, cond),
            baselines.static_schedule(spec, trace, cond)]
     if with_static_peak:

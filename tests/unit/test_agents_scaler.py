@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fixtures.agents.agents_support import fleet_spec
+
 from jenkinsctl.agents.binpack import Shape
 from jenkinsctl.agents.scaler import Build, Group, Instance, decide
 
@@ -180,3 +181,20 @@ def test_idle_burst_instances_go_back_to_the_pool_and_the_spot_group_is_left_alo
                  [Build("r", "docker", 1024, 2048, "i-b2")], NOW, warm=warm)
     assert ("return_to_pool", "i-b1") in kinds(dec) and dec.burst_after == 1
     assert ("terminate", "i-s1") not in kinds(dec)  # spot instances follow scaleInIdleMinutes
+
+
+def test_a_drained_empty_instance_is_terminated_and_a_drained_busy_one_is_left_to_finish():
+    # a rebalance recommendation drained both; one has no builds left, the other still runs one
+    fleet = [inst("i-empty", draining=True), inst("i-busy", tasks=1, draining=True), inst("i-ok", idle_for=30)]
+    running = [Build("r1", "docker", 1024, 2048, "i-busy")]
+    dec = decide(spec(scaleInIdleMinutes=10), SHAPES, Group("g", 3, 0, 10), fleet, running, NOW)
+    assert ("unprotect", "i-empty") in kinds(dec) and ("terminate", "i-empty") in kinds(dec)
+    assert not any(t == "i-busy" and k in ("terminate", "replace", "unprotect") for k, t in kinds(dec))
+    assert dec.desired_after == 2  # terminated with the desired capacity decremented: not relaunched
+    assert any("drained" in r for r in dec.reasons)
+    # at minSize the group keeps its size: the empty drained instance is replaced, not removed
+    at_min = decide(spec(minSize=1), SHAPES, Group("g", 1, 1, 10), [inst("i-empty", draining=True)], [], NOW)
+    assert ("replace", "i-empty") in kinds(at_min) and at_min.desired_after == 1
+    # an outdated drained instance is the refresh's to replace, once: not terminated twice
+    old = decide(spec(), SHAPES, Group("g", 1, 0, 10), [inst("i-old", draining=True, outdated=True)], [], NOW)
+    assert kinds(old).count(("replace", "i-old")) == 1 and ("terminate", "i-old") not in kinds(old)

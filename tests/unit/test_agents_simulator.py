@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fixtures.agents.agents_support import HERE, fleet_spec
-from jenkinsctl.agents import baselines, simtrace, simulator as sim
+
+from jenkinsctl.agents import baselines, simtrace
+from jenkinsctl.agents import simulator as sim
 from jenkinsctl.agents.simpolicy import Tuning, simulate_policy
 from jenkinsctl.agents.simtrace import TraceBuild
 
@@ -174,15 +175,42 @@ def test_a_spot_shortage_falls_back_to_on_demand_and_loses_nothing(trace):
 
 def test_ec2_fleet_counts_executors_resubmits_at_termination_and_scales_down_when_idle():
     two_large = [TraceBuild(k, 0, "large", 2048, 4096, 600) for k in range(2)]
-    r = baselines.ec2_fleet(spec(), two_large, sim.Conditions(boot=EXACT, **CALM), executors=2)
+    r = baselines.ec2_fleet(spec(), two_large, sim.Conditions(boot=EXACT, **CALM), executors=2, by_hardware=False)
     assert r.instances_launched == 1  # two executors: both large builds on one 2-vCPU instance
-    assert r.max_wait == pytest.approx(EXACT.ssh + 1, abs=2 * sim.TICK)  # SSH agent: no ECS, no image pull
+    # SSH agent: no ECS, no image pull; provision() at 0, update() sets the target at 5 s, the
+    # instance runs at 45 s and is a Jenkins node at the next update() (45 s), SSH connects
+    assert r.max_wait == pytest.approx(5 + EXACT.ssh + 1, abs=sim.TICK)
     idle = baselines.ec2_fleet(spec(), [one(0, 60), one(3600, 60, id_=1)], sim.Conditions(boot=EXACT, **CALM),
                                idle_minutes=5)
     assert idle.instances_launched == 2  # the first went after 5 idle minutes
     stormy = baselines.ec2_fleet(spec(), [one(0, 1800, id_=k) for k in range(6)],
                                  sim.Conditions(seed=1, interruption_rate=1.0, shortages=False))
     assert stormy.interrupted > 0 and stormy.resubmitted > 0 and stormy.kept == 0 and stormy.lost == 0
+
+
+def test_builds_sharing_an_oversubscribed_instance_run_slower_and_ecs_placement_never_oversubscribes():
+    two_large = [TraceBuild(k, 0, "large", 2048, 4096, 600) for k in range(2)]
+    calm = sim.Conditions(boot=EXACT, **CALM)
+    shared = baselines.ec2_fleet(spec(instanceTypes=["m5.large", "m6i.large"]), two_large, calm, by_hardware=False)
+    assert shared.instances_launched == 1
+    # two 2-vCPU builds on one 2-vCPU instance: each runs at half speed, 600 s of work takes 1200 s
+    assert shared.stretched == pytest.approx(2 * 600, abs=4 * sim.TICK)
+    alone = baselines.ec2_fleet(spec(instanceTypes=["m5.large", "m6i.large"]), two_large,
+                                sim.Conditions(boot=EXACT, contention=False, **CALM), by_hardware=False)
+    assert alone.stretched == 0 and alone.cost < shared.cost
+    ours = simulate_policy(spec(instanceTypes=["m5.large", "m6i.large"]), two_large, calm, Tuning(warm_pool=0))
+    assert ours.stretched == 0 and ours.instances_launched == 2  # cpu reserved per build: one each
+
+
+def test_ec2_fleet_executors_follow_the_instance_size_and_spot_picks_by_instance_price():
+    assert baselines.hardware_executors("m5.large") == 2  # 2 vCPU, 8 GiB at 1 vCPU / 2 GiB each
+    assert baselines.hardware_executors("c6i.xlarge") == 4 and baselines.hardware_executors("c5.large") == 2
+    # an Auto Scaling group without instance weights counts instances: the cheapest instance
+    # wins, not the cheapest vCPU (c6i.xlarge is cheaper per vCPU, dearer per instance)
+    prices = {"m5a.large": [0.040], "c6i.xlarge": [0.070]}
+    w = sim.Sim("w", [one(0)], sim.Conditions(prices=prices, **CALM), ["c6i.xlarge", "m5a.large"], 0)
+    picks = {w.spot_type(0) for _ in range(40)}
+    assert "m5a.large" in picks and [w.spot_type(0) for _ in range(200)].count("m5a.large") > 120
 
 
 def test_one_spot_instance_per_build_loses_interrupted_builds():
@@ -223,3 +251,46 @@ def test_deterministic_with_a_seed(trace):
     a = simulate_policy(spec(), trace, sim.Conditions(seed=5))
     b = simulate_policy(spec(), trace, sim.Conditions(seed=5))
     assert a.row() == b.row()
+
+
+def test_the_policy_never_packs_beyond_an_instances_cpu_or_memory(results):
+    policy, ec2 = results[0], results[1]
+    assert policy.stretched == 0 and policy.overcommitted == 0  # ECS reservations: never oversubscribed
+    assert ec2.stretched > 0  # executors, not cpu: builds share cores and run longer
+    mixed = [TraceBuild(k, 0, ("large", "docker", "small")[k % 3], (2048, 1024, 512)[k % 3],
+                        (4096, 2048, 1024)[k % 3], 900) for k in range(30)]
+    packed = simulate_policy(spec(), mixed, sim.Conditions(**CALM), Tuning(warm_pool=0))
+    assert packed.stretched == 0 and packed.overcommitted == 0 and packed.completed == 30
+    # the packing is dense too: 10 of each size need 10*(2048+1024+512) cpu units, 17.5 large instances' worth
+    assert packed.instances_launched <= 20
+
+
+def test_yesterdays_history_prewarms_todays_first_fan_out():
+    def day(offset):
+        parent = TraceBuild(0, offset, "large", 2048, 4096, 600, "app-build")
+        return [parent] + [TraceBuild(k, offset + 600 + 2, "docker", 1024, 2048, 300, f"app-test-{k}", 0)
+                           for k in range(1, 9)]
+    cond = sim.Conditions(boot=EXACT, **CALM)
+    cold = simulate_policy(spec(), day(0), cond, Tuning(warm_pool=0))
+    warm = simulate_policy(spec(), day(0), cond, Tuning(warm_pool=0), past=day(0))
+    kid_waits = [w for t, w in warm.starts if t > 600]
+    assert cold.max_wait == pytest.approx(EXACT.cold + EXACT.agent_connect, abs=2 * sim.TICK)  # the parent, then its kids
+    assert max(kid_waits) <= EXACT.agent_connect + 2 * sim.TICK  # instances were up when the parent ended
+    # a predicted fan-out that does not come: the pre-warmed instances go after the idle minutes
+    later = TraceBuild(1, 4 * 3600, "docker", 1024, 2048, 300, "other")
+    lonely = simulate_policy(spec(scaleInIdleMinutes=2), [day(0)[0], later], cond, Tuning(warm_pool=0),
+                             past=day(0))
+    assert lonely.instances_launched > 2  # it did pre-warm for the eight
+    hour = sim.on_demand_price("m5.large")
+    assert lonely.cost < 6 * hour / 2  # not left running until the next build 4 h later: minutes, not hours
+
+
+def test_the_day_after_is_the_same_project():
+    first, second = simtrace.bursty_trace(6, seed=4), simtrace.bursty_trace(6, seed=4, skip_days=1)
+    assert second != first and all(0 <= b.arrival < 86400 for b in second)
+    size = {}
+    for t in (first, second):
+        for p in (b for b in t if b.parent is None):
+            size.setdefault(p.job, []).append(sum(1 for b in t if b.parent == p.id))
+    for sizes in size.values():  # a repository's fan-out stays within +-15% of its size from day to day
+        assert max(sizes) <= 1.4 * min(sizes)
