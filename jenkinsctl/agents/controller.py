@@ -37,7 +37,8 @@ class PassReport:
 
 class Controller:
     def __init__(self, clients, jenkins, spec, ledger, queue_url: str, period: float = 10.0,
-                 progress: Callable[[str], None] | None = None, clock=time.monotonic, scale: bool = True):
+                 progress: Callable[[str], None] | None = None, clock=time.monotonic, scale: bool = True,
+                 retry_base: float = RETRY_BASE_SECONDS):
         self.clients = clients
         self.jenkins = jenkins
         self.spec = spec
@@ -46,6 +47,7 @@ class Controller:
         self.progress = progress or (lambda line: None)
         self.clock = clock
         self.scale = scale
+        self.retry_base = retry_base
         self.drainer = Drainer(clients, jenkins, spec.cluster, ledger)
         self.stopping = threading.Event()
         self._next_scale = 0.0
@@ -91,8 +93,8 @@ class Controller:
         try:
             result = self.drainer.handle(parse_event(msg["body"], source))
         except Exception as exc:  # noqa: BLE001 - isolate the message, whatever it broke
-            why = exc.message if isinstance(exc, JenkinsctlError) else f"{type(exc).__name__}: {exc}"
-            delay = RETRY_BASE_SECONDS * msg["receives"]
+            why = _why(exc)
+            delay = int(self.retry_base * msg["receives"])
             line = f"{source}: not handled (receive {msg['receives']}): {why}; retried in {delay} s, then the DLQ"
             report.failed.append(line)
             self.progress(line)
@@ -134,3 +136,10 @@ class Controller:
         report.scaled = decision.render().splitlines()[0]
         if done or decision.desired_after != decision.desired_before:
             self.progress(f"scale: {report.scaled}" + (f" ({'; '.join(done)})" if done else ""))
+
+
+def _why(exc: Exception) -> str:
+    problems = getattr(exc, "problems", None)
+    if problems:
+        return "; ".join(p.message for p in problems)
+    return exc.message if isinstance(exc, JenkinsctlError) else f"{type(exc).__name__}: {exc}"

@@ -281,10 +281,9 @@ class Drainer:
             report.waiting.append(ref)
             return
         if state.result == "SUCCESS":
+            when = " inside the warning" if rec["state"] == "keeping" else " before the abort"
             if self.ledger.transition(rec, "finished"):
-                report.steps.append(f"{ref}: finished successfully" + (" inside the warning" if rec.get("state")
-                                                                       == "keeping" else " before the abort")
-                                    + "; not resubmitted")
+                report.steps.append(f"{ref}: finished successfully{when}; not resubmitted")
             return
         if not self.ledger.transition(rec, "resubmitting"):
             return  # another controller claimed it

@@ -88,8 +88,10 @@ def build_json(state: State, base: str, build: Build) -> dict[str, Any]:
 
 def estimated_duration(item, build: Build) -> int:
     """Jenkins' Job.getEstimatedDuration: the mean duration of the last (up to 3) successful
-    builds before this one (unsuccessful ones when there are none), -1 without history."""
-    done = [b for n, b in sorted(item.builds.items(), reverse=True) if n != build.number and not b.building]
+    builds before this one (failed ones when there are none; an aborted build says nothing about
+    how long the job takes), -1 without history."""
+    done = [b for n, b in sorted(item.builds.items(), reverse=True)
+            if n != build.number and not b.building and b.result != "ABORTED"]
     pick = [b for b in done if b.result == "SUCCESS"][:3] or done[:3]
     return int(sum(b.duration for b in pick) / len(pick)) if pick else -1
 
