@@ -16,6 +16,7 @@ mid-drain, or two controllers on the same events, never resubmit a build twice n
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -81,7 +82,9 @@ class Controller:
 
     def _receive(self, wait: float, report: PassReport) -> list[dict]:
         try:
-            return self.clients.sqs.receive(self.queue_url, wait_seconds=int(min(20, wait)))
+            # whole seconds, at least 1 unless asked for 0: never a busy loop between scale passes
+            secs = 0 if wait <= 0 and not self.stopping.is_set() and self._next_scale == 0 else max(1, math.ceil(min(20, wait)))
+            return self.clients.sqs.receive(self.queue_url, wait_seconds=secs)
         except JenkinsctlError as exc:
             report.failed.append(f"receive: {exc.message}")
             self.progress(f"receive failed: {exc.message}; retrying")
