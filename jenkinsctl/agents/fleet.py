@@ -45,7 +45,8 @@ def _next_version(spec: FleetSpec, image_id: str, lt) -> int:
 
 # AWS's limits on the names the fleet derives from the cluster name, the labels and the branch
 NAME_LIMITS = {"iam_role": 64, "instance_profile": 128, "event_rule": 64, "queue": 80, "task_definition": 255,
-               "asg": 255, "launch_template": 128, "capacity_provider": 255, "log_group": 512}
+               "asg": 255, "launch_template": 128, "capacity_provider": 255, "log_group": 512,
+               "state_table": 255}
 
 
 def _check_names(wanted: list[resources.Resource], scope: str) -> None:

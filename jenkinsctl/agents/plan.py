@@ -20,7 +20,7 @@ from jenkinsctl.plan import ApiCall, Change, Plan, Ref, jsonable
 # then the cluster: in the order AWS accepts (a cluster with registered instances is not deleted;
 # a capacity provider associated with a cluster is not deleted). The service-linked role stays.
 DELETE_ORDER = ("task_definition", "container_instance", "capacity_provider", "lifecycle_hook", "asg", "cluster",
-                "event_rule", "queue", "launch_template", "log_group", "instance_profile", "iam_role")
+                "event_rule", "queue", "state_table", "launch_template", "log_group", "instance_profile", "iam_role")
 
 
 @dataclass(frozen=True)
@@ -219,8 +219,10 @@ def _logs_delete(ctx, r, existing):
 
 def _queue_attrs(ctx, r) -> dict:
     p = r.props
-    return {"VisibilityTimeout": p["visibilityTimeout"], "MessageRetentionPeriod": p["retentionSeconds"],
-            "Policy": events_policy(ctx.queue_arn(r.name), [ctx.rule_arn(x) for x in p["sendersFromRules"]])}
+    attrs = {"VisibilityTimeout": p["visibilityTimeout"], "MessageRetentionPeriod": p["retentionSeconds"]}
+    if p["sendersFromRules"]:
+        attrs["Policy"] = events_policy(ctx.queue_arn(r.name), [ctx.rule_arn(x) for x in p["sendersFromRules"]])
+    return {**attrs, **_redrive(ctx, p)}
 
 
 def _queue_create(ctx, r):
@@ -492,15 +494,44 @@ def _td_delete(ctx, r, existing):
     return [ApiCall("ecs", "deregister_task_definition", {"taskDefinition": r.props["_arn"]})]
 
 
-CREATE = {"queue": _queue_create, "event_rule": _rule_create, "lifecycle_hook": _hook_create,
+def _redrive(ctx, p: dict) -> dict:
+    if not p.get("deadLetterQueue"):
+        return {}
+    return {"RedrivePolicy": json.dumps({"deadLetterTargetArn": ctx.queue_arn(p["deadLetterQueue"]),
+                                         "maxReceiveCount": p["maxReceiveCount"]})}
+
+
+def _table_create(ctx, r):
+    from jenkinsctl.agents.sharedstate import create_table_calls
+
+    return [ApiCall("dynamodb", m, params) for m, params in create_table_calls(r.name, r.props)]
+
+
+def _table_update(ctx, r, have, d):
+    calls = []
+    if r.props["ttlAttribute"] != have.props.get("ttlAttribute"):
+        calls.append(ApiCall("dynamodb", "update_time_to_live", {"TableName": r.name, "TimeToLiveSpecification": {
+            "Enabled": True, "AttributeName": r.props["ttlAttribute"]}}))
+    if r.props["tags"] != have.props["tags"]:
+        calls.append(ApiCall("dynamodb", "tag_resource", {"ResourceArn": have.props["_arn"],
+                                                          "Tags": _aws_tags(r.props["tags"])}))
+    return calls, ("the key or billing mode of an existing table is not changed: destroy and apply to recreate"
+                   if {f for f, _, _ in d} & {"key", "billing"} else None)
+
+
+def _table_delete(ctx, r, existing):
+    return [ApiCall("dynamodb", "delete_table", {"TableName": r.name})]
+
+
+CREATE = {"queue": _queue_create, "state_table": _table_create, "event_rule": _rule_create, "lifecycle_hook": _hook_create,
           "iam_role": _role_create, "instance_profile": _profile_create, "log_group": _logs_create,
           "launch_template": _lt_create, "asg": _asg_create, "capacity_provider": _cp_create,
           "cluster": _cluster_create, "task_definition": _td_create, "service_linked_role": _slr_create}
-UPDATE = {"queue": _queue_update, "event_rule": _rule_update, "lifecycle_hook": _hook_update,
+UPDATE = {"queue": _queue_update, "state_table": _table_update, "event_rule": _rule_update, "lifecycle_hook": _hook_update,
           "iam_role": _role_update, "instance_profile": _profile_update, "log_group": _logs_update,
           "launch_template": _lt_update, "asg": _asg_update, "capacity_provider": _cp_update,
           "cluster": _cluster_update, "task_definition": _td_update}
-DELETE = {"queue": _queue_delete, "event_rule": _rule_delete, "lifecycle_hook": _hook_delete,
+DELETE = {"queue": _queue_delete, "state_table": _table_delete, "event_rule": _rule_delete, "lifecycle_hook": _hook_delete,
           "iam_role": _role_delete, "instance_profile": _profile_delete, "log_group": _logs_delete,
           "launch_template": _lt_delete, "asg": _asg_delete, "capacity_provider": _cp_delete,
           "cluster": _cluster_delete, "task_definition": _td_delete, "container_instance": _instance_delete}

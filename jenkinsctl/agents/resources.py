@@ -19,7 +19,7 @@ FALLBACK_TAG = "jenkinsctl:on-demand-fallback"
 # dependency order: create in this order, delete in reverse
 # (ECS's service-linked role first: a capacity provider cannot be created without it; the cluster
 # before the capacity provider, which is then associated with it)
-KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "queue", "event_rule", "launch_template",
+KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "state_table", "queue", "event_rule", "launch_template",
          "asg", "lifecycle_hook", "cluster", "capacity_provider", "task_definition")
 ECS_SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"  # account-wide, AWS's: created when missing, never deleted
 HOOK = "drain-builds"  # the group's terminate lifecycle hook: `agents drain` completes it
@@ -78,6 +78,14 @@ class Names:
     @property
     def queue(self) -> str:
         return f"{self.cluster}-agent-events"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.cluster}-agent-events-dlq"
+
+    @property
+    def state_table(self) -> str:
+        return f"{self.cluster}-agents-state"
 
     @property
     def spot_rule(self) -> str:
@@ -155,6 +163,19 @@ def desired(spec: FleetSpec, image_id: str, launch_template_version: int, branch
     return out
 
 
+MAX_RECEIVES = 5  # receives of an event the controller cannot handle before SQS moves it to the DLQ
+
+
+def controller_state(n: Names, t: dict[str, str]) -> list[Resource]:
+    """What `agents controller` keeps: the dead-letter queue of the event queue (created before
+    it: the queue's RedrivePolicy names it) and the DynamoDB table of its shared state."""
+    from jenkinsctl.agents.sharedstate import table_props
+
+    return [Resource("state_table", n.state_table, table_props(n.cluster, t)),
+            Resource("queue", n.dead_letter_queue, {"visibilityTimeout": "30", "retentionSeconds": "1209600",
+                                                    "sendersFromRules": [], "tags": t})]
+
+
 def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[Resource]:
     t = tags(spec.cluster)
     return [
@@ -165,8 +186,11 @@ def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[R
                                                 "policies": [TASK_EXECUTION_POLICY], "tags": t}),
         Resource("instance_profile", n.instance_role, {"path": n.role_path, "roles": [n.instance_role], "tags": t}),
         Resource("log_group", n.log_group, {"retentionDays": spec.log_retention_days, "tags": t}),
+        *controller_state(n, t),
         Resource("queue", n.queue, {"visibilityTimeout": "120", "retentionSeconds": "86400",
-                                    "sendersFromRules": sorted([n.spot_rule, n.terminate_rule]), "tags": t}),
+                                    "sendersFromRules": sorted([n.spot_rule, n.terminate_rule]),
+                                    "deadLetterQueue": n.dead_letter_queue, "maxReceiveCount": MAX_RECEIVES,
+                                    "tags": t}),
         Resource("event_rule", n.spot_rule, {"pattern": {
             "source": ["aws.ec2"],
             "detail-type": ["EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"]},

@@ -27,6 +27,8 @@ def discover(clients, cluster: str, instances: bool = False) -> dict[tuple[str, 
     add("instance_profile", clients.iam.instance_profiles(n.role_path))
     add("log_group", clients.logs.groups(n.log_group))
     add("queue", {n.queue: clients.sqs.queue(n.queue)})
+    add("queue", {n.dead_letter_queue: clients.sqs.queue(n.dead_letter_queue)})
+    add("state_table", {n.state_table: clients.dynamodb.table(n.state_table)})
     add("event_rule", clients.events.rules(f"{cluster}-"))
     add("launch_template", clients.ec2.launch_templates(OWNER_TAG, cluster))
     group = clients.autoscaling.group(n.asg)
