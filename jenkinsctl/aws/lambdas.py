@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from jenkinsctl.aws.session import AwsNotFound, Service
+from jenkinsctl.aws.session import Service
 
 
 class Lambdas(Service):
     name = "lambda"
 
     def exists(self, function_arn: str) -> bool:
-        try:
-            self._call("get_function", FunctionName=function_arn)
-        except AwsNotFound:
-            return False
-        return True
+        return self._found("get_function", FunctionName=function_arn)

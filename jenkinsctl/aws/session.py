@@ -142,6 +142,14 @@ class Service:
         except Exception as exc:  # translate botocore's family; anything else is a bug
             raise translate(exc, self.name, operation) from exc
 
+    def _found(self, operation: str, **params) -> bool:
+        """Whether a describe/get call finds its resource (not found -> False; other errors raise)."""
+        try:
+            self._call(operation, **params)
+        except AwsNotFound:
+            return False
+        return True
+
     def _pages(self, operation: str, token: str, **params) -> Iterator[dict]:
         from jenkinsctl.aws.pages import pages
 
