@@ -39,7 +39,7 @@ class PassReport:
 class Controller:
     def __init__(self, clients, jenkins, spec, ledger, queue_url: str, period: float = 10.0,
                  progress: Callable[[str], None] | None = None, clock=time.monotonic, scale: bool = True,
-                 retry_base: float = RETRY_BASE_SECONDS):
+                 retry_base: float = RETRY_BASE_SECONDS, each_pass: Callable[[int, PassReport], None] | None = None):
         self.clients = clients
         self.jenkins = jenkins
         self.spec = spec
@@ -49,6 +49,7 @@ class Controller:
         self.clock = clock
         self.scale = scale
         self.retry_base = retry_base
+        self.each_pass = each_pass or (lambda n, report: None)  # `-v`: one line per pass
         self.drainer = Drainer(clients, jenkins, spec.cluster, ledger)
         self.stopping = threading.Event()
         self._next_scale = 0.0
@@ -58,8 +59,9 @@ class Controller:
         passes = 0
         self.progress(f"controller: watching {self.queue_url}, scale period {self.period:g} s")
         while not self.stopping.is_set():
-            self.run_pass()
+            report = self.run_pass()
             passes += 1
+            self.each_pass(passes, report)
         self.progress(f"controller: stopped after {passes} pass(es)")
         return passes
 
@@ -94,7 +96,10 @@ class Controller:
     def _handle(self, msg: dict, report: PassReport) -> None:
         source = f"SQS message {msg['id']}"
         try:
-            result = self.drainer.handle(parse_event(msg["body"], source))
+            event = parse_event(msg["body"], source)
+            # said before acting: a controller killed mid-drain has already logged what it was doing
+            self.progress(f"{source}: {event.kind} {event.instance_id or '-'}: handling (receive {msg['receives']})")
+            result = self.drainer.handle(event)
         except Exception as exc:  # noqa: BLE001 - isolate the message, whatever it broke
             why = _why(exc)
             delay = int(self.retry_base * msg["receives"])

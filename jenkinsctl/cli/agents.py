@@ -294,7 +294,9 @@ def controller(app: AppContext, once, period, queue_url, table) -> None:
         raise UsageError(f"the fleet's state table {table} does not exist",
                          "run `jenkinsctl agents apply`, or pass --table NAME")
     ctl = Controller(clients, _jenkins(app, config), spec, DynamoLedger(clients.dynamodb, table), queue_url,
-                     period=period, progress=lambda line: app.info(f"{time.strftime('%H:%M:%S')} {line}"))
+                     period=period, progress=lambda line: app.info(f"{time.strftime('%H:%M:%S')} {line}"),
+                     each_pass=lambda n, r: app.debug(f"{time.strftime('%H:%M:%S')} pass {n}: {len(r.handled)} "
+                                                      f"handled, {len(r.failed)} not handled"))
     if once:
         report = ctl.run_pass(wait=1)
         app.out(f"controller: {len(report.handled)} event(s) handled, {len(report.failed)} left to the "
