@@ -1,7 +1,17 @@
 """The fleet's desired resources as plain data: one `Resource(kind, name, props)` each.
 
 Pure: spec + scope (main or a branch) + facts looked up beforehand (AMI id, launch template
-version) in, resources out. `props` use the same normalized shape the AWS readers produce, so
+version) in, resources out.
+
+One owner of the group's DesiredCapacity: our scaler (`agents controller`, `agents scale`). The
+capacity provider is created with ECS managed scaling DISABLED: with it ENABLED (target 100), ECS
+tracks CapacityProviderReservation through a target-tracking policy it puts on the group and sets
+DesiredCapacity to what the tasks placed need, scaling in the headroom the scaler pre-warmed for a
+burst. Managed termination protection requires managed scaling, so it is DISABLED too and the
+scaler protects busy instances itself (SetInstanceProtection). Scaling policies found on the group
+are deleted by the plan (`state.discover` reports them as `scaling_policy`); `apply` never writes
+DesiredCapacity (only MinSize/MaxSize). ECS still places tasks on the provider and drains
+terminating instances (managed draining ENABLED). `props` use the same normalized shape the AWS readers produce, so
 an in-sync fleet compares equal and a second `apply` has nothing to do."""
 
 from __future__ import annotations
@@ -20,7 +30,8 @@ FALLBACK_TAG = "jenkinsctl:on-demand-fallback"
 # (ECS's service-linked role first: a capacity provider cannot be created without it; the cluster
 # before the capacity provider, which is then associated with it)
 KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "state_table", "queue", "event_rule", "launch_template",
-         "asg", "lifecycle_hook", "cluster", "capacity_provider", "task_definition")
+         "asg", "lifecycle_hook", "cluster", "capacity_provider", "task_definition", "controller_task",
+         "controller_service")
 ECS_SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"  # account-wide, AWS's: created when missing, never deleted
 HOOK = "drain-builds"  # the group's terminate lifecycle hook: `agents drain` completes it
 
@@ -98,6 +109,23 @@ class Names:
     @property
     def hook(self) -> str:
         return f"{self.asg}/{HOOK}"
+
+    @property
+    def controller(self) -> str:
+        """The controller's task definition family and ECS service."""
+        return f"{self.cluster}-controller"
+
+    @property
+    def controller_role(self) -> str:
+        return f"{self.cluster}-controller"
+
+    @property
+    def controller_execution_role(self) -> str:
+        return f"{self.cluster}-controller-execution"
+
+    @property
+    def controller_log_group(self) -> str:
+        return f"/jenkinsctl/agents/{self.cluster}/controller"
 
     @property
     def family_prefix(self) -> str:
@@ -211,8 +239,10 @@ def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[R
             "protectFromScaleIn": True, "tags": t}),
         Resource("lifecycle_hook", n.hook, {"transition": "autoscaling:EC2_INSTANCE_TERMINATING",
                                             "heartbeatTimeout": 900, "defaultResult": "CONTINUE", "tags": t}),
+        # one owner of DesiredCapacity, our scaler (`scaler` module docstring): no ECS managed
+        # scaling (and so no managed termination protection, which requires it); ECS still drains
         Resource("capacity_provider", n.capacity_provider, {
-            "asg": n.asg, "targetCapacity": spec.target_capacity, "terminationProtection": "ENABLED",
+            "asg": n.asg, "managedScaling": "DISABLED", "terminationProtection": "DISABLED",
             "managedDraining": "ENABLED", "tags": t}),
         Resource("cluster", spec.cluster, {
             "capacityProviders": [n.capacity_provider],

@@ -51,9 +51,12 @@ def _branch(config, branch: str | None) -> str | None:
 def _plan(app: AppContext, branch, live_branches, destroy=False):
     from jenkinsctl.agents.fleet import plan_fleet
 
+    from jenkinsctl.agents.controller_service import controller_config
+
     config, spec, clients = _setup(app)
     plan = plan_fleet(clients, spec, config.aws.account_id, _branch(config, branch),
-                      list(live_branches) if live_branches else None, destroy=destroy)
+                      list(live_branches) if live_branches else None, destroy=destroy,
+                      controller_config=controller_config(config, spec) if spec.controller else "")
     return plan, clients
 
 

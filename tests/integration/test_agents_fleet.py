@@ -36,7 +36,9 @@ def test_plan_apply_apply_again_destroy(fleet_aws):
     assert dist["SpotAllocationStrategy"] == "capacity-optimized" and dist["OnDemandBaseCapacity"] == 1
     assert group["CapacityRebalance"] and group["NewInstancesProtectedFromScaleIn"]
     cp = fleet_aws.ecs.raw.describe_capacity_providers(capacityProviders=["ci-agents-spot"])["capacityProviders"][0]
-    assert cp["autoScalingGroupProvider"]["managedTerminationProtection"] == "ENABLED"
+    # our scaler is the one owner of DesiredCapacity: no ECS managed scaling, so no managed protection
+    assert cp["autoScalingGroupProvider"]["managedScaling"]["status"] == "DISABLED"
+    assert cp["autoScalingGroupProvider"]["managedTerminationProtection"] == "DISABLED"
     assert cp["autoScalingGroupProvider"]["autoScalingGroupArn"] == group["AutoScalingGroupARN"]
     cluster = fleet_aws.ecs.raw.describe_clusters(clusters=["ci-agents"])["clusters"][0]
     assert cluster["defaultCapacityProviderStrategy"][0]["capacityProvider"] == "ci-agents-spot"
