@@ -1,7 +1,8 @@
 """A scripted day for `jenkinsctl agents controller`, run as a real process (started and
 stopped by PID) against moto (SQS, DynamoDB, ECS, Auto Scaling) and the Jenkins REST fake:
 a burst from the queue, a spot warning behind a poison message, the controller SIGKILLed
-between "abort requested" and "resubmitted" and started again, SIGTERM at the end."""
+between "abort requested" and "resubmitted" and started again beside a second controller on the
+same queue and table, SIGTERM at the end: the build resubmitted once, nothing lost."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def test_scripted_day_burst_poison_warning_kill_restart(moto_endpoint, project, 
         log = tmp_path / "controller.log"
         fake.state.hold_aborts = True  # a pipeline takes a while to stop: the window to kill in
         victim = run_agent(aws, fake, CLUSTER, cis[ids[0]], "agent-a", "5.0.0")
-        ctl = ControllerProcess(project, env, log)
+        ctl, other = ControllerProcess(project, env, log), None
         try:
             # burst: builds queue up, the controller raises desired capacity within seconds
             for v in ("b1", "b2", "b3", "b4"):
@@ -98,11 +99,13 @@ def test_scripted_day_burst_poison_warning_kill_restart(moto_endpoint, project, 
             assert ctl.kill(signal.SIGKILL) == -signal.SIGKILL
             assert fake.state.release_aborts() == [("apps/api", victim)]
             ctl = ControllerProcess(project, env, log)
+            other = ControllerProcess(project, env, tmp_path / "second.log")  # two controllers on the same events
             _until("resubmitted by the restarted controller",
                    lambda: (ledger.build("apps/api", victim) or {}).get("state") == "resubmitted", 60)
             _until("the poison message in the dead-letter queue", lambda: aws.sqs.depth(dlq)["messages"] == 1, 90)
             after = ctl.passes()
             _until("three more passes of the restarted controller", lambda: ctl.passes() >= after + 3, 60)
+            _until("three passes of the second controller", lambda: other.passes() >= 3, 60)
             again = [q for q in fake.state.queue.values() if q.parameters.get("VERSION") == "5.0.0"]
             assert len(again) == 1, [q.parameters for q in fake.state.queue.values()]
             assert fake.state.build("apps/api", victim).result == "ABORTED"
@@ -110,9 +113,11 @@ def test_scripted_day_burst_poison_warning_kill_restart(moto_endpoint, project, 
 
             # clean shutdown
             assert ctl.kill(signal.SIGTERM) == 0
+            assert other.kill(signal.SIGTERM) == 0
         finally:
-            if ctl.proc.poll() is None:
-                ctl.kill(signal.SIGKILL)
+            for proc in (ctl, other) if other else (ctl,):
+                if proc.proc.poll() is None:
+                    proc.kill(signal.SIGKILL)
         first, text = log.read_text()[:ctl.start], ctl.text()
         assert re.search(r"spot-interruption i-\w+: handling", first), first  # the killed one said what it did
         assert "is not JSON" in log.read_text() and "not handled" in log.read_text()
