@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from fixtures.agents.agents_support import event, fake_jenkins, make_fleet, moto_with_managed_policies, run_agent
+from fixtures.agents.agents_support import event, make_fleet, run_agent
 from jenkinsctl.agents.controller import Controller
 from jenkinsctl.agents.drainer import Drainer, parse_event
 from jenkinsctl.agents.operate import render_status, status
@@ -21,17 +21,6 @@ from jenkinsctl.agents.resources import Names
 from jenkinsctl.agents.sharedstate import DynamoLedger
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def moto_fleet(moto_endpoint):
-    return moto_with_managed_policies(moto_endpoint)
-
-
-@pytest.fixture
-def jenkins():
-    with fake_jenkins() as pair:
-        yield pair
 
 
 def _now_iso(offset: float = 0.0) -> str:

@@ -8,23 +8,11 @@ import json
 
 import pytest
 
-from fixtures.agents.agents_support import (ACCOUNT, event as _event, fake_jenkins, fleet_spec, fresh_clients,
-                                            make_fleet, moto_with_managed_policies, run_agent)
+from fixtures.agents.agents_support import ACCOUNT, event as _event, fleet_spec, fresh_clients, make_fleet, run_agent
 from jenkinsctl.agents.drainer import Drainer, Ledger, parse_event
 from jenkinsctl.agents.executor import execute
 from jenkinsctl.agents.fleet import plan_fleet
 from jenkinsctl.agents.operate import IDLE_TAG, carry_out, read_fleet, scale_pass, status
-
-
-@pytest.fixture(scope="module")
-def moto_fleet(moto_endpoint):
-    return moto_with_managed_policies(moto_endpoint)
-
-
-@pytest.fixture
-def jenkins():
-    with fake_jenkins() as pair:
-        yield pair
 
 
 def test_scale_from_zero_prewarms_from_the_queue_and_is_idempotent(moto_fleet, jenkins):
