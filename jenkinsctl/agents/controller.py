@@ -85,7 +85,8 @@ class Controller:
     def _receive(self, wait: float, report: PassReport) -> list[dict]:
         try:
             # whole seconds, at least 1 unless asked for 0: never a busy loop between scale passes
-            secs = 0 if wait <= 0 and not self.stopping.is_set() and self._next_scale == 0 else max(1, math.ceil(min(20, wait)))
+            first = wait <= 0 and not self.stopping.is_set() and self._next_scale == 0
+            secs = 0 if first else max(1, math.ceil(min(20, wait)))
             return self.clients.sqs.receive(self.queue_url, wait_seconds=secs)
         except JenkinsctlError as exc:
             report.failed.append(f"receive: {exc.message}")

@@ -29,7 +29,7 @@ import hashlib
 
 import yaml
 
-from jenkinsctl.agents.resources import Names, Resource, TASK_EXECUTION_POLICY
+from jenkinsctl.agents.resources import TASK_EXECUTION_POLICY, Names, Resource
 from jenkinsctl.config.fleet import FleetSpec
 from jenkinsctl.plan import ApiCall
 

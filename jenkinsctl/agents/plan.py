@@ -20,8 +20,9 @@ from jenkinsctl.plan import ApiCall, Change, Plan, Ref, jsonable
 # provider detached from the cluster, then deleted), the group goes (scaled to 0, then deleted),
 # then the cluster: in the order AWS accepts (a cluster with registered instances is not deleted;
 # a capacity provider associated with a cluster is not deleted). The service-linked role stays.
-DELETE_ORDER = ("controller_service", "controller_task", "scaling_policy", "task_definition", "container_instance", "capacity_provider", "lifecycle_hook", "asg", "cluster",
-                "event_rule", "queue", "state_table", "launch_template", "log_group", "instance_profile", "iam_role")
+DELETE_ORDER = ("controller_service", "controller_task", "scaling_policy", "task_definition",
+                "container_instance", "capacity_provider", "lifecycle_hook", "asg", "cluster", "event_rule",
+                "queue", "state_table", "launch_template", "log_group", "instance_profile", "iam_role")
 
 
 @dataclass(frozen=True)
@@ -541,15 +542,18 @@ def _table_delete(ctx, r, existing):
     return [ApiCall("dynamodb", "delete_table", {"TableName": r.name})]
 
 
-CREATE = {"controller_task": _ctl.task_create, "controller_service": _ctl.service_create, "queue": _queue_create, "state_table": _table_create, "event_rule": _rule_create, "lifecycle_hook": _hook_create,
+CREATE = {"controller_task": _ctl.task_create, "controller_service": _ctl.service_create, "queue": _queue_create,
+          "state_table": _table_create, "event_rule": _rule_create, "lifecycle_hook": _hook_create,
           "iam_role": _role_create, "instance_profile": _profile_create, "log_group": _logs_create,
           "launch_template": _lt_create, "asg": _asg_create, "capacity_provider": _cp_create,
           "cluster": _cluster_create, "task_definition": _td_create, "service_linked_role": _slr_create}
-UPDATE = {"controller_task": _ctl.task_update, "controller_service": _ctl.service_update, "queue": _queue_update, "state_table": _table_update, "event_rule": _rule_update, "lifecycle_hook": _hook_update,
+UPDATE = {"controller_task": _ctl.task_update, "controller_service": _ctl.service_update, "queue": _queue_update,
+          "state_table": _table_update, "event_rule": _rule_update, "lifecycle_hook": _hook_update,
           "iam_role": _role_update, "instance_profile": _profile_update, "log_group": _logs_update,
           "launch_template": _lt_update, "asg": _asg_update, "capacity_provider": _cp_update,
           "cluster": _cluster_update, "task_definition": _td_update}
-DELETE = {"controller_task": _ctl.task_delete, "controller_service": _ctl.service_delete, "queue": _queue_delete, "state_table": _table_delete, "event_rule": _rule_delete, "lifecycle_hook": _hook_delete,
+DELETE = {"controller_task": _ctl.task_delete, "controller_service": _ctl.service_delete, "queue": _queue_delete,
+          "state_table": _table_delete, "event_rule": _rule_delete, "lifecycle_hook": _hook_delete,
           "iam_role": _role_delete, "instance_profile": _profile_delete, "log_group": _logs_delete,
           "launch_template": _lt_delete, "asg": _asg_delete, "capacity_provider": _cp_delete,
           "cluster": _cluster_delete, "task_definition": _td_delete, "container_instance": _instance_delete,

@@ -29,7 +29,8 @@ FALLBACK_TAG = "jenkinsctl:on-demand-fallback"
 # dependency order: create in this order, delete in reverse
 # (ECS's service-linked role first: a capacity provider cannot be created without it; the cluster
 # before the capacity provider, which is then associated with it)
-KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "state_table", "queue", "event_rule", "launch_template",
+KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "state_table", "queue", "event_rule",
+         "launch_template",
          "asg", "lifecycle_hook", "cluster", "capacity_provider", "task_definition", "controller_task",
          "controller_service")
 ECS_SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"  # account-wide, AWS's: created when missing, never deleted

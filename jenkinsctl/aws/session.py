@@ -114,7 +114,8 @@ SANDBOX_CREDENTIALS = ("testing", "testing")  # moto accepts any; never a real a
 # boto3 service name -> (module, class) of the typed class that owns its calls
 SERVICES = {
     "application-autoscaling": ("appautoscaling", "AppAutoscaling"), "autoscaling": ("autoscaling", "AutoScaling"),
-    "cloudwatch": ("cloudwatch", "CloudWatch"), "dynamodb": ("dynamodb", "DynamoDb"), "ec2": ("ec2", "Ec2"), "ecr": ("ecr", "Ecr"), "ecs": ("ecs", "Ecs"),
+    "cloudwatch": ("cloudwatch", "CloudWatch"), "dynamodb": ("dynamodb", "DynamoDb"), "ec2": ("ec2", "Ec2"),
+    "ecr": ("ecr", "Ecr"), "ecs": ("ecs", "Ecs"),
     "elbv2": ("elbv2", "Elbv2"), "events": ("events", "Events"), "iam": ("iam", "Iam"), "logs": ("logs", "Logs"),
     "lambda": ("lambdas", "Lambdas"),
     "secretsmanager": ("secretsmanager", "SecretsManager"), "sqs": ("sqs", "Sqs"), "ssm": ("ssm", "Ssm"),

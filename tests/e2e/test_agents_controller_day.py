@@ -16,8 +16,8 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-
 from fixtures.agents.agents_support import event, fake_jenkins, make_fleet, moto_with_managed_policies, run_agent
+
 from jenkinsctl.agents.resources import Names
 from jenkinsctl.agents.sharedstate import DynamoLedger
 

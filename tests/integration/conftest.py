@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from fixtures.agents.agents_support import fake_jenkins, moto_with_managed_policies
 
 

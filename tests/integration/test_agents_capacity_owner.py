@@ -7,8 +7,8 @@ managed scaling, so what is tested is the configuration that keeps ECS from acti
 from __future__ import annotations
 
 import pytest
-
 from fixtures.agents.agents_support import fleet_spec, moto_with_managed_policies
+
 from jenkinsctl.agents.executor import execute
 from jenkinsctl.agents.fleet import plan_fleet
 from jenkinsctl.agents.resources import Names

@@ -12,8 +12,8 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-
 from fixtures.agents.agents_support import event, make_fleet, run_agent
+
 from jenkinsctl.agents.controller import Controller
 from jenkinsctl.agents.drainer import Drainer, parse_event
 from jenkinsctl.agents.operate import render_status, status

@@ -8,9 +8,9 @@ import json
 
 import pytest
 import yaml
-
 from awsrules import AwsRules
 from fixtures.agents.agents_support import fleet_data, moto_with_managed_policies
+
 from jenkinsctl.agents.controller_service import CONFIG_ENV, controller_config, task_role_policy
 from jenkinsctl.agents.executor import execute
 from jenkinsctl.agents.fleet import plan_fleet

@@ -24,7 +24,8 @@ def fleet_aws(moto_endpoint):
 def test_plan_apply_apply_again_destroy(fleet_aws):
     spec = fleet_spec(fleet_aws, cluster="ci-agents")
     first = plan_fleet(fleet_aws, spec, ACCOUNT)
-    assert first.counts() == {"create": 19, "update": 0, "delete": 0}  # with ECS's service-linked role, the DLQ and the state table
+    # with ECS's service-linked role, the DLQ and the state table
+    assert first.counts() == {"create": 19, "update": 0, "delete": 0}
     text = first.render()
     assert "+ asg ci-agents-agents" in text and "+ capacity_provider ci-agents-spot" in text
     execute(first, fleet_aws)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from fixtures.agents.agents_support import moto_with_managed_policies
+
 from jenkinsctl.devkit import spot_scene
 from jenkinsctl.sandbox import Sandbox
 

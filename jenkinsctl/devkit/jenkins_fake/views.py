@@ -75,7 +75,8 @@ def build_json(state: State, base: str, build: Build) -> dict[str, Any]:
         "number": build.number, "id": str(build.number), "url": f"{job_url(base, build.job)}{build.number}/",
         "displayName": f"#{build.number}", "fullDisplayName": f"{build.job.replace('/', ' » ')} #{build.number}",
         "building": build.building, "result": build.result, "timestamp": build.timestamp,
-        "duration": build.duration, "estimatedDuration": estimated_duration(item, build), "builtOn": build.node or "", "queueId": build.queue_id,
+        "duration": build.duration, "estimatedDuration": estimated_duration(item, build), "builtOn": build.node or "",
+        "queueId": build.queue_id,
         "actions": [
             {"_class": "hudson.model.ParametersAction", "parameters": [
                 {"_class": "hudson.model.StringParameterValue", "name": k, "value": v}
