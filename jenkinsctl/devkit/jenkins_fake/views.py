@@ -42,8 +42,10 @@ def item_json(state: State, base: str, item: Item) -> dict[str, Any]:
         out["jobs"] = lambda: [item_json(state, base, c) for c in state.children(item.full_name)]
         return out
     builds = sorted(item.builds.values(), key=lambda b: -b.number)
-    ref = (lambda b: {"_class": RUN_CLASSES.get(item.cls, "hudson.model.Run"), "number": b.number,
-                      "url": f"{url}{b.number}/"} if b else None)
+
+    def ref(b):
+        return {"_class": RUN_CLASSES.get(item.cls, "hudson.model.Run"), "number": b.number,
+                "url": f"{url}{b.number}/"} if b else None
     done = [b for b in builds if not b.building]
     out.update({
         "color": color(item),
