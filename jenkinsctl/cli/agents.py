@@ -49,9 +49,8 @@ def _branch(config, branch: str | None) -> str | None:
 
 
 def _plan(app: AppContext, branch, live_branches, destroy=False):
-    from jenkinsctl.agents.fleet import plan_fleet
-
     from jenkinsctl.agents.controller_service import controller_config
+    from jenkinsctl.agents.fleet import plan_fleet
 
     config, spec, clients = _setup(app)
     plan = plan_fleet(clients, spec, config.aws.account_id, _branch(config, branch),

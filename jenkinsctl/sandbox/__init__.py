@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from jenkinsctl.errors import SandboxError
-from jenkinsctl.sandbox.components import (ComponentStatus, Engine, FleetController, MotoServer, RegistryServer,
-                                           SandboxSettings)
+from jenkinsctl.sandbox.components import ComponentStatus, Engine, FleetController, MotoServer, RegistryServer, SandboxSettings
 
 __all__ = ["Sandbox", "SandboxSettings", "ComponentStatus", "Engine", "RegistryServer", "MotoServer"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fixtures.agents.agents_support import HERE, moto_with_managed_policies
 
 
@@ -103,7 +102,7 @@ def test_simulate_prints_the_policy_beside_the_three_baselines(cli, project):
     assert r.code == 0, r.text
     lines = r.out.splitlines()
     assert lines[0].split()[:4] == ["policy", "cost", "$", "p50"]
-    assert [l.split()[0] for l in lines[1:5]] == ["policy", "ec2-fleet", "per-build", "static-schedule"]
+    assert [row.split()[0] for row in lines[1:5]] == ["policy", "ec2-fleet", "per-build", "static-schedule"]
     assert lines[-1].startswith("policy cost vs the cheapest baseline (")
     rows = json.loads(cli("agents", "simulate", "--trace", str(HERE / "trace-small.csv"), "--json", "--static-peak",
                           cwd=project).out)

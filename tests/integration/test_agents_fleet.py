@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fixtures.agents.agents_support import fleet_spec, fresh_clients, moto_with_managed_policies
+
 from jenkinsctl.agents.executor import execute, mutating_calls
 from jenkinsctl.agents.fleet import plan_fleet
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from fixtures.agents.agents_support import ACCOUNT, fleet_spec, fresh_clients, make_fleet, run_agent
+from fixtures.agents.agents_support import event as _event
 
-from fixtures.agents.agents_support import ACCOUNT, event as _event, fleet_spec, fresh_clients, make_fleet, run_agent
 from jenkinsctl.agents.drainer import Drainer, Ledger, parse_event
 from jenkinsctl.agents.executor import execute
 from jenkinsctl.agents.fleet import plan_fleet

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fixtures.agents.agents_support import HERE
+
 from jenkinsctl.agents.drainer import Ledger, parse_event
 from jenkinsctl.errors import InvalidInputError
 
