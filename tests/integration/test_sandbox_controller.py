@@ -3,13 +3,22 @@ no ECS service tasks): the demo's spot warning scene, against moto and the Jenki
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
 from fixtures.agents.agents_support import moto_with_managed_policies
+from support import REPO
 
-from jenkinsctl.devkit import spot_scene
 from jenkinsctl.sandbox import Sandbox
+
+
+def _scene():
+    """scripts/spot_scene.py, the demo's scene (a script: it plays EC2 and the ECS agent with boto3)."""
+    spec = importlib.util.spec_from_file_location("spot_scene", REPO / "scripts" / "spot_scene.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture
@@ -31,7 +40,7 @@ def applied(cli, project, moto_endpoint, tmp_path, monkeypatch):
 def test_the_demo_scene_the_controller_handles_a_spot_warning_and_stops_by_pid(applied):
     cfg, box = applied
     shown: list[str] = []
-    lines = spot_scene.run(cfg, out=shown.append, timeout=120)
+    lines = _scene().run(cfg, out=shown.append, timeout=120)
     text = "\n".join(lines)
     assert "controller: watching" in text and "spot-interruption i-" in text
     assert "abort requested" in text and "resubmitted with the same parameters" in text

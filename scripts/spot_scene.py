@@ -1,4 +1,4 @@
-"""The demo's spot warning: `python -m jenkinsctl.devkit.spot_scene CONFIG`.
+"""The demo's spot warning: `.venv/bin/python scripts/spot_scene.py CONFIG` (demo set-up, not jenkinsctl).
 
 On the sandbox's moto (the fleet of CONFIG applied) and a Jenkins fake started here: one agent
 instance registered in the fleet's cluster, an agent running a build on it; `jenkinsctl sandbox
@@ -49,10 +49,10 @@ def run(config: Path, out=print, timeout: float = 90.0) -> list[str]:
     from jenkinsctl.agents.resources import Names
     from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 
-    endpoint = os.environ["JENKINSCTL_AWS_ENDPOINT_URL"]
-    kw = dict(region_name="us-east-1", endpoint_url=endpoint)
+    kw = dict(region_name="us-east-1", endpoint_url=os.environ["JENKINSCTL_AWS_ENDPOINT_URL"])
     cluster = yaml.safe_load(config.read_text())["agents"]["cluster"]
     n = Names(cluster)
+    # boto3 itself: the scene plays EC2, the ECS agent and the plugin, not jenkinsctl
     asg, ecs, sqs = (boto3.client(s, **kw) for s in ("autoscaling", "ecs", "sqs"))
     with FakeJenkins() as fake:
         env = {**os.environ, "JENKINS_URL": fake.url}
