@@ -38,6 +38,7 @@ def _setup(aws, cluster: str, secret: bool = True):
                                      "controller": {"image": DIGEST, "jenkinsCredentials": SECRET}})
     config = Config.model_validate({"apiVersion": "jenkinsctl/v1", "kind": "Config", "namespace": "platform",
                                     "jenkins": {"url": "https://jenkins.example.com"},
+                                    "aws": {"region": "us-east-1", "accountId": ACCOUNT},
                                     "environments": {"dev": {"cluster": "dev"}}})
     return spec, controller_config(config, spec)
 
