@@ -8,9 +8,12 @@ from jenkinsctl.config.fleet import FleetSpec, branch_slug
 
 
 def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = None,
-               live_branches: list[str] | None = None, destroy: bool = False) -> FleetPlan:
+               live_branches: list[str] | None = None, destroy: bool = False,
+               controller_config: str = "") -> FleetPlan:
     """What `apply` (or `destroy`) would change. Reads only. `live_branches`: prune the branch
-    templates of every branch not listed (their config is gone)."""
+    templates of every branch not listed (their config is gone). `controller_config`: the YAML
+    the controller's ECS task loads (`controller_service.controller_config`), when
+    `spec.controller` is set."""
     scope = branch_slug(branch) if branch else ""
     existing = state.discover(clients, spec.cluster, instances=destroy and not branch)
     if destroy:
@@ -21,6 +24,7 @@ def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = N
         image_id = clients.ssm.ecs_ami(spec.ami_parameter)
         lt = existing.get(("launch_template", resources.Names(spec.cluster).launch_template))
         wanted = resources.desired(spec, image_id, _next_version(spec, image_id, lt))
+        wanted += _controller(clients, spec, account_id, controller_config)
     _check_names(spec, scope)
     delete_scopes: set[str] = set()
     if live_branches is not None and not scope:
@@ -29,7 +33,30 @@ def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = N
     if destroy and not scope:
         delete_scopes = {r.scope for r in existing.values() if r.scope}
     notes = tuple(f"branch {s}: its config is gone; its agent templates are removed" for s in sorted(delete_scopes))
+    if not destroy and not scope and spec.controller is None:
+        notes += ("agents.controller is not set: nothing runs `jenkinsctl agents controller` in AWS (set it to run "
+                  "it as an ECS service on Fargate, or run the process yourself)",)
     return make_plan(spec.cluster, scope, wanted, existing, account_id, clients.region, delete_scopes, notes)
+
+
+def _controller(clients, spec: FleetSpec, account_id: str, config_text: str) -> list[resources.Resource]:
+    """The controller's ECS service and what it needs; its Jenkins credentials secret must exist."""
+    from jenkinsctl.agents import controller_service
+    from jenkinsctl.errors import UsageError
+
+    if spec.controller is None:
+        return []
+    if not config_text:
+        raise ValueError("plan_fleet: spec.controller is set and no controller_config was given")
+    name = spec.controller.jenkins_credentials
+    secret = clients.secretsmanager.describe(name)
+    if secret is None:
+        raise UsageError(f"agents.controller.jenkinsCredentials: the secret {name} does not exist in "
+                         f"{clients.region}; nothing was changed",
+                         f"create it: aws secretsmanager create-secret --name {name} --secret-string "
+                         "'{\"user\": \"USER\", \"token\": \"API_TOKEN\"}'")
+    return controller_service.resources(spec, secret, config_text, account_id, clients.region,
+                                        resources.tags(spec.cluster))
 
 
 def _next_version(spec: FleetSpec, image_id: str, lt) -> int:

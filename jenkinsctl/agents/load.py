@@ -22,15 +22,17 @@ def _resolve_agent_image(spec: FleetSpec, root, doc, where: tuple) -> FleetSpec:
     from jenkinsctl.agents.image import recorded_uri
     from jenkinsctl.errors import Problem
 
-    aliased = [label for label, t in spec.templates.items() if t.image == AGENT_IMAGE_ALIAS]
+    aliased = [("templates", label, "image") for label, t in spec.templates.items() if t.image == AGENT_IMAGE_ALIAS]
+    if spec.controller is not None and spec.controller.image == AGENT_IMAGE_ALIAS:
+        aliased.append(("controller", "image"))
     if not aliased:
         return spec
     uri = recorded_uri(root)
     if uri is None:
         problems = []
-        for label in aliased:
-            line, col = doc.values.get((*where, "templates", label, "image"), (0, 0))
-            problems.append(Problem(doc.file, line, col, f"{'.'.join(where + ('templates', label, 'image'))}",
+        for at in aliased:
+            line, col = doc.values.get((*where, *at), (0, 0))
+            problems.append(Problem(doc.file, line, col, f"{'.'.join(where + at)}",
                                     f"'{AGENT_IMAGE_ALIAS}' means the agent image pushed from here, and none was "
                                     f"(no .jenkinsctl/agent-image.json beside {doc.file})",
                                     "run `jenkinsctl agents image build --base REF` then `jenkinsctl agents image "
@@ -38,7 +40,10 @@ def _resolve_agent_image(spec: FleetSpec, root, doc, where: tuple) -> FleetSpec:
         raise ConfigError(problems, "fleet config")
     templates = {label: t.model_copy(update={"image": uri}) if t.image == AGENT_IMAGE_ALIAS else t
                  for label, t in spec.templates.items()}
-    return spec.model_copy(update={"templates": templates})
+    controller = spec.controller
+    if controller is not None and controller.image == AGENT_IMAGE_ALIAS:
+        controller = controller.model_copy(update={"image": uri})
+    return spec.model_copy(update={"templates": templates, "controller": controller})
 
 
 def _load(loaded):

@@ -161,7 +161,18 @@ def status(clients, spec: FleetSpec) -> dict:
         "refresh": {"total": len(view.instances), "current": len(view.instances) - len(outdated),
                     "outdated": len(outdated), "waitingForBuilds": len(busy_outdated),
                     "done": not outdated},
+        "events": event_queues(clients, spec),
     }
+
+
+def event_queues(clients, spec: FleetSpec) -> dict:
+    """The event queue and its dead-letter queue: messages waiting, and the oldest one's age."""
+    n = Names(spec.cluster)
+    out = {}
+    for key, name in (("queue", n.queue), ("deadLetter", n.dead_letter_queue)):
+        q = clients.sqs.queue(name)
+        out[key] = {"name": name, **clients.sqs.depth(q["_url"])} if q else {"name": name, "missing": True}
+    return out
 
 
 def render_status(data: dict) -> str:
@@ -181,4 +192,15 @@ def render_status(data: dict) -> str:
     lines.append("instance refresh: done (every instance on the current launch template)" if r["done"] else
                  f"instance refresh: {r['current']}/{r['total']} on the current launch template; "
                  f"{r['waitingForBuilds']} waiting for their builds to finish")
+    for key, what in (("queue", "event queue"), ("deadLetter", "dead-letter queue")):
+        q = data.get("events", {}).get(key)
+        if q is None:
+            continue
+        if q.get("missing"):
+            lines.append(f"{what} {q['name']}: missing (run `jenkinsctl agents apply`)")
+            continue
+        age = f", oldest {q['oldestSeconds']} s" if q.get("oldestSeconds") is not None else ""
+        warn = (" - events the controller could not handle: read them with `aws sqs receive-message`, fix, "
+                "then redrive them" if key == "deadLetter" and q["messages"] else "")
+        lines.append(f"{what} {q['name']}: {q['messages']} message(s){age}{warn}")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from jenkinsctl.agents import controller_service as _ctl
 from jenkinsctl.agents.resources import AGENT_CONTAINER, FALLBACK_TAG, KINDS, Names, Resource
 from jenkinsctl.aws.autoscaling import group_tag
 from jenkinsctl.aws.iam import assume_policy
@@ -19,8 +20,9 @@ from jenkinsctl.plan import ApiCall, Change, Plan, Ref, jsonable
 # provider detached from the cluster, then deleted), the group goes (scaled to 0, then deleted),
 # then the cluster: in the order AWS accepts (a cluster with registered instances is not deleted;
 # a capacity provider associated with a cluster is not deleted). The service-linked role stays.
-DELETE_ORDER = ("task_definition", "container_instance", "capacity_provider", "lifecycle_hook", "asg", "cluster",
-                "event_rule", "queue", "launch_template", "log_group", "instance_profile", "iam_role")
+DELETE_ORDER = ("controller_service", "controller_task", "scaling_policy", "task_definition",
+                "container_instance", "capacity_provider", "lifecycle_hook", "asg", "cluster", "event_rule",
+                "queue", "state_table", "launch_template", "log_group", "instance_profile", "iam_role")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,15 @@ def _role_create(ctx, r):
                                             "AssumeRolePolicyDocument": assume_policy(p["service"]),
                                             "Tags": _aws_tags(p["tags"])})]
     calls += [ApiCall("iam", "attach_role_policy", {"RoleName": r.name, "PolicyArn": a}) for a in p["policies"]]
-    return calls
+    return calls + _inline_puts(r.name, p.get("inline") or {}, {})
+
+
+def _inline_puts(role: str, want: dict, have: dict) -> list[ApiCall]:
+    """Inline policies (the controller's roles: named resources only) put where new or changed."""
+    calls = [ApiCall("iam", "put_role_policy", {"RoleName": role, "PolicyName": k, "PolicyDocument": json.dumps(v)})
+             for k, v in sorted(want.items()) if have.get(k) != v]
+    return calls + [ApiCall("iam", "delete_role_policy", {"RoleName": role, "PolicyName": k})
+                    for k in sorted(set(have) - set(want))]
 
 
 def _role_update(ctx, r, have, d):
@@ -163,6 +173,7 @@ def _role_update(ctx, r, have, d):
               for a in p["policies"] if a not in h["policies"]]
     calls += [ApiCall("iam", "detach_role_policy", {"RoleName": r.name, "PolicyArn": a})
               for a in h["policies"] if a not in p["policies"]]
+    calls += _inline_puts(r.name, p.get("inline") or {}, h.get("inline") or {})
     if p["tags"] != h["tags"]:
         calls.append(ApiCall("iam", "tag_role", {"RoleName": r.name, "Tags": _aws_tags(p["tags"])}))
     note = "the role's path cannot change in place; destroy and apply to move it" if p["path"] != h["path"] else None
@@ -171,6 +182,7 @@ def _role_update(ctx, r, have, d):
 
 def _role_delete(ctx, r, existing):
     calls = [ApiCall("iam", "detach_role_policy", {"RoleName": r.name, "PolicyArn": a}) for a in r.props["policies"]]
+    calls += _inline_puts(r.name, {}, r.props.get("inline") or {})  # DeleteRole refuses a role with inline policies
     return calls + [ApiCall("iam", "delete_role", {"RoleName": r.name})]
 
 
@@ -219,8 +231,10 @@ def _logs_delete(ctx, r, existing):
 
 def _queue_attrs(ctx, r) -> dict:
     p = r.props
-    return {"VisibilityTimeout": p["visibilityTimeout"], "MessageRetentionPeriod": p["retentionSeconds"],
-            "Policy": events_policy(ctx.queue_arn(r.name), [ctx.rule_arn(x) for x in p["sendersFromRules"]])}
+    attrs = {"VisibilityTimeout": p["visibilityTimeout"], "MessageRetentionPeriod": p["retentionSeconds"]}
+    if p["sendersFromRules"]:
+        attrs["Policy"] = events_policy(ctx.queue_arn(r.name), [ctx.rule_arn(x) for x in p["sendersFromRules"]])
+    return {**attrs, **_redrive(ctx, p)}
 
 
 def _queue_create(ctx, r):
@@ -380,8 +394,9 @@ def _asg_delete(ctx, r, existing):
 
 
 def _cp_params(r) -> dict:
-    return {"managedScaling": {"status": "ENABLED", "targetCapacity": r.props["targetCapacity"],
-                               "minimumScalingStepSize": 1, "maximumScalingStepSize": 10},
+    # managed scaling off: ECS creates no target-tracking policy on the group and never sets its
+    # DesiredCapacity; an older fleet's ENABLED provider is updated to this (see `scaler`)
+    return {"managedScaling": {"status": r.props["managedScaling"]},
             "managedTerminationProtection": r.props["terminationProtection"],
             "managedDraining": r.props["managedDraining"]}
 
@@ -443,6 +458,12 @@ def _cluster_delete(ctx, r, existing):
     return [ApiCall("ecs", "delete_cluster", {"cluster": r.name})]
 
 
+def _policy_delete(ctx, r, existing):
+    group, name = r.name.split("/", 1)
+    return [ApiCall("autoscaling", "delete_policy", {"AutoScalingGroupName": group, "PolicyName": name},
+                    why="our scaler is the one owner of the group's DesiredCapacity")]
+
+
 def _slr_create(ctx, r):
     return [ApiCall("iam", "create_service_linked_role", {"AWSServiceName": r.props["service"]})]
 
@@ -492,15 +513,48 @@ def _td_delete(ctx, r, existing):
     return [ApiCall("ecs", "deregister_task_definition", {"taskDefinition": r.props["_arn"]})]
 
 
-CREATE = {"queue": _queue_create, "event_rule": _rule_create, "lifecycle_hook": _hook_create,
+def _redrive(ctx, p: dict) -> dict:
+    if not p.get("deadLetterQueue"):
+        return {}
+    return {"RedrivePolicy": json.dumps({"deadLetterTargetArn": ctx.queue_arn(p["deadLetterQueue"]),
+                                         "maxReceiveCount": p["maxReceiveCount"]})}
+
+
+def _table_create(ctx, r):
+    from jenkinsctl.agents.sharedstate import create_table_calls
+
+    return [ApiCall("dynamodb", m, params) for m, params in create_table_calls(r.name, r.props)]
+
+
+def _table_update(ctx, r, have, d):
+    calls = []
+    if r.props["ttlAttribute"] != have.props.get("ttlAttribute"):
+        calls.append(ApiCall("dynamodb", "update_time_to_live", {"TableName": r.name, "TimeToLiveSpecification": {
+            "Enabled": True, "AttributeName": r.props["ttlAttribute"]}}))
+    if r.props["tags"] != have.props["tags"]:
+        calls.append(ApiCall("dynamodb", "tag_resource", {"ResourceArn": have.props["_arn"],
+                                                          "Tags": _aws_tags(r.props["tags"])}))
+    return calls, ("the key or billing mode of an existing table is not changed: destroy and apply to recreate"
+                   if {f for f, _, _ in d} & {"key", "billing"} else None)
+
+
+def _table_delete(ctx, r, existing):
+    return [ApiCall("dynamodb", "delete_table", {"TableName": r.name})]
+
+
+CREATE = {"controller_task": _ctl.task_create, "controller_service": _ctl.service_create, "queue": _queue_create,
+          "state_table": _table_create, "event_rule": _rule_create, "lifecycle_hook": _hook_create,
           "iam_role": _role_create, "instance_profile": _profile_create, "log_group": _logs_create,
           "launch_template": _lt_create, "asg": _asg_create, "capacity_provider": _cp_create,
           "cluster": _cluster_create, "task_definition": _td_create, "service_linked_role": _slr_create}
-UPDATE = {"queue": _queue_update, "event_rule": _rule_update, "lifecycle_hook": _hook_update,
+UPDATE = {"controller_task": _ctl.task_update, "controller_service": _ctl.service_update, "queue": _queue_update,
+          "state_table": _table_update, "event_rule": _rule_update, "lifecycle_hook": _hook_update,
           "iam_role": _role_update, "instance_profile": _profile_update, "log_group": _logs_update,
           "launch_template": _lt_update, "asg": _asg_update, "capacity_provider": _cp_update,
           "cluster": _cluster_update, "task_definition": _td_update}
-DELETE = {"queue": _queue_delete, "event_rule": _rule_delete, "lifecycle_hook": _hook_delete,
+DELETE = {"controller_task": _ctl.task_delete, "controller_service": _ctl.service_delete, "queue": _queue_delete,
+          "state_table": _table_delete, "event_rule": _rule_delete, "lifecycle_hook": _hook_delete,
           "iam_role": _role_delete, "instance_profile": _profile_delete, "log_group": _logs_delete,
           "launch_template": _lt_delete, "asg": _asg_delete, "capacity_provider": _cp_delete,
-          "cluster": _cluster_delete, "task_definition": _td_delete, "container_instance": _instance_delete}
+          "cluster": _cluster_delete, "task_definition": _td_delete, "container_instance": _instance_delete,
+          "scaling_policy": _policy_delete}

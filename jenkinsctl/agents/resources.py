@@ -1,7 +1,17 @@
 """The fleet's desired resources as plain data: one `Resource(kind, name, props)` each.
 
 Pure: spec + scope (main or a branch) + facts looked up beforehand (AMI id, launch template
-version) in, resources out. `props` use the same normalized shape the AWS readers produce, so
+version) in, resources out.
+
+One owner of the group's DesiredCapacity: our scaler (`agents controller`, `agents scale`). The
+capacity provider is created with ECS managed scaling DISABLED: with it ENABLED (target 100), ECS
+tracks CapacityProviderReservation through a target-tracking policy it puts on the group and sets
+DesiredCapacity to what the tasks placed need, scaling in the headroom the scaler pre-warmed for a
+burst. Managed termination protection requires managed scaling, so it is DISABLED too and the
+scaler protects busy instances itself (SetInstanceProtection). Scaling policies found on the group
+are deleted by the plan (`state.discover` reports them as `scaling_policy`); `apply` never writes
+DesiredCapacity (only MinSize/MaxSize). ECS still places tasks on the provider and drains
+terminating instances (managed draining ENABLED). `props` use the same normalized shape the AWS readers produce, so
 an in-sync fleet compares equal and a second `apply` has nothing to do."""
 
 from __future__ import annotations
@@ -19,8 +29,10 @@ FALLBACK_TAG = "jenkinsctl:on-demand-fallback"
 # dependency order: create in this order, delete in reverse
 # (ECS's service-linked role first: a capacity provider cannot be created without it; the cluster
 # before the capacity provider, which is then associated with it)
-KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "queue", "event_rule", "launch_template",
-         "asg", "lifecycle_hook", "cluster", "capacity_provider", "task_definition")
+KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "state_table", "queue", "event_rule",
+         "launch_template",
+         "asg", "lifecycle_hook", "cluster", "capacity_provider", "task_definition", "controller_task",
+         "controller_service")
 ECS_SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"  # account-wide, AWS's: created when missing, never deleted
 HOOK = LIFECYCLE_HOOK
 
@@ -94,6 +106,19 @@ def desired(spec: FleetSpec, image_id: str, launch_template_version: int, branch
     return out
 
 
+MAX_RECEIVES = 5  # receives of an event the controller cannot handle before SQS moves it to the DLQ
+
+
+def controller_state(n: Names, t: dict[str, str]) -> list[Resource]:
+    """What `agents controller` keeps: the dead-letter queue of the event queue (created before
+    it: the queue's RedrivePolicy names it) and the DynamoDB table of its shared state."""
+    from jenkinsctl.agents.sharedstate import table_props
+
+    return [Resource("state_table", n.state_table, table_props(n.cluster, t)),
+            Resource("queue", n.dead_letter_queue, {"visibilityTimeout": "30", "retentionSeconds": "1209600",
+                                                    "sendersFromRules": [], "tags": t})]
+
+
 def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[Resource]:
     t = tags(spec.cluster)
     return [
@@ -104,8 +129,11 @@ def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[R
                                                 "policies": [TASK_EXECUTION_POLICY], "tags": t}),
         Resource("instance_profile", n.instance_role, {"path": n.role_path, "roles": [n.instance_role], "tags": t}),
         Resource("log_group", n.log_group, {"retentionDays": spec.log_retention_days, "tags": t}),
+        *controller_state(n, t),
         Resource("queue", n.queue, {"visibilityTimeout": "120", "retentionSeconds": "86400",
-                                    "sendersFromRules": sorted([n.spot_rule, n.terminate_rule]), "tags": t}),
+                                    "sendersFromRules": sorted([n.spot_rule, n.terminate_rule]),
+                                    "deadLetterQueue": n.dead_letter_queue, "maxReceiveCount": MAX_RECEIVES,
+                                    "tags": t}),
         Resource("event_rule", n.spot_rule, {"pattern": {
             "source": ["aws.ec2"],
             "detail-type": ["EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"]},
@@ -126,8 +154,10 @@ def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[R
             "protectFromScaleIn": True, "tags": t}),
         Resource("lifecycle_hook", n.hook, {"transition": "autoscaling:EC2_INSTANCE_TERMINATING",
                                             "heartbeatTimeout": 900, "defaultResult": "CONTINUE", "tags": t}),
+        # one owner of DesiredCapacity, our scaler (`scaler` module docstring): no ECS managed
+        # scaling (and so no managed termination protection, which requires it); ECS still drains
         Resource("capacity_provider", n.capacity_provider, {
-            "asg": n.asg, "targetCapacity": spec.target_capacity, "terminationProtection": "ENABLED",
+            "asg": n.asg, "managedScaling": "DISABLED", "terminationProtection": "DISABLED",
             "managedDraining": "ENABLED", "tags": t}),
         Resource("cluster", spec.cluster, {
             "capacityProviders": [n.capacity_provider],

@@ -26,6 +26,8 @@ def discover(clients, cluster: str, instances: bool = False) -> dict[tuple[str, 
     add("instance_profile", clients.iam.instance_profiles(n.role_path))
     add("log_group", clients.logs.groups(n.log_group))
     add("queue", {n.queue: clients.sqs.queue(n.queue)})
+    add("queue", {n.dead_letter_queue: clients.sqs.queue(n.dead_letter_queue)})
+    add("state_table", {n.state_table: clients.dynamodb.table(n.state_table)})
     add("event_rule", clients.events.rules(f"{cluster}-"))
     add("launch_template", clients.ec2.launch_templates(OWNER_TAG, cluster))
     group = clients.autoscaling.group(n.asg)
@@ -35,6 +37,10 @@ def discover(clients, cluster: str, instances: bool = False) -> dict[tuple[str, 
         hooks = clients.autoscaling.lifecycle_hooks(n.asg)
         add("lifecycle_hook", {f"{n.asg}/{name}": {**props, "tags": owner}
                                for name, props in hooks.items() if name == HOOK})
+        # none is wanted: a policy (ECS managed scaling's, or an admin's) would set DesiredCapacity
+        # beside our scaler and undo its headroom; the plan deletes them
+        add("scaling_policy", {f"{n.asg}/{name}": {**props, "tags": owner}
+                               for name, props in clients.autoscaling.scaling_policies(n.asg).items()})
     add("capacity_provider", {n.capacity_provider: clients.ecs.capacity_provider(n.capacity_provider)})
     owned_cluster = clients.ecs.cluster(cluster)
     add("cluster", {cluster: owned_cluster})
@@ -46,4 +52,7 @@ def discover(clients, cluster: str, instances: bool = False) -> dict[tuple[str, 
                 "arn": ci.arn, "status": ci.status, "tasks": clients.ecs.tasks_on(cluster, ci.arn),
                 "tags": owned_cluster["tags"]}))
     add("task_definition", clients.ecs.task_definitions(n.family_prefix))
+    add("controller_task", {n.controller: clients.ecs.controller_task_definition(n.controller)})
+    if owned_cluster is not None:
+        add("controller_service", {n.controller: clients.ecs.controller_service(cluster, n.controller)})
     return {r.key: r for r in found}

@@ -62,7 +62,8 @@ def group_tag(group: str, key: str, value: str | None = None, propagate: bool = 
 class AutoScaling(Service):
     name = "autoscaling"
     PLANNED = frozenset({"create_auto_scaling_group", "update_auto_scaling_group", "delete_auto_scaling_group",
-                         "create_or_update_tags", "delete_tags", "put_lifecycle_hook", "delete_lifecycle_hook"})
+                         "create_or_update_tags", "delete_tags", "put_lifecycle_hook", "delete_lifecycle_hook",
+                         "delete_policy"})
 
     def group(self, name: str) -> dict | None:
         found = self._call("describe_auto_scaling_groups", AutoScalingGroupNames=[name])["AutoScalingGroups"]
@@ -80,6 +81,11 @@ class AutoScaling(Service):
         return {h["LifecycleHookName"]: {"transition": h.get("LifecycleTransition"),
                                          "heartbeatTimeout": h.get("HeartbeatTimeout"),
                                          "defaultResult": h.get("DefaultResult")} for h in found}
+
+    def scaling_policies(self, group: str) -> dict[str, dict]:
+        """Scaling policies on `group` (ECS managed scaling makes one: ECSManagedAutoScalingPolicy-...)."""
+        found = self._call("describe_policies", AutoScalingGroupName=group)["ScalingPolicies"]
+        return {p["PolicyName"]: {"type": p.get("PolicyType")} for p in found}
 
     # ---- the scaler's and the drainer's direct actions ----
 

@@ -36,7 +36,8 @@ class Ecs(Service):
     PLANNED = frozenset({"create_capacity_provider", "update_capacity_provider", "delete_capacity_provider",
                          "create_cluster", "put_cluster_capacity_providers", "delete_cluster", "tag_resource",
                          "register_task_definition", "deregister_task_definition",
-                         "update_container_instances_state", "stop_task", "deregister_container_instance"})
+                         "update_container_instances_state", "stop_task", "deregister_container_instance",
+                         "create_service", "update_service", "delete_service"})
 
     # ---- deploys: task definitions and services ----
 
@@ -124,7 +125,7 @@ class Ecs(Service):
         asgp = cp.get("autoScalingGroupProvider") or {}
         arn = asgp.get("autoScalingGroupArn", "")
         return {"asg": arn.rsplit("autoScalingGroupName/", 1)[-1] if arn else None,
-                "targetCapacity": (asgp.get("managedScaling") or {}).get("targetCapacity"),
+                "managedScaling": (asgp.get("managedScaling") or {}).get("status", "DISABLED"),
                 "terminationProtection": asgp.get("managedTerminationProtection"),
                 "managedDraining": asgp.get("managedDraining"), "tags": _tags(cp.get("tags"))}
 
@@ -144,6 +145,48 @@ class Ecs(Service):
                 "defaultStrategy": [{"capacityProvider": s["capacityProvider"], "weight": s.get("weight", 0),
                                      "base": s.get("base", 0)} for s in c.get("defaultCapacityProviderStrategy") or []],
                 "tags": _tags(c.get("tags")), "_arn": c["clusterArn"]}
+
+    def controller_service(self, cluster: str, name: str) -> dict | None:
+        """The fleet controller's service (`agents apply`), normalized like the plan's props."""
+        try:
+            found = self._call("describe_services", cluster=cluster, services=[name], include=["TAGS"])["services"]
+        except AwsNotFound:
+            return None
+        found = [s for s in found if s.get("status") == "ACTIVE"]
+        if not found:
+            return None
+        s = found[0]
+        net = (s.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+        return {"taskDefinition": s.get("taskDefinition", "").rsplit("/", 1)[-1].split(":")[0],
+                "desiredCount": s.get("desiredCount"), "launchType": s.get("launchType"),
+                "subnets": sorted(net.get("subnets") or []), "securityGroups": sorted(net.get("securityGroups") or []),
+                "assignPublicIp": net.get("assignPublicIp", "DISABLED"), "tags": _tags(s.get("tags")),
+                "_arn": s["serviceArn"]}
+
+    def controller_task_definition(self, family: str) -> dict | None:
+        """The controller's task definition (latest ACTIVE revision), normalized like the plan's props."""
+        import hashlib
+
+        families = self._call("list_task_definition_families", familyPrefix=family, status="ACTIVE")["families"]
+        if family not in families:  # DescribeTaskDefinition answers a bare ClientException for a missing family
+            return None
+        try:
+            got = self._call("describe_task_definition", taskDefinition=family, include=["TAGS"])
+        except AwsNotFound:
+            return None
+        td = got["taskDefinition"]
+        if td.get("status", "ACTIVE") != "ACTIVE":
+            return None
+        c = td["containerDefinitions"][0]
+        env = {e["name"]: e["value"] for e in c.get("environment") or []}
+        return {"image": c.get("image"), "cpu": td.get("cpu"), "memory": td.get("memory"),
+                "taskRole": _role_name(td.get("taskRoleArn")), "executionRole": _role_name(td.get("executionRoleArn")),
+                "logGroup": ((c.get("logConfiguration") or {}).get("options") or {}).get("awslogs-group"),
+                "secrets": sorted(({"name": x["name"], "valueFrom": x["valueFrom"]} for x in c.get("secrets") or []),
+                                  key=lambda x: x["name"]),
+                "configDigest": hashlib.sha256(env.get("JENKINSCTL_CONFIG_TEXT", "").encode()).hexdigest()[:16],
+                "period": env.get("JENKINSCTL_CONTROLLER_PERIOD"), "tags": _tags(got.get("tags")),
+                "_arn": td["taskDefinitionArn"]}
 
     def task_definitions(self, family_prefix: str) -> dict[str, dict]:
         """Active agent task definitions whose family starts with the prefix: family -> props."""

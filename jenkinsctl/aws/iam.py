@@ -33,7 +33,7 @@ class Iam(Service):
     PLANNED = frozenset({"create_role", "update_assume_role_policy", "attach_role_policy", "detach_role_policy",
                          "tag_role", "delete_role", "create_instance_profile", "add_role_to_instance_profile",
                          "remove_role_from_instance_profile", "tag_instance_profile", "delete_instance_profile",
-                         "put_role_policy", "create_service_linked_role"})
+                         "put_role_policy", "delete_role_policy", "create_service_linked_role"})
 
     def service_linked_role(self, service: str) -> str | None:
         """The name of AWS service `service`'s service-linked role in this account, or None."""
@@ -72,6 +72,20 @@ class Iam(Service):
             tags = self._call("list_role_tags", RoleName=name)["Tags"]
             out[name] = {"path": role["Path"], "service": assume_service(role.get("AssumeRolePolicyDocument")),
                          "policies": sorted(p["PolicyArn"] for p in attached), "tags": _tags(tags)}
+            inline = self.inline_policies(name)
+            if inline:  # only the controller's roles have any
+                out[name]["inline"] = inline
+        return out
+
+    def inline_policies(self, role: str) -> dict[str, dict]:
+        """The role's inline policies: name -> document (a dict)."""
+        import json
+        from urllib.parse import unquote
+
+        out = {}
+        for pname in self._call("list_role_policies", RoleName=role)["PolicyNames"]:
+            doc = self._call("get_role_policy", RoleName=role, PolicyName=pname)["PolicyDocument"]
+            out[pname] = doc if isinstance(doc, dict) else json.loads(unquote(doc))
         return out
 
     def instance_profiles(self, path: str) -> dict[str, dict]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jenkinsctl.aws.session import Service
+from jenkinsctl.aws.session import AwsNotFound, Service
 
 
 class SecretsManager(Service):
@@ -10,3 +10,11 @@ class SecretsManager(Service):
 
     def exists(self, secret_id: str) -> bool:
         return self._found("describe_secret", SecretId=secret_id)
+
+    def describe(self, secret_id: str) -> dict | None:
+        """{arn, kmsKeyId} of the secret (its metadata; the value is never read), None when missing."""
+        try:
+            got = self._call("describe_secret", SecretId=secret_id)
+        except AwsNotFound:
+            return None
+        return {"arn": got["ARN"], "kmsKeyId": got.get("KmsKeyId")}

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # the typed classes, imported when first used
     from jenkinsctl.aws.appautoscaling import AppAutoscaling
     from jenkinsctl.aws.autoscaling import AutoScaling
     from jenkinsctl.aws.cloudwatch import CloudWatch
+    from jenkinsctl.aws.dynamodb import DynamoDb
     from jenkinsctl.aws.ec2 import Ec2
     from jenkinsctl.aws.ecr import Ecr
     from jenkinsctl.aws.ecs import Ecs
@@ -113,7 +114,8 @@ SANDBOX_CREDENTIALS = ("testing", "testing")  # moto accepts any; never a real a
 # boto3 service name -> (module, class) of the typed class that owns its calls
 SERVICES = {
     "application-autoscaling": ("appautoscaling", "AppAutoscaling"), "autoscaling": ("autoscaling", "AutoScaling"),
-    "cloudwatch": ("cloudwatch", "CloudWatch"), "ec2": ("ec2", "Ec2"), "ecr": ("ecr", "Ecr"), "ecs": ("ecs", "Ecs"),
+    "cloudwatch": ("cloudwatch", "CloudWatch"), "dynamodb": ("dynamodb", "DynamoDb"), "ec2": ("ec2", "Ec2"),
+    "ecr": ("ecr", "Ecr"), "ecs": ("ecs", "Ecs"),
     "elbv2": ("elbv2", "Elbv2"), "events": ("events", "Events"), "iam": ("iam", "Iam"), "logs": ("logs", "Logs"),
     "lambda": ("lambdas", "Lambdas"),
     "secretsmanager": ("secretsmanager", "SecretsManager"), "sqs": ("sqs", "Sqs"), "ssm": ("ssm", "Ssm"),
@@ -264,6 +266,10 @@ class AwsClients:
     @property
     def cloudwatch(self) -> "CloudWatch":
         return self.service("cloudwatch")  # type: ignore[return-value]
+
+    @property
+    def dynamodb(self) -> "DynamoDb":
+        return self.service("dynamodb")  # type: ignore[return-value]
 
     @property
     def ec2(self) -> "Ec2":

@@ -36,6 +36,37 @@ class Sqs(Service):
                 handle = m["ReceiptHandle"]
                 yield m["Body"], (lambda h=handle: self._ack(queue_url, h))
 
+    def receive(self, queue_url: str, wait_seconds: int = 20, limit: int = 10) -> list[dict]:
+        """One long poll: up to `limit` messages as {id, body, receipt, receives}."""
+        got = self._call("receive_message", QueueUrl=queue_url, MaxNumberOfMessages=limit,
+                         WaitTimeSeconds=max(0, min(20, int(wait_seconds))),
+                         AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
+        return [{"id": m["MessageId"], "body": m["Body"], "receipt": m["ReceiptHandle"],
+                 "receives": int((m.get("Attributes") or {}).get("ApproximateReceiveCount", "1"))} for m in got]
+
+    def delete(self, queue_url: str, receipt_handle: str) -> None:
+        self._ack(queue_url, receipt_handle)
+
+    def retry_later(self, queue_url: str, receipt_handle: str, seconds: int) -> None:
+        """Make a message it could not handle visible again after `seconds` (the redrive policy
+        moves it to the dead-letter queue after maxReceiveCount receives)."""
+        self._call("change_message_visibility", QueueUrl=queue_url, ReceiptHandle=receipt_handle,
+                   VisibilityTimeout=max(0, min(43200, int(seconds))))
+
+    def depth(self, queue_url: str) -> dict:
+        """Messages waiting (and in flight), and the oldest one's age, from a peek that leaves
+        them in place (VisibilityTimeout 0). SentTimestamp survives a move to a dead-letter queue."""
+        import time
+
+        attrs = self._call("get_queue_attributes", QueueUrl=queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        peek = self._call("receive_message", QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                          WaitTimeSeconds=0, AttributeNames=["SentTimestamp"]).get("Messages", [])
+        sent = [int(m["Attributes"]["SentTimestamp"]) / 1000 for m in peek if "SentTimestamp" in (m.get("Attributes") or {})]
+        return {"messages": int(attrs.get("ApproximateNumberOfMessages", 0)),
+                "inFlight": int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                "oldestSeconds": round(time.time() - min(sent)) if sent else None}
+
     def _ack(self, queue_url: str, receipt_handle: str) -> None:
         self._call("delete_message", QueueUrl=queue_url, ReceiptHandle=receipt_handle)
 
@@ -52,6 +83,11 @@ class Sqs(Service):
             arns = ((st.get("Condition") or {}).get("ArnEquals") or {}).get("aws:SourceArn") or []
             senders += [a.rsplit("/", 1)[-1] for a in ([arns] if isinstance(arns, str) else arns)]
         tags = self._call("list_queue_tags", QueueUrl=url).get("Tags", {})
-        return {"visibilityTimeout": attrs.get("VisibilityTimeout"),
-                "retentionSeconds": attrs.get("MessageRetentionPeriod"),
-                "sendersFromRules": sorted(senders), "tags": dict(tags), "_url": url}
+        out = {"visibilityTimeout": attrs.get("VisibilityTimeout"),
+               "retentionSeconds": attrs.get("MessageRetentionPeriod"),
+               "sendersFromRules": sorted(senders), "tags": dict(tags), "_url": url}
+        if attrs.get("RedrivePolicy"):
+            redrive = json.loads(attrs["RedrivePolicy"])
+            out["deadLetterQueue"] = str(redrive.get("deadLetterTargetArn", "")).rsplit(":", 1)[-1]
+            out["maxReceiveCount"] = int(redrive.get("maxReceiveCount", 0))
+        return out

@@ -24,6 +24,7 @@ def agents() -> None:
       jenkinsctl agents casc > ecs.yaml # the amazon-ecs plugin's cloud, for a JCasC bundle
       jenkinsctl agents scale           # one pass: pre-warm from the queue, scale in idle instances
       jenkinsctl agents drain --queue URL   # spot interruptions: drain, resubmit builds
+      jenkinsctl agents controller      # the long-running process: events + scaling
       jenkinsctl agents simulate --bursty 24      # this policy vs three baselines
     """
 
@@ -49,11 +50,13 @@ def _branch(config, branch: str | None) -> str | None:
 
 
 def _plan(app: AppContext, branch, live_branches, destroy=False):
+    from jenkinsctl.agents.controller_service import controller_config
     from jenkinsctl.agents.fleet import plan_fleet
 
     config, spec, clients = _setup(app)
     plan = plan_fleet(clients, spec, config.aws.account_id, _branch(config, branch),
-                      list(live_branches) if live_branches else None, destroy=destroy)
+                      list(live_branches) if live_branches else None, destroy=destroy,
+                      controller_config=controller_config(config, spec) if spec.controller else "")
     return plan, clients
 
 
@@ -262,6 +265,53 @@ def _read_event(name: str) -> bytes:
     except OSError as exc:
         problem = Problem(name, 0, 0, "", f"cannot read file: {exc.strerror}")
     raise InvalidInputError([problem], "event")
+
+
+@agents.command("controller")
+@click.option("--once", is_flag=True, help="One pass (receive the waiting events, scale once), then exit.")
+@click.option("--period", type=click.FloatRange(1, 600), default=10.0, show_default=True,
+              help="Seconds between scale decisions (an event triggers one at once).")
+@click.option("--queue", "queue_url", metavar="URL", help="The event queue (default: the fleet's own).")
+@click.option("--table", metavar="NAME", help="The DynamoDB state table (default: the fleet's own).")
+@pass_app
+def controller(app: AppContext, once, period, queue_url, table) -> None:
+    """The fleet's long-running process: drain events from the queue, scale every period.
+
+    Handles each event on its own (a message it cannot handle is retried, then moved to the
+    dead-letter queue by the queue's redrive policy), keeps the drain ledger in DynamoDB (safe
+    to restart, safe to run twice), stops cleanly on SIGTERM."""
+    import signal
+    import time
+
+    from jenkinsctl.agents.controller import Controller
+    from jenkinsctl.agents.resources import Names
+    from jenkinsctl.agents.sharedstate import DynamoLedger
+    from jenkinsctl.errors import UsageError
+
+    config, spec, clients = _setup(app)
+    names = Names(spec.cluster)
+    if not queue_url:
+        own = clients.sqs.queue(names.queue)
+        if own is None:
+            raise UsageError(f"the fleet's event queue {names.queue} does not exist",
+                             "run `jenkinsctl agents apply`, or pass --queue URL")
+        queue_url = own["_url"]
+    table = table or names.state_table
+    if clients.dynamodb.table(table) is None:
+        raise UsageError(f"the fleet's state table {table} does not exist",
+                         "run `jenkinsctl agents apply`, or pass --table NAME")
+    ctl = Controller(clients, _jenkins(app, config), spec, DynamoLedger(clients.dynamodb, table), queue_url,
+                     period=period, progress=lambda line: app.info(f"{time.strftime('%H:%M:%S')} {line}"),
+                     each_pass=lambda n, r: app.debug(f"{time.strftime('%H:%M:%S')} pass {n}: {len(r.handled)} "
+                                                      f"handled, {len(r.failed)} not handled"))
+    if once:
+        report = ctl.run_pass(wait=1)
+        app.out(f"controller: {len(report.handled)} event(s) handled, {len(report.failed)} left to the "
+                f"redrive policy" + (f"; {report.scaled}" if report.scaled else ""))
+        return
+    signal.signal(signal.SIGTERM, ctl.stop)
+    signal.signal(signal.SIGINT, ctl.stop)
+    ctl.run()
 
 
 @agents.command("simulate")

@@ -100,6 +100,24 @@ def env(app: AppContext) -> None:
         app.out(f"export {key}={shlex.quote(value)}")
 
 
+@sandbox.command("controller")
+@click.option("--stop", is_flag=True, help="Stop the controller this command started (by PID).")
+@click.option("--period", type=click.FloatRange(1, 600), default=2.0, show_default=True,
+              help="Seconds between scale decisions.")
+@pass_app
+def controller(app: AppContext, stop: bool, period: float) -> None:
+    """Run `agents controller` for this config's fleet as a sandbox process (in AWS it is the ECS
+    service `agents apply` creates; moto runs no tasks). Needs JENKINS_URL and an applied fleet.
+    Log: $JENKINSCTL_SANDBOX_DIR/controller.log."""
+    ctl = _sandbox(app).controller
+    if stop:
+        app.out("stopped: controller" if ctl.stop() else "stopped: nothing (no controller started by the sandbox)")
+        return
+    pid = ctl.start(app.config().path, period)
+    state = f"started, pid {pid}" if pid else f"already running, pid {ctl.process.pid()}"
+    app.out(f"controller {state}; log {ctl.process.logfile}")
+
+
 @sandbox.command("agent-base")
 @dry_run_option
 @pass_app

@@ -80,6 +80,14 @@ class Names:
         return f"{self.cluster}-agent-events"
 
     @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.cluster}-agent-events-dlq"
+
+    @property
+    def state_table(self) -> str:
+        return f"{self.cluster}-agents-state"
+
+    @property
     def spot_rule(self) -> str:
         return f"{self.cluster}-spot-interruptions"
 
@@ -90,6 +98,23 @@ class Names:
     @property
     def hook(self) -> str:
         return f"{self.asg}/{LIFECYCLE_HOOK}"
+
+    @property
+    def controller(self) -> str:
+        """The controller's task definition family and ECS service."""
+        return f"{self.cluster}-controller"
+
+    @property
+    def controller_role(self) -> str:
+        return f"{self.cluster}-controller"
+
+    @property
+    def controller_execution_role(self) -> str:
+        return f"{self.cluster}-controller-execution"
+
+    @property
+    def controller_log_group(self) -> str:
+        return f"/jenkinsctl/agents/{self.cluster}/controller"
 
     @property
     def family_prefix(self) -> str:
@@ -113,6 +138,13 @@ class Names:
             ("logs.group", "log group", self.log_group), ("sqs.queue", "event queue", self.queue),
             ("events.rule", "EventBridge rule", self.spot_rule), ("events.rule", "EventBridge rule",
                                                                    self.terminate_rule),
+            ("sqs.queue", "dead-letter queue", self.dead_letter_queue),
+            ("dynamodb.table", "state table", self.state_table),
+            ("ecs.family", "controller task family", self.controller),
+            ("ecs.service", "controller service", self.controller),
+            ("iam.role", "controller role", self.controller_role),
+            ("iam.role", "controller execution role", self.controller_execution_role),
+            ("logs.group", "controller log group", self.controller_log_group),
             ("tag.value", "owner tag", self.cluster)]
         for label in labels:
             out += [("ecs.family", f"template {label}'s task family", self.family(label, scope)),
@@ -150,6 +182,41 @@ class AgentTemplate(Model):
         return self
 
 
+# the task sizes Fargate runs for a small process (cpu units -> memory MiB it accepts with them),
+# from https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
+FARGATE_SMALL = {256: (512, 1024, 2048), 512: (1024, 2048, 3072, 4096), 1024: tuple(range(2048, 8193, 1024))}
+SecretName = matching(r"^[A-Za-z0-9/_+=.@-]{1,512}$", "'{value}' is not a Secrets Manager secret name",
+                      "letters, digits and /_+=.@-, e.g. jenkins/agents-controller")
+
+
+def _by_digest(value: str) -> str:
+    if value != AGENT_IMAGE_ALIAS and "@sha256:" not in value:
+        raise invalid(f"'{value}' is not pinned by digest",
+                      "the controller runs one image for months: pin it, e.g. "
+                      "registry/jenkinsctl/agent@sha256:..., or say jenkinsctl-agent (the pushed agent image)")
+    return value
+
+
+class ControllerSpec(Model):
+    """`agents controller` as an ECS service on Fargate (never on the spot instances it drains)."""
+
+    image: Annotated[AgentImage, AfterValidator(_by_digest)] = Field(
+        AGENT_IMAGE_ALIAS, description="An image with jenkinsctl, by digest; default: the pushed agent image")
+    jenkins_credentials: SecretName = Field(description="Secrets Manager secret holding JSON "
+                                            "{\"user\": ..., \"token\": ...}: the Jenkins user and API token")
+    cpu: int = Field(256, description="Fargate task cpu units")
+    memory: int = Field(512, description="Fargate task memory (MiB)")
+    period: int = Field(10, ge=1, le=600, description="Seconds between scale decisions")
+    assign_public_ip: bool = Field(False, description="Subnets without a NAT gateway need a public IP to reach AWS")
+
+    @model_validator(mode="after")
+    def _fargate_size(self) -> "ControllerSpec":
+        if self.memory not in FARGATE_SMALL.get(self.cpu, ()):
+            pairs = "; ".join(f"cpu {c}: memory {', '.join(map(str, m))}" for c, m in FARGATE_SMALL.items())
+            raise invalid(f"Fargate runs no task of cpu {self.cpu} with memory {self.memory}", pairs)
+        return self
+
+
 class FleetSpec(Model):
     cluster: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$",
                          description="ECS cluster name; also prefixes every resource of the fleet")
@@ -167,14 +234,14 @@ class FleetSpec(Model):
     headroom: int = Field(1, ge=0, le=100, description="Spare instances kept while builds are queued or running")
     headroom_percent: int = Field(20, ge=0, le=200,
                                   description="Plus this share of the instances builds need, for bursts")
-    target_capacity: Annotated[int, aws_limit("ecs.target_capacity")] = Field(
-        100, description="Capacity provider managed scaling target (%)")
     ami_parameter: Annotated[str, aws_limit("ssm.parameter_read")] = Field(
         "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id",
         description="Public SSM parameter naming the ECS-optimized AMI")
     log_retention_days: Annotated[int, aws_limit("logs.retention")] = Field(
         14, description="Days CloudWatch Logs keeps the agents' logs: one of the values AWS allows")
     templates: dict[TemplateLabel, AgentTemplate] = Field(description="Agent templates per label")
+    controller: ControllerSpec | None = Field(None, description="Run `agents controller` as an ECS service "
+                                              "(`agents apply` creates it); unset: run it yourself")
 
     @field_validator("instance_types")
     @classmethod

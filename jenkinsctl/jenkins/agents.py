@@ -48,6 +48,17 @@ class BuildState:
     building: bool
     result: str | None
     parameters: dict[str, str]
+    started: float | None = None  # epoch seconds
+    estimated_seconds: float | None = None  # Jenkins' estimate from the job's recent builds; None: no history
+
+
+def _parameters(info: dict) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for action in info.get("actions") or []:
+        for p in (action or {}).get("parameters") or []:
+            if "name" in p:
+                params[p["name"]] = "" if p.get("value") is None else str(p["value"])
+    return params
 
 
 def label_of(item: dict) -> str | None:
@@ -121,15 +132,28 @@ class JenkinsAgents:
 
     def build_state(self, job: str, number: int) -> BuildState | None:
         try:
-            info = self.client.get_build(job, number, tree="building,result,actions[parameters[name,value]]")
+            info = self.client.get_build(job, number, tree="building,result,timestamp,estimatedDuration,"
+                                                            "actions[parameters[name,value]]")
         except JenkinsNotFound:
             return None
-        params: dict[str, str] = {}
-        for action in info.get("actions") or []:
-            for p in (action or {}).get("parameters") or []:
-                if "name" in p:
-                    params[p["name"]] = "" if p.get("value") is None else str(p["value"])
-        return BuildState(job, number, bool(info.get("building")), info.get("result"), params)
+        estimate = info.get("estimatedDuration")
+        return BuildState(job, number, bool(info.get("building")), info.get("result"), _parameters(info),
+                          info["timestamp"] / 1000 if info.get("timestamp") else None,
+                          estimate / 1000 if isinstance(estimate, (int, float)) and estimate > 0 else None)
+
+    def find_resubmission(self, job: str, parameters: dict[str, str], after: int) -> int | None:
+        """A queue item, or a build numbered after `after`, of `job` with exactly `parameters`
+        (what a resubmission interrupted after Jenkins queued it left behind): its queue id."""
+        for item in self.client.queue(tree="items[id,task[fullName,url],actions[parameters[name,value]]]"):
+            task = item.get("task") or {}
+            name = task.get("fullName") or job_from_url(self.client.url, task.get("url", ""))[0]
+            if name == job and _parameters(item) == parameters:
+                return int(item["id"])
+        info = self.client.item_tree(job, "builds[number,queueId,actions[parameters[name,value]]]") or {}
+        for b in info.get("builds") or []:
+            if int(b.get("number") or 0) > after and _parameters(b) == parameters:
+                return int(b.get("queueId") or 0) or None
+        return None
 
     def abort(self, job: str, number: int) -> None:
         self.client.stop_build(job, number)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from jenkinsctl.errors import SandboxError
-from jenkinsctl.sandbox.components import ComponentStatus, Engine, MotoServer, RegistryServer, SandboxSettings
+from jenkinsctl.sandbox.components import ComponentStatus, Engine, FleetController, MotoServer, RegistryServer, SandboxSettings
 
 __all__ = ["Sandbox", "SandboxSettings", "ComponentStatus", "Engine", "RegistryServer", "MotoServer"]
 
@@ -54,6 +54,10 @@ class Sandbox:
     @property
     def moto(self) -> MotoServer:
         return MotoServer(self.settings, self.environ)
+
+    @property
+    def controller(self) -> FleetController:
+        return FleetController(self.settings, self.environ)
 
     def components(self):
         return [self.engine, self.registry, self.moto]
@@ -130,8 +134,10 @@ class Sandbox:
             report(f"empty   registry storage {data}")
 
     def down(self) -> list[str]:
-        """Stop what `up` started (by PID file), moto and registry before the engine."""
-        return [c.name for c in reversed(self.components()) if c.stop()]
+        """Stop what `up` (and `sandbox controller`) started, by PID file: the controller first,
+        then moto and registry before the engine."""
+        first = ["controller"] if self.controller.stop() else []
+        return first + [c.name for c in reversed(self.components()) if c.stop()]
 
     def env(self) -> dict[str, str]:
         """Variables that point jenkinsctl, boto3 and docker at the sandbox."""

@@ -258,3 +258,44 @@ class MotoServer(_Component):
                                 "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
         self.process.wait_until(self.answers, timeout, f"moto answered on {self.address}")
         return True
+
+
+class FleetController:
+    """`jenkinsctl agents controller` as a sandbox process: in AWS it is an ECS service on Fargate,
+    and moto runs no ECS tasks, so here it runs locally against moto and a Jenkins (the fake, or
+    `JENKINS_URL`), started and stopped by its PID file like the servers above."""
+
+    name, pidname, marker = "controller", "controller", "agents controller"
+
+    def __init__(self, settings: SandboxSettings, environ: Mapping[str, str] | None = None):
+        self.settings = settings
+        self.environ = dict(environ or {})
+        self.process = ManagedProcess(self.pidname, settings.root, self.marker)
+
+    def ready(self, start: int) -> bool:
+        try:
+            return "controller: watching" in self.process.logfile.read_text(errors="replace")[start:]
+        except OSError:
+            return False
+
+    def start(self, config: Path, period: float = 2.0, timeout: float = 60.0) -> int | None:
+        """Start the controller for the fleet of `config`; None when one already runs."""
+        if self.process.pid() is not None:
+            return None
+        if not self.environ.get("JENKINS_URL"):
+            raise SandboxError("the controller needs a Jenkins: JENKINS_URL is not set",
+                               "start the Jenkins fake (python -m jenkinsctl.devkit.jenkins_fake) or point "
+                               "JENKINS_URL (and JENKINS_USER, JENKINS_API_TOKEN) at a Jenkins")
+        start = len(self.process.logfile.read_text(errors="replace")) if self.process.logfile.exists() else 0
+        env = {**self.environ,
+               "JENKINSCTL_AWS_ENDPOINT_URL": self.environ.get("JENKINSCTL_AWS_ENDPOINT_URL") or self.settings.moto_url,
+               "AWS_ACCESS_KEY_ID": self.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+               "AWS_SECRET_ACCESS_KEY": self.environ.get("AWS_SECRET_ACCESS_KEY", "testing")}
+        pid = self.process.start([sys.executable, "-m", "jenkinsctl", "--config", str(config), "agents", "controller",
+                                  "--period", f"{period:g}"], env=env)
+        self.process.wait_until(lambda: self.ready(start), timeout, "the controller watched its event queue")
+        return pid
+
+    def stop(self) -> bool:
+        """SIGTERM (the controller finishes its pass and says so), by PID."""
+        return self.process.stop(timeout=30.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fixtures.agents.agents_support import HERE, moto_with_managed_policies
 
 
@@ -23,24 +22,54 @@ def fleet_project(project, moto_cli):
     return project, {"JENKINSCTL_AWS_ENDPOINT_URL": moto_cli.endpoint_url}
 
 
+# what the first `agents apply` of the project's fleet creates, in order
+FIRST_APPLY = [
+    ("service_linked_role", "AWSServiceRoleForECS"), ("iam_role", "jenkins-agents-instance"),
+    ("iam_role", "jenkins-agents-task-execution"), ("iam_role", "jenkins-agents-agent-docker"),
+    ("iam_role", "jenkins-agents-agent-small"), ("instance_profile", "jenkins-agents-instance"),
+    ("log_group", "/jenkinsctl/agents/jenkins-agents"), ("state_table", "jenkins-agents-agents-state"),
+    ("queue", "jenkins-agents-agent-events-dlq"), ("queue", "jenkins-agents-agent-events"),
+    ("event_rule", "jenkins-agents-spot-interruptions"), ("event_rule", "jenkins-agents-instance-terminations"),
+    ("launch_template", "jenkins-agents-agents"), ("asg", "jenkins-agents-agents"),
+    ("lifecycle_hook", "jenkins-agents-agents/drain-builds"), ("cluster", "jenkins-agents"),
+    ("capacity_provider", "jenkins-agents-spot"), ("task_definition", "jenkins-agents-agent-docker"),
+    ("task_definition", "jenkins-agents-agent-small"),
+]
+
+
 def test_plan_apply_again_status_destroy(cli, fleet_project):
     project, env = fleet_project
     plan = cli("agents", "plan", cwd=project, env=env)
     assert plan.code == 0, plan.text
     assert "+ asg jenkins-agents-agents\n" in plan.out
-    assert plan.out.rstrip().endswith("Plan (jenkins-agents, main): 17 to add, 0 to change, 0 to destroy, 0 unchanged.")
     data = json.loads(cli("agents", "plan", "--json", cwd=project, env=env).out)
-    assert data["counts"] == {"create": 17, "update": 0, "delete": 0}
+    created = [(c["kind"], c["name"]) for c in data["changes"] if c["action"] == "create"]
+    assert created == FIRST_APPLY, created
+    total = len(FIRST_APPLY)
+    assert plan.out.rstrip().endswith(f"Plan (jenkins-agents, main): {total} to add, 0 to change, 0 to destroy, "
+                                      "0 unchanged.")
+    assert data["counts"] == {"create": total, "update": 0, "delete": 0}
+    dlq = next(c for c in data["changes"] if c["name"] == "jenkins-agents-agent-events-dlq")
+    queue = next(c for c in data["changes"] if c["name"] == "jenkins-agents-agent-events")
+    redrive = json.loads(queue["calls"][0]["params"]["Attributes"]["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(":jenkins-agents-agent-events-dlq") and redrive["maxReceiveCount"] >= 1
+    assert created.index(("queue", dlq["name"])) < created.index(("queue", queue["name"]))  # the DLQ exists first
+    table = next(c for c in data["changes"] if c["kind"] == "state_table")
+    assert [x["method"] for x in table["calls"]] == ["create_table", "update_time_to_live"]
+    assert table["calls"][0]["params"]["BillingMode"] == "PAY_PER_REQUEST"
 
     dry = cli("agents", "apply", "--dry-run", cwd=project, env=env)
     assert dry.code == 0 and "dry run: nothing changed" in dry.err
-    assert "17 to add" in cli("agents", "plan", cwd=project, env=env).out
+    assert f"{total} to add" in cli("agents", "plan", cwd=project, env=env).out
 
     applied = cli("agents", "apply", cwd=project, env=env)
     assert applied.code == 0, applied.text
     assert "applied: " in applied.out and "mutating" in applied.out
     again = cli("agents", "apply", cwd=project, env=env)
-    assert again.code == 0 and again.out.strip() == "No changes (jenkins-agents, main): 17 resources up to date."
+    assert again.code == 0 and again.out.strip().splitlines() == [
+        "note: agents.controller is not set: nothing runs `jenkinsctl agents controller` in AWS (set it to run it "
+        "as an ECS service on Fargate, or run the process yourself)",
+        f"No changes (jenkins-agents, main): {total} resources up to date."]
 
     st = cli("agents", "status", cwd=project, env=env)
     assert st.code == 0, st.text
@@ -73,7 +102,7 @@ def test_simulate_prints_the_policy_beside_the_three_baselines(cli, project):
     assert r.code == 0, r.text
     lines = r.out.splitlines()
     assert lines[0].split()[:4] == ["policy", "cost", "$", "p50"]
-    assert [l.split()[0] for l in lines[1:5]] == ["policy", "ec2-fleet", "per-build", "static-schedule"]
+    assert [row.split()[0] for row in lines[1:5]] == ["policy", "ec2-fleet", "per-build", "static-schedule"]
     assert lines[-1].startswith("policy cost vs the cheapest baseline (")
     rows = json.loads(cli("agents", "simulate", "--trace", str(HERE / "trace-small.csv"), "--json", "--static-peak",
                           cwd=project).out)

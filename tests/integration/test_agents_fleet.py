@@ -3,9 +3,11 @@ instance refresh that waits for running builds."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
 from fixtures.agents.agents_support import fleet_spec, fresh_clients, moto_with_managed_policies
+
 from jenkinsctl.agents.executor import execute, mutating_calls
 from jenkinsctl.agents.fleet import plan_fleet
 
@@ -22,7 +24,8 @@ def fleet_aws(moto_endpoint):
 def test_plan_apply_apply_again_destroy(fleet_aws):
     spec = fleet_spec(fleet_aws, cluster="ci-agents")
     first = plan_fleet(fleet_aws, spec, ACCOUNT)
-    assert first.counts() == {"create": 17, "update": 0, "delete": 0}  # with ECS's service-linked role
+    # with ECS's service-linked role, the DLQ and the state table
+    assert first.counts() == {"create": 19, "update": 0, "delete": 0}
     text = first.render()
     assert "+ asg ci-agents-agents" in text and "+ capacity_provider ci-agents-spot" in text
     execute(first, fleet_aws)
@@ -34,7 +37,9 @@ def test_plan_apply_apply_again_destroy(fleet_aws):
     assert dist["SpotAllocationStrategy"] == "capacity-optimized" and dist["OnDemandBaseCapacity"] == 1
     assert group["CapacityRebalance"] and group["NewInstancesProtectedFromScaleIn"]
     cp = fleet_aws.ecs.raw.describe_capacity_providers(capacityProviders=["ci-agents-spot"])["capacityProviders"][0]
-    assert cp["autoScalingGroupProvider"]["managedTerminationProtection"] == "ENABLED"
+    # our scaler is the one owner of DesiredCapacity: no ECS managed scaling, so no managed protection
+    assert cp["autoScalingGroupProvider"]["managedScaling"]["status"] == "DISABLED"
+    assert cp["autoScalingGroupProvider"]["managedTerminationProtection"] == "DISABLED"
     assert cp["autoScalingGroupProvider"]["autoScalingGroupArn"] == group["AutoScalingGroupARN"]
     cluster = fleet_aws.ecs.raw.describe_clusters(clusters=["ci-agents"])["clusters"][0]
     assert cluster["defaultCapacityProviderStrategy"][0]["capacityProvider"] == "ci-agents-spot"
@@ -46,6 +51,16 @@ def test_plan_apply_apply_again_destroy(fleet_aws):
     assert "ECS_CLUSTER=ci-agents" in user_data and "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true" in user_data
     td = fleet_aws.ecs.raw.describe_task_definition(taskDefinition="ci-agents-agent-docker")["taskDefinition"]
     assert td["volumes"][0]["host"]["sourcePath"] == "/var/run/docker.sock"
+    # the event queue sends what the controller cannot handle to its dead-letter queue
+    url = fleet_aws.sqs.raw.get_queue_url(QueueName="ci-agents-agent-events")["QueueUrl"]
+    redrive = json.loads(fleet_aws.sqs.raw.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"])
+    assert redrive == {"deadLetterTargetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:ci-agents-agent-events-dlq",
+                       "maxReceiveCount": 5}
+    table = fleet_aws.dynamodb.raw.describe_table(TableName="ci-agents-agents-state")["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert fleet_aws.dynamodb.raw.describe_time_to_live(TableName="ci-agents-agents-state")[
+        "TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
 
     # a second apply: nothing to do, and no mutating call on the way
     clients = fresh_clients(fleet_aws)

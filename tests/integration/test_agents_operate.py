@@ -7,61 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from fixtures.agents.agents_support import ACCOUNT, fleet_spec, fresh_clients, make_fleet, run_agent
+from fixtures.agents.agents_support import event as _event
 
-from fixtures.agents.agents_support import HERE, fleet_spec, fresh_clients, moto_with_managed_policies
 from jenkinsctl.agents.drainer import Drainer, Ledger, parse_event
 from jenkinsctl.agents.executor import execute
 from jenkinsctl.agents.fleet import plan_fleet
 from jenkinsctl.agents.operate import IDLE_TAG, carry_out, read_fleet, scale_pass, status
-
-ACCOUNT = "123456789012"
-JOB_XML = """<?xml version='1.1' encoding='UTF-8'?>
-<flow-definition plugin="workflow-job"><description>app</description><keepDependencies>false</keepDependencies>
-<properties><hudson.model.ParametersDefinitionProperty><parameterDefinitions>
-<hudson.model.StringParameterDefinition><name>VERSION</name><defaultValue>0.0.0</defaultValue>
-</hudson.model.StringParameterDefinition></parameterDefinitions></hudson.model.ParametersDefinitionProperty>
-</properties><disabled>false</disabled></flow-definition>"""
-
-
-@pytest.fixture(scope="module")
-def moto_fleet(moto_endpoint):
-    return moto_with_managed_policies(moto_endpoint)
-
-
-@pytest.fixture
-def jenkins():
-    from jenkinsctl.devkit.jenkins_fake import FakeJenkins
-    from jenkinsctl.jenkins.agents import JenkinsAgents
-    from jenkinsctl.jenkins.client import JenkinsClient
-
-    with FakeJenkins() as fake:
-        fake.create_folder("apps")
-        fake.create("apps/api", JOB_XML)
-        yield fake, JenkinsAgents(JenkinsClient(fake.url, attempts=1))
-
-
-def make_fleet(aws, cluster: str, instances: int = 0, **overrides):
-    spec = fleet_spec(aws, cluster=cluster, **overrides)
-    execute(plan_fleet(aws, spec, ACCOUNT), aws)
-    if instances:
-        aws.autoscaling.raw.set_desired_capacity(AutoScalingGroupName=f"{cluster}-agents", DesiredCapacity=instances)
-    ids = [i.instance_id for i in read_fleet(aws, spec).instances]
-    cis = {}
-    for iid in ids:  # what the ECS agent does when the instance boots
-        ci = aws.ecs.raw.register_container_instance(
-            cluster=cluster, instanceIdentityDocument=json.dumps({"instanceId": iid, "region": "us-east-1"}))
-        cis[iid] = ci["containerInstance"]["containerInstanceArn"]
-    return spec, ids, cis
-
-
-def run_agent(aws, fake, cluster: str, ci_arn: str, agent: str, version: str) -> int:
-    """The amazon-ecs plugin starting an agent task for a build, and the build running on it."""
-    aws.ecs.raw.start_task(cluster=cluster, taskDefinition=f"{cluster}-agent-docker", containerInstances=[ci_arn],
-                       overrides={"containerOverrides": [{"name": "jnlp", "environment": [
-                           {"name": "JENKINS_AGENT_NAME", "value": agent}]}]})
-    fake.add_node(agent, labels="docker", executors=1)
-    q = fake.enqueue("apps/api", {"VERSION": version}, label="docker")
-    return fake.start_build(q.id, node=agent).number
 
 
 def test_scale_from_zero_prewarms_from_the_queue_and_is_idempotent(moto_fleet, jenkins):
@@ -194,10 +146,6 @@ def test_instance_refresh_replaces_idle_instances_and_waits_for_running_builds(m
     carry_out(moto_fleet, newer, dec3, view3)
     data = status(moto_fleet, newer)
     assert all(not i["outdated"] for i in data["instances"] if i["state"] == "InService")
-
-
-def _event(name: str, instance: str, group: str) -> str:
-    return (HERE / "events" / name).read_text().replace("@INSTANCE@", instance).replace("@GROUP@", group)
 
 
 def test_drain_resubmits_once_under_duplicate_late_and_out_of_order_events(moto_fleet, jenkins, tmp_path):

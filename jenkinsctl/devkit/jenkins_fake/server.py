@@ -255,7 +255,7 @@ class Router:
             return self._json(views.build_json(st, self.base_url, build), query)
         if sub == "stop" and method == "POST":
             if build.building:
-                st.finish(full, number, "ABORTED")
+                st.stop(full, number)
             return self._ok(302)
         if sub == "consoleText":
             return 200, "text/plain", f"Started\nFinished: {build.result or 'RUNNING'}\n".encode(), {}

@@ -174,6 +174,10 @@ class State:
         self.left_queue: dict[int, QueueItem] = {}
         self.nodes: dict[str, Node] = {}
         self.next_queue_id = 1
+        # a pipeline takes a while to stop after /stop: while True, stops are only requested and
+        # `release_aborts` ends them (ABORTED), as Jenkins does once the steps are interrupted
+        self.hold_aborts = False
+        self.abort_requested: set[tuple[str, int]] = set()
 
     # -- items --------------------------------------------------------------------------------
 
@@ -305,6 +309,21 @@ class State:
             if build.building:
                 self._finish(build, result)
             return build
+
+    def stop(self, job: str, number: int) -> None:
+        with self.lock:
+            if self.hold_aborts:
+                self.abort_requested.add((job, number))
+            else:
+                self.finish(job, number, "ABORTED")
+
+    def release_aborts(self) -> list[tuple[str, int]]:
+        with self.lock:
+            done = sorted(self.abort_requested)
+            self.abort_requested.clear()
+            for job, number in done:
+                self.finish(job, number, "ABORTED")
+            return done
 
     def _finish(self, build: Build, result: str) -> None:
         build.building = False

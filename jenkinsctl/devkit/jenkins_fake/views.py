@@ -53,7 +53,7 @@ def item_json(state: State, base: str, item: Item) -> dict[str, Any]:
         "disabled": item.disabled,
         "inQueue": any(q.job == item.full_name for q in state.queue.values()),
         "nextBuildNumber": item.next_build,
-        "builds": [ref(b) for b in builds],
+        "builds": [build_json(state, base, b) for b in builds],
         "lastBuild": ref(builds[0] if builds else None),
         "lastCompletedBuild": ref(done[0] if done else None),
         "property": [{"_class": "hudson.model.ParametersDefinitionProperty", "parameterDefinitions": [
@@ -77,7 +77,8 @@ def build_json(state: State, base: str, build: Build) -> dict[str, Any]:
         "number": build.number, "id": str(build.number), "url": f"{job_url(base, build.job)}{build.number}/",
         "displayName": f"#{build.number}", "fullDisplayName": f"{build.job.replace('/', ' » ')} #{build.number}",
         "building": build.building, "result": build.result, "timestamp": build.timestamp,
-        "duration": build.duration, "builtOn": build.node or "", "queueId": build.queue_id,
+        "duration": build.duration, "estimatedDuration": estimated_duration(item, build), "builtOn": build.node or "",
+        "queueId": build.queue_id,
         "actions": [
             {"_class": "hudson.model.ParametersAction", "parameters": [
                 {"_class": "hudson.model.StringParameterValue", "name": k, "value": v}
@@ -86,6 +87,16 @@ def build_json(state: State, base: str, build: Build) -> dict[str, Any]:
                 {"_class": "hudson.model.Cause$UserIdCause", "shortDescription": "Started by user"}]},
         ],
     }
+
+
+def estimated_duration(item, build: Build) -> int:
+    """Jenkins' Job.getEstimatedDuration: the mean duration of the last (up to 3) successful
+    builds before this one (failed ones when there are none; an aborted build says nothing about
+    how long the job takes), -1 without history."""
+    done = [b for n, b in sorted(item.builds.items(), reverse=True)
+            if n != build.number and not b.building and b.result != "ABORTED"]
+    pick = [b for b in done if b.result == "SUCCESS"][:3] or done[:3]
+    return int(sum(b.duration for b in pick) / len(pick)) if pick else -1
 
 
 def queue_item_json(state: State, base: str, q: QueueItem) -> dict[str, Any]:
