@@ -67,6 +67,13 @@ def check_service(doc: YamlDocument, config: Config, file: Path) -> list[Problem
             problems.append(doc.problem(prefix + ("env", key), f"{key} is both a plain variable and a secret",
                                         "keep it only under secrets", key=True))
     problems += _strategies(doc, data, config)
+    previews = _map(data.get("previews"))
+    base = previews.get("from")
+    disabled = {e for e, o in _map(data.get("environments")).items() if _map(o).get("enabled") is False}
+    if isinstance(base, str) and (base not in declared or base in disabled):
+        problems.append(doc.problem(("previews", "from"), f"previews come from '{base}', which this service "
+                                    "does not deploy to", "name one of its environments: " +
+                                    ", ".join(e for e in declared if e not in disabled)))
     return problems
 
 

@@ -44,6 +44,8 @@ SecretRefs = dict[EnvKey, Annotated[str, AfterValidator(_secret_ref)]]
 
 class BuildSpec(Model):
     dockerfile: str = "Dockerfile"
+    jenkinsfile: str = Field("Jenkinsfile", description="The pipeline every branch's CI job runs (a copy of "
+                             "jenkinsctl's standard Jenkinsfile), relative to the repository root")
     context: str = "."
     target: str | None = None
     args: EnvVars = Field(default_factory=dict)
@@ -135,6 +137,33 @@ class EnvironmentOverride(DeploySettings):
     promote_from: Name | None = None
 
 
+HOST_LABEL = re.compile(r"^(\{branch\}|\{service\}|[a-z0-9*?]([a-z0-9*?-]*[a-z0-9*?])?)+$")
+
+
+def _host_template(value: str) -> str:
+    import string
+
+    fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+    if "branch" not in fields or fields - {"branch", "service"}:
+        raise invalid(f"'{value}' must contain {{branch}} and no other placeholder than {{service}}",
+                      'e.g. "{branch}.{service}.dev.example.com"')
+    sample = value.format(branch="b" * 20, service="s" * 40)
+    if len(sample) > 128 or any(not 0 < len(label) <= 63 for label in sample.split(".")) or \
+            not all(HOST_LABEL.match(label) for label in value.split(".")):
+        raise invalid(f"'{value}' is not a host name an ALB host-header condition accepts",
+                      "lowercase DNS labels (letters, digits, '-'), at most 63 characters each and 128 in all")
+    return value
+
+
+class PreviewSpec(Model):
+    """`previews:`: every branch but the main one deploys to its own short-lived environment."""
+
+    from_env: Name = Field(alias="from", description="The environment previews are copied from")
+    ttl_hours: int = Field(72, ge=1, le=720, description="Hours without a deploy after which env gc removes one")
+    host: Annotated[str, AfterValidator(_host_template)] | None = Field(
+        None, description="Listener rule host header, e.g. {branch}.{service}.dev.example.com")
+
+
 class AgentSpec(Model):
     label: Label | None = None
     cpu: int | None = Field(None, ge=128, le=16384)
@@ -157,6 +186,7 @@ class ServiceSpec(Model):
     deploy: DeploySettings = Field(default_factory=DeploySettings)
     environments: dict[str, EnvironmentOverride] = Field(default_factory=dict)
     agent: AgentSpec = Field(default_factory=AgentSpec)
+    previews: PreviewSpec | None = None
 
     @property
     def repository(self) -> str:

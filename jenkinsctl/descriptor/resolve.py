@@ -111,6 +111,8 @@ def resolve(spec: ServiceSpec, doc: YamlDocument, loaded: LoadedConfig) -> tuple
     put_cfg(("agent", "cpu"), d.agent_cpu, ("defaults", "agentCpu"))
     put_cfg(("agent", "memory"), d.agent_memory, ("defaults", "agentMemory"))
     L.overlay(("agent",), spec.agent, _where(doc, ("agent",)))
+    if spec.previews is not None:
+        L.put(("previews",), spec.previews, _where(doc, ())(("previews",)))
     for key in ("mainBranch", "description", "owners"):
         name = {"mainBranch": "main_branch"}.get(key, key)
         if name in spec.model_fields_set:

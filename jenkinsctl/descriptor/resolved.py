@@ -12,6 +12,7 @@ from jenkinsctl.descriptor.model import (
     BuildSpec,
     CanarySpec,
     HealthCheck,
+    PreviewSpec,
     RollingSpec,
     VersioningSpec,
 )
@@ -65,6 +66,8 @@ class ResolvedEnvironment(Model):
     timeout_seconds: int
     host: str | None = None
     path: str | None = None
+    preview_of: str | None = None   # a branch's preview: the environment it is a copy of
+    branch: str | None = None
 
 
     def access(self) -> str:
@@ -87,6 +90,7 @@ class ResolvedService(Model):
     versioning: VersioningSpec
     agent: ResolvedAgent
     environments: dict[str, ResolvedEnvironment]
+    previews: PreviewSpec | None = None
 
     @property
     def environment_order(self) -> list[str]:
