@@ -10,6 +10,7 @@ from jenkinsctl.deploy import plan as planning
 from jenkinsctl.deploy import taskdef as td
 from jenkinsctl.deploy.lastgood import LastKnownGood, Record
 from jenkinsctl.deploy.resources import resources_for
+from jenkinsctl.deploy.runtime_config import config_hash, runtime_config
 from jenkinsctl.deploy.strategy import SUCCEEDED, Target, make_strategy, short
 from jenkinsctl.deploy.waiter import WaitResult, wait
 from jenkinsctl.errors import DeployError, PolicyError
@@ -134,7 +135,9 @@ def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
     if outcome != SUCCEEDED:
         raise DeployError(f"deploy of {resolved.name} {req.version} to {env.name} {outcome}: {reason}", outcome,
                           hint=_hint(outcome, resolved.name, env.name))
-    done.record = LastKnownGood(clients, res).record(req.version, req.image_uri, arn, req.git_sha, plan.strategy)
+    runtime = runtime_config(env)
+    done.record = LastKnownGood(clients, res).record(req.version, req.image_uri, arn, req.git_sha, plan.strategy,
+                                                     config_hash(runtime), runtime)
     report(f"deployed {resolved.name} {req.version} to {env.name}: {short(arn)}, {done.digest[:19]}; "
            "recorded as last known good")
     return done
