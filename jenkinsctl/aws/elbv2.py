@@ -27,7 +27,7 @@ def forward_weights(rule: dict) -> dict[str, int]:
 
 class Elbv2(Service):
     name = "elbv2"
-    PLANNED = frozenset({"create_target_group", "create_rule"})
+    PLANNED = frozenset({"delete_rule", "delete_target_group", "create_target_group", "create_rule"})
 
     def target_group(self, name: str) -> dict | None:
         try:
@@ -35,6 +35,10 @@ class Elbv2(Service):
         except AwsNotFound:
             return None
         return groups[0] if groups else None
+
+    def tags(self, arn: str) -> dict[str, str]:
+        out = self._call("describe_tags", ResourceArns=[arn])["TagDescriptions"]
+        return {t["Key"]: t["Value"] for d in out for t in d.get("Tags", [])}
 
     def rules(self, listener_arn: str) -> list[dict]:
         return self._call("describe_rules", ListenerArn=listener_arn)["Rules"]

@@ -5,6 +5,7 @@ Pure: no AWS calls. One place decides every name, so plan, deploy, rollback and 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from jenkinsctl.registry.addressing import pull_repository
@@ -31,6 +32,8 @@ class Resources:
     region: str
     account_id: str
     repository: str  # the image repository path, e.g. payments/orders-api
+    preview_of: str = ""  # a branch's preview (jenkinsctl.previews): the environment it copies
+    branch: str = ""
 
     @property
     def family(self) -> str:
@@ -60,7 +63,10 @@ class Resources:
         return f"arn:aws:ecr:{self.region}:{self.account_id}:repository/{self.repository}"
 
     def ecs_service(self, slot: str | None) -> str:
-        """`orders-api` for rolling; `orders-api-blue` / `orders-api-green` for two-slot strategies."""
+        """`orders-api` for rolling; `orders-api-blue` / `orders-api-green` for two-slot strategies;
+        `orders-api-pv-<branch>` for a preview, which shares its base environment's cluster."""
+        if self.preview_of:
+            return f"{self.service}-{self.env}"
         return self.service if slot is None else f"{self.service}-{slot}"
 
     def target_group(self, slot: str | None) -> str:
@@ -73,7 +79,10 @@ class Resources:
 
     @property
     def tags(self) -> dict[str, str]:
-        return {"service": self.service, "environment": self.env, "managed-by": "jenkinsctl"}
+        tags = {"service": self.service, "environment": self.env, "managed-by": "jenkinsctl"}
+        if self.preview_of:  # what `env down` looks for before it deletes anything
+            tags.update({"preview-of": self.preview_of, "branch": re.sub(r"[^\w.:/=+@ -]", "_", self.branch)[:256]})
+        return tags
 
     # ---- secrets -----------------------------------------------------------------------------
     def secret_value_from(self, ref: str) -> str:
@@ -140,4 +149,5 @@ class Resources:
 
 def resources_for(resolved, env) -> Resources:
     """Resources of `resolved` (ResolvedService) in `env` (ResolvedEnvironment)."""
-    return Resources(resolved.name, env.name, env.cluster, env.region, env.account_id, pull_repository(resolved, env))
+    return Resources(resolved.name, env.name, env.cluster, env.region, env.account_id, pull_repository(resolved, env),
+                     env.preview_of or "", env.branch or "")
