@@ -11,8 +11,8 @@ from pydantic import AfterValidator, BeforeValidator
 
 from jenkinsctl.modelbase import invalid
 
-Strategy = Literal["rolling", "blue-green", "canary"]
-STRATEGIES = ("rolling", "blue-green", "canary")
+Strategy = Literal["rolling", "blue-green", "canary", "dns-blue-green"]
+STRATEGIES = ("rolling", "blue-green", "canary", "dns-blue-green")
 TASK_CPU = (256, 512, 1024, 2048, 4096, 8192, 16384)
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

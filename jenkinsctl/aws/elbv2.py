@@ -40,6 +40,11 @@ class Elbv2(Service):
         out = self._call("describe_tags", ResourceArns=[arn])["TagDescriptions"]
         return {t["Key"]: t["Value"] for d in out for t in d.get("Tags", [])}
 
+    def load_balancer_dns(self, listener_arn: str) -> str:
+        """The DNS name of the load balancer a listener belongs to (dns-blue-green's record values)."""
+        lb = self._call("describe_listeners", ListenerArns=[listener_arn])["Listeners"][0]["LoadBalancerArn"]
+        return self._call("describe_load_balancers", LoadBalancerArns=[lb])["LoadBalancers"][0]["DNSName"]
+
     def rules(self, listener_arn: str) -> list[dict]:
         return self._call("describe_rules", ListenerArn=listener_arn)["Rules"]
 

@@ -115,7 +115,7 @@ SERVICES = {
     "cloudwatch": ("cloudwatch", "CloudWatch"), "ec2": ("ec2", "Ec2"), "ecr": ("ecr", "Ecr"), "ecs": ("ecs", "Ecs"),
     "elbv2": ("elbv2", "Elbv2"), "events": ("events", "Events"), "iam": ("iam", "Iam"), "logs": ("logs", "Logs"),
     "secretsmanager": ("secretsmanager", "SecretsManager"), "sqs": ("sqs", "Sqs"), "ssm": ("ssm", "Ssm"),
-    "sts": ("sts", "Sts"),
+    "sts": ("sts", "Sts"), "route53": ("route53", "Route53"),
 }
 
 
@@ -282,6 +282,10 @@ class AwsClients:
     @property
     def sqs(self) -> "Sqs":
         return self.service("sqs")  # type: ignore[return-value]
+
+    @property
+    def route53(self) -> "Route53":
+        return self.service("route53")  # type: ignore[return-value]
 
     @property
     def ssm(self) -> "Ssm":

@@ -11,7 +11,7 @@ from jenkinsctl.deploy import taskdef as td
 from jenkinsctl.deploy.lastgood import LastKnownGood, Record
 from jenkinsctl.deploy.resources import resources_for
 from jenkinsctl.deploy.runtime_config import config_hash, runtime_config
-from jenkinsctl.deploy.strategy import SUCCEEDED, Target, make_strategy, short
+from jenkinsctl.deploy.strategy import SUCCEEDED, Target, make_strategy, short, strategy_class
 from jenkinsctl.deploy.waiter import WaitResult, wait
 from jenkinsctl.errors import DeployError, PolicyError
 
@@ -110,6 +110,9 @@ def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
     if dry_run:
         return DeployOutcome(**base, taskdef_arn=plan.reuse_taskdef_arn or "", registered=False,
                              outcome="planned", reason="dry run: nothing changed")
+    preflight = getattr(strategy_class(plan.strategy), "preflight", None)
+    if preflight is not None:  # a strategy's own refusal, before anything changes
+        preflight(clients, env)
     applied = planning.apply(plan, clients, res)
     arn = applied["taskdef"]
     if plan.registers:
@@ -155,7 +158,7 @@ def _hint(outcome: str, service: str, env: str) -> str:
 def _autoscale(clients, res, env, strategy_name: str, strategy) -> None:
     scaling = clients.appautoscaling
     a = env.autoscaling
-    if strategy_name == "rolling":
+    if strategy_name in planning.SINGLE_SERVICE:
         scaling.track_cpu(res.cluster, res.ecs_service(None), a.min, a.max, a.cpu_target)
         return
     scaling.track_cpu(res.cluster, res.ecs_service(strategy.new), a.min, a.max, a.cpu_target)

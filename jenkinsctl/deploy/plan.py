@@ -83,8 +83,13 @@ def _short(arn: str | None) -> str:
     return arn.rsplit("/", 1)[-1] if arn else "-"
 
 
+# strategies that run one ECS service per environment (dns-blue-green moves traffic between two
+# environments in DNS, not between two services)
+SINGLE_SERVICE = ("rolling", "dns-blue-green")
+
+
 def slots_for(strategy: str) -> tuple:
-    return (None,) if strategy == "rolling" else SLOTS
+    return (None,) if strategy in SINGLE_SERVICE else SLOTS
 
 
 def observe(clients, res: Resources, env, strategy: str, wanted: dict) -> Observed:
@@ -105,10 +110,10 @@ def observe(clients, res: Resources, env, strategy: str, wanted: dict) -> Observ
             group = elb.target_group(res.target_group(slot))
             tgs[slot] = group["TargetGroupArn"] if group else None
         rule = find_rule(elb.rules(env.load_balancer.listener_arn), set(filter(None, tgs.values())))
-        if env.load_balancer.test_listener_arn and strategy != "rolling":
+        if env.load_balancer.test_listener_arn and strategy not in SINGLE_SERVICE:
             test_rule = find_rule(elb.rules(env.load_balancer.test_listener_arn), set(filter(None, tgs.values())))
     live_slot = _live_slot(slots, services, tgs, rule)
-    live = services.get(res.ecs_service(live_slot)) if (live_slot or strategy == "rolling") else None
+    live = services.get(res.ecs_service(live_slot)) if (live_slot or strategy in SINGLE_SERVICE) else None
     current = current_arn = None
     if live and live.get("taskDefinition"):
         current_arn = live["taskDefinition"]
@@ -220,7 +225,7 @@ def make_plan(res: Resources, env, strategy: str, version: str, image_uri: str, 
         lb = env.load_balancer
         if observed.rule is None:
             # rolling: all traffic to its one group; two slots: none until the strategy switches it
-            weights = {None: 100} if strategy == "rolling" else {s: 0 for s in slots}
+            weights = {None: 100} if strategy in SINGLE_SERVICE else {s: 0 for s in slots}
             changes.append(Change("create", "listener-rule", res.target_group(slots[0]),
                                   "on " + _short(lb.listener_arn) + ", "
                                   + ", ".join(v for c in conditions(res, env) for v in
@@ -256,7 +261,7 @@ def _rule(res: Resources, env, listener_arn: str, weights: dict) -> ApiCall:
 
 def service_changes(res: Resources, env, strategy: str, observed: Observed, reuse: str | None) -> list[str]:
     out = []
-    if strategy == "rolling":
+    if strategy in SINGLE_SERVICE:
         svc = observed.services.get(res.ecs_service(None))
         if svc is None:
             out.append(f"create ECS service {res.ecs_service(None)} in cluster {res.cluster}, "

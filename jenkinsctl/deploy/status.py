@@ -42,7 +42,7 @@ def environment_state(clients, resolved, env_name: str) -> EnvState:
     if record:
         state.last_good = f"{record.version} {record.at}"
     slot = observed.live_slot
-    svc = observed.services.get(res.ecs_service(slot)) if (slot or env.strategy == "rolling") else None
+    svc = observed.services.get(res.ecs_service(slot)) if (slot or env.strategy in planning.SINGLE_SERVICE) else None
     if svc is None:
         state.traffic = "not deployed"
         return state

@@ -18,7 +18,8 @@ from jenkinsctl.yamlfile import YamlDocument
 
 SECRET_HINT = ("never put a secret in a descriptor: store it in SSM Parameter Store or Secrets Manager "
                "and reference it under deploy.secrets, e.g. {name}: ssm:/{service}/{lower}")
-_PARAMS = (("blueGreen", "blue-green"), ("canary", "canary"), ("rolling", "rolling"))
+_PARAMS = (("blueGreen", "blue-green"), ("canary", "canary"), ("rolling", "rolling"),
+           ("dnsBlueGreen", "dns-blue-green"))
 
 
 def _map(value: Any) -> dict:
@@ -104,7 +105,9 @@ def _strategies(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
         strategy = override.get("strategy") or base.get("strategy") or config.defaults.strategy
         port = override.get("port") or base.get("port")
         used.add(strategy)
-        if strategy in ("blue-green", "canary") and port is None:
+        if strategy == "dns-blue-green":
+            out += _dns_pair(doc, env_name, override, base, config)
+        if strategy in ("blue-green", "canary", "dns-blue-green") and port is None:
             where = ("environments", env_name, "strategy") if override.get("strategy") else \
                 ("deploy", "strategy") if base.get("strategy") else ("name",)
             portless.setdefault(where, (strategy, []))[1].append(env_name)
@@ -117,6 +120,29 @@ def _strategies(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
             out.append(doc.problem(("deploy", key), f"{key} settings are given but no environment deploys "
                                    f"with strategy {strategy}",
                                    f"set deploy.strategy: {strategy}, or remove deploy.{key}", key=True))
+    return out
+
+
+def _dns_pair(doc: YamlDocument, env_name: str, override: dict, base: dict, config: Config) -> list[Problem]:
+    where = ("environments", env_name, "dnsBlueGreen") if "dnsBlueGreen" in override else ("deploy", "dnsBlueGreen")
+    spec = _map(override.get("dnsBlueGreen") or base.get("dnsBlueGreen"))
+    if not spec:
+        return [doc.problem(("environments", env_name, "strategy") if override.get("strategy") else
+                            ("deploy", "strategy"), f"dns-blue-green (in {env_name}) needs deploy.dnsBlueGreen",
+                            "give the weighted record: dnsBlueGreen: {zoneId: Z..., record: orders.example.com, "
+                            "ttl: 60, pair: [prod-blue, prod-green]}")]
+    pair = spec.get("pair") if isinstance(spec.get("pair"), list) else []
+    out = []
+    for name in pair:
+        if name not in config.environment_names:
+            out.append(doc.problem(where + ("pair",), f"dns-blue-green pair names '{name}', which is not declared "
+                                   "in jenkinsctl.yaml", "declared: " + ", ".join(config.environment_names)))
+        elif config.environments[name].load_balancer is None:
+            out.append(doc.problem(where + ("pair",), f"dns-blue-green needs a load balancer in {name}",
+                                   f"set environments.{name}.loadBalancer.listenerArn in jenkinsctl.yaml"))
+    if pair and env_name not in pair:
+        out.append(doc.problem(where + ("pair",), f"{env_name} deploys with dns-blue-green but is not in its pair "
+                               f"{pair}", f"add {env_name} to the pair, or give {env_name} another strategy"))
     return out
 
 

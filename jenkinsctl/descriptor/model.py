@@ -98,6 +98,28 @@ class CanarySpec(Model):
         return self
 
 
+ZoneId = matching(r"^(/hostedzone/)?[A-Z0-9]{1,32}$", "'{value}' is not a Route 53 hosted zone id",
+                  "e.g. Z0123456789ABCDEFGHIJ")
+DnsName = matching(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$", "'{value}' is not a DNS name",
+                   "e.g. orders.example.com")
+
+
+class DnsBlueGreenSpec(Model):
+    """dns-blue-green: two environments, each with its own load balancer, behind one Route 53
+    weighted record set (CNAMEs; SetIdentifier = the environment's name)."""
+
+    zone_id: ZoneId
+    record: DnsName
+    ttl: int = Field(60, ge=0, le=86400, description="Seconds resolvers may keep the old answer: waited out")
+    pair: list[Name] = Field(min_length=2, max_length=2, description="The two environments, e.g. [prod-blue, prod-green]")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "DnsBlueGreenSpec":
+        if self.pair[0] == self.pair[1]:
+            raise invalid(f"pair names {self.pair[0]} twice", "name two environments, e.g. [prod-blue, prod-green]")
+        return self
+
+
 class Autoscaling(Model):
     min: int = Field(ge=0, le=1000)
     max: int = Field(ge=1, le=1000)
@@ -125,6 +147,7 @@ class DeploySettings(Model):
     rolling: RollingSpec | None = None
     blue_green: BlueGreenSpec | None = None
     canary: CanarySpec | None = None
+    dns_blue_green: DnsBlueGreenSpec | None = None
     autoscaling: Autoscaling | None = None
     timeout_seconds: int | None = Field(None, ge=30, le=14400)
     host: str | None = Field(None, description="Listener rule host header")

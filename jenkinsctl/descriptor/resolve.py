@@ -19,7 +19,7 @@ from jenkinsctl.yamlfile import YamlDocument
 Origins = dict[tuple, str]
 BUILTIN = "built-in default"
 _STRATEGY_PARAMS = {"rolling": ("rolling", RollingSpec), "blue-green": ("blueGreen", BlueGreenSpec),
-                    "canary": ("canary", CanarySpec)}
+                    "canary": ("canary", CanarySpec), "dns-blue-green": ("dnsBlueGreen", None)}
 
 
 class _Layers:
@@ -150,10 +150,13 @@ def resolve(spec: ServiceSpec, doc: YamlDocument, loaded: LoadedConfig) -> tuple
             L.get(base).pop("enabled", None)
         strategy = L.get(base + ("strategy",))
         key, default_cls = _STRATEGY_PARAMS[strategy]
+        keep = {key, "rolling"} if strategy == "dns-blue-green" else {key}  # it rolls inside each environment
         for other_key, _ in _STRATEGY_PARAMS.values():
-            if other_key != key:
+            if other_key not in keep:
                 L.get(base).pop(other_key, None)
-        if L.get(base + (key,)) is None:
+        if strategy == "dns-blue-green" and L.get(base + ("rolling",)) is None:
+            L.put(base + ("rolling",), RollingSpec(), BUILTIN)
+        if L.get(base + (key,)) is None and default_cls is not None:
             L.put(base + (key,), default_cls(), BUILTIN)
         previous = env_name
 

@@ -11,6 +11,7 @@ from jenkinsctl.descriptor.model import (
     BlueGreenSpec,
     BuildSpec,
     CanarySpec,
+    DnsBlueGreenSpec,
     HealthCheck,
     PreviewSpec,
     RollingSpec,
@@ -62,6 +63,7 @@ class ResolvedEnvironment(Model):
     rolling: RollingSpec | None = None
     blue_green: BlueGreenSpec | None = None
     canary: CanarySpec | None = None
+    dns_blue_green: DnsBlueGreenSpec | None = None
     autoscaling: Autoscaling | None = None
     timeout_seconds: int
     host: str | None = None
