@@ -8,7 +8,9 @@
    from the engine first, so the pull really transfers). Median of --runs, a fresh target
    repository each run. Targets: >= 20x faster, 0 layer bytes uploaded.
 2. API calls per deploy poll for rolling, blue-green and canary on moto (in-process), a second
-   version over a first; the waiter enforces its bound (MAX_CALLS_PER_POLL).
+   version over a first; the waiter enforces its bound (MAX_CALLS_PER_POLL). moto records no ECS
+   service deployments, so these polls follow the service itself (one DescribeServices); on AWS a
+   poll is one DescribeServiceDeployments.
 
 Starts a private registry (free port) and, if none answers, the Docker engine; stops what it
 started (by PID)."""
@@ -108,7 +110,7 @@ def polls(tmp: Path) -> list[str]:
     os.environ["MOTO_ECS_SERVICE_RUNNING"] = "4"  # read by the in-process moto server
     from moto.server import ThreadedMotoServer
 
-    from deploy_support import Sandbox, edit
+    from deploy_support import Sandbox
     from jenkinsctl.deploy.waiter import MAX_CALLS_PER_POLL
     from jenkinsctl.devkit import sandbox_infra
     from jenkinsctl.factory import Factory
@@ -125,12 +127,13 @@ def polls(tmp: Path) -> list[str]:
         project.mkdir()
         shutil.copy(REPO / "jenkinsctl.yaml", project)
         shutil.copytree(REPO / "services", project / "services")
-        edit(project, "orders-api", "bakeSeconds: 600", "bakeSeconds: 1")
-        edit(project, "search-api", "intervalSeconds: 120", "intervalSeconds: 1")
         clients = Factory({"JENKINSCTL_AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}).aws(region="us-east-1",
                                                                                        max_attempts=1)
         sandbox_infra.write_settings(project / "jenkinsctl.yaml",
                                      sandbox_infra.create(clients, {"dev": "dev", "staging": "staging", "prod": "prod"}))
+        clients.cloudwatch.raw.put_metric_alarm(  # the alarm search-api's canary rolls back on must exist
+            AlarmName="search-api-5xx", MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
+            Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold")
         box = Sandbox(project, clients)
         lines = [f"2. API calls per deploy poll on moto (poll every 0.2 s; bound {MAX_CALLS_PER_POLL}):"]
         for name, env, strategy in (("invoice-worker", "dev", "rolling"), ("orders-api", "dev", "blue-green"),

@@ -4,9 +4,11 @@ and errors that carry a hint."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+import types
+import typing
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -22,6 +24,23 @@ class Model(BaseModel):
         frozen=True,
         str_strip_whitespace=True,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """pydantic reads `true` as 1 for a number; `port: true` is a mistake, not port 1."""
+        if isinstance(value, bool) and info.field_name and _numeric(cls.model_fields[info.field_name].annotation):
+            raise PydanticCustomError("int_type", "must be a whole number")
+        return value
+
+
+def _numeric(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) is typing.Annotated:
+        return _numeric(args[0])
+    if args and typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return all(_numeric(a) for a in args if a is not type(None))
+    return tp in (int, float)
 
 
 def invalid(message: str, hint: str | None = None) -> PydanticCustomError:
@@ -42,7 +61,8 @@ def _repository(value: str) -> str:
     return value
 
 
-def _pinned_image(value: str) -> str:
+def pinned_image(value: str) -> str:
+    """The reference, if pinned by tag or digest; else a located error with a hint."""
     problem = pin_problem(value)
     if problem:
         raise invalid(problem, "pin the image to a version tag or a digest, e.g. "
@@ -78,4 +98,4 @@ def _account(value: str) -> str:
 
 Name = Annotated[str, AfterValidator(_name)]
 Repository = Annotated[str, AfterValidator(_repository)]
-PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
+PinnedImage = Annotated[str, AfterValidator(pinned_image)]

@@ -6,7 +6,7 @@ import re
 
 _SECRET_NAME = re.compile(
     r"(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
-    r"CREDENTIAL|AUTH|(^|_)KEY$|(^|_)PWD$|DSN$)",
+    r"CREDENTIAL|AUTH|(^|_)KEY$|(^|_)PWD$|(^|_)PASS$|(^|_)PW$|(^|_)SK$|DSN$)",
     re.IGNORECASE,
 )
 _NOT_SECRET_NAME = re.compile(r"(_(ID|NAME|URL|PATH|FILE|ARN|REGION|ENDPOINT|HEADER)$|^KEYBOARD)", re.IGNORECASE)
@@ -32,3 +32,13 @@ def mask(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
             text = text.replace(s, "****")
     text = re.sub(r"(://[^/\s:@]+:)[^/\s@]+@", r"\1****@", text)
     return _SECRET_VALUE.sub("****", text)
+
+
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s@]+@", re.IGNORECASE)
+_TOKEN_QUERY = re.compile(r"(?P<key>[?&](?:private_)?(?:token|access_token|api_key|apikey|password)=)[^&\s#]+",
+                          re.IGNORECASE)
+
+
+def mask_url(text: str) -> str:
+    """Userinfo (`user:password@`, `token@`) and token query parameters masked in every URL of `text`."""
+    return _TOKEN_QUERY.sub(r"\g<key>***", _USERINFO.sub(r"\g<scheme>***@", text))

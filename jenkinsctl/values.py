@@ -11,8 +11,9 @@ from pydantic import AfterValidator, BeforeValidator
 
 from jenkinsctl.modelbase import invalid
 
-Strategy = Literal["rolling", "blue-green", "canary", "dns-blue-green"]
-STRATEGIES = ("rolling", "blue-green", "canary", "dns-blue-green")
+# a new strategy: here and descriptor.model
+Strategy = Literal["rolling", "blue-green", "canary", "linear", "dns-blue-green"]
+STRATEGIES = ("rolling", "blue-green", "canary", "linear", "dns-blue-green")
 TASK_CPU = (256, 512, 1024, 2048, 4096, 8192, 16384)
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -52,6 +53,20 @@ def _env_key(value: str) -> str:
     return value
 
 
+_REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.|\.lock(/|$)")
+
+
+def _git_branch(value: str) -> str:
+    """git check-ref-format --branch: what `git checkout` and Jenkins' SCM would accept."""
+    if (not value or value == "@" or _REF_BAD.search(value) or value.startswith(("-", "/", "."))
+            or value.endswith(("/", "."))):
+        raise invalid(f"'{value}' is not a valid git branch name",
+                      "git refuses spaces, '..', '~^:?*[\\', '@{', a leading '-' or '.', a trailing '/', '.' "
+                      "or '.lock' (git check-ref-format)")
+    return value
+
+
+GitBranch = Annotated[str, AfterValidator(_git_branch)]
 EnvKey = Annotated[str, AfterValidator(_env_key)]
 Cpu = Annotated[int, AfterValidator(_cpu)]
 Memory = Annotated[int, AfterValidator(_memory)]

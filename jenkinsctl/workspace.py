@@ -72,7 +72,8 @@ def descriptor_files(loaded: LoadedConfig) -> list[Path]:
     folder = loaded.services_dir
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    # not only regular files: a FIFO, device or directory named *.yaml is refused by the loader
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
 
 
 def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,

@@ -6,6 +6,8 @@ documents, non-mapping documents, duplicate keys, alias bombs and huge files.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,14 +64,57 @@ class YamlLoadError(Exception):
         self.problem = problem
 
 
+def read_capped(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Devices (/dev/zero), FIFOs and
+    directories are refused before opening them (a FIFO would block, a device never ends), and
+    the read itself stops after `limit` bytes, so a file that grows meanwhile is refused too.
+    Raises NotRegularFile, TooLarge or OSError."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotRegularFile(_kind(info.st_mode))
+    if info.st_size > limit:
+        raise TooLarge(info.st_size)
+    with open(path, "rb") as f:
+        raw = f.read(limit + 1)
+    if len(raw) > limit:
+        raise TooLarge(len(raw))
+    return raw
+
+
+class NotRegularFile(OSError):
+    def __init__(self, kind: str):
+        super().__init__(f"is not a regular file but {kind}")
+        self.kind = kind
+
+
+class TooLarge(OSError):
+    def __init__(self, size: int):
+        super().__init__(f"file is {size} bytes")
+        self.size = size
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a plain file"
+
+
 def load_yaml_file(path: Path, display: str | None = None) -> YamlDocument:
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlLoadError(Problem(name, 0, 0, "", f"file is {size} bytes; the limit is {MAX_BYTES}",
-                                        "a descriptor is a short YAML file; is this the right file?"))
-        raw = path.read_bytes()
+        raw = read_capped(path)
+    except NotRegularFile as exc:
+        raise YamlLoadError(Problem(name, 0, 0, "", f"is not a regular file ({exc.kind})",
+                                    "name a regular file of YAML text")) from None
+    except TooLarge as exc:
+        raise YamlLoadError(Problem(name, 0, 0, "", f"file is {exc.size} bytes; the limit is {MAX_BYTES}",
+                                    "a descriptor is a short YAML file; is this the right file?")) from None
     except OSError as exc:
         raise YamlLoadError(Problem(name, 0, 0, "", f"cannot read file: {exc.strerror}")) from exc
     try:
@@ -116,6 +161,22 @@ def load_yaml_text(text: str, name: str) -> YamlDocument:
     return YamlDocument(name, data, builder.values, builder.keys)
 
 
+_REFUSED_TAGS = {"tag:yaml.org,2002:binary": "!!binary", "tag:yaml.org,2002:set": "!!set", "tag:yaml.org,2002:omap": "!!omap",
+                 "tag:yaml.org,2002:pairs": "!!pairs"}
+
+
+def _yaml11_only(node: ScalarNode) -> bool:
+    """A plain scalar that YAML 1.1 resolves to a bool or number and YAML 1.2 (core) to a string:
+    `yes`/`no`/`on`/`off`/`y`/`n`, sexagesimal `12:30`, `1_000`, dates."""
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        return True
+    if node.tag == "tag:yaml.org,2002:bool":
+        return node.value.lower() not in ("true", "false")
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return ":" in node.value or "_" in node.value
+    return False
+
+
 class _Builder:
     def __init__(self, name: str):
         self.name = name
@@ -138,6 +199,11 @@ class _Builder:
         if path not in self.values:
             self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, ScalarNode):
+            if node.tag in _REFUSED_TAGS:
+                self._fail(node, f"{_REFUSED_TAGS[node.tag]} values are not allowed here",
+                           "write plain text; jenkinsctl files hold strings, numbers and true/false", path=path)
+            if not node.style and _yaml11_only(node):
+                return node.value  # YAML 1.2 reads yes/no/on/off and 12:30 as text, and so do we
             try:
                 return self.scalars.construct_object(node, deep=True)
             except (ConstructorError, ValueError, OverflowError) as exc:
@@ -154,11 +220,7 @@ class _Builder:
         merged: list[tuple[Node, Node]] = []
         for key_node, value_node in pairs:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                for src in sources:
-                    if not isinstance(src, MappingNode):
-                        self._fail(src, "`<<` merge needs a mapping", path=path)
-                    merged.extend(src.value)
+                merged.extend(self._merged(value_node, path, depth))
         own_keys = set()
         for key_node, value_node in pairs:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -177,6 +239,27 @@ class _Builder:
                 continue
             self.keys.setdefault(path + (key,), (key_node.start_mark.line + 1, key_node.start_mark.column + 1))
             out[key] = self.build(value_node, path + (key,), depth + 1)
+        return out
+
+    def _merged(self, value_node: Node, path: Path_, depth: int) -> list[tuple[Node, Node]]:
+        """The pairs a `<<` merges in, its sources' own merges flattened (each pair counts
+        towards MAX_NODES, so merge keys cannot multiply past the alias limit)."""
+        out: list[tuple[Node, Node]] = []
+        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        for src in sources:
+            if not isinstance(src, MappingNode):
+                self._fail(src, "`<<` merge needs a mapping", path=path)
+            if depth > 50:
+                self._fail(src, "nesting deeper than 50 levels", path=path)
+            for key_node, node in src.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    out.extend(self._merged(node, path, depth + 1))
+                else:
+                    self.count += 1
+                    if self.count > MAX_NODES:
+                        self._fail(src, f"document expands to more than {MAX_NODES} values (alias bomb?)",
+                                   "remove the repeated `*alias` references", path=path)
+                    out.append((key_node, node))
         return out
 
     def _key(self, node: Node, path: Path_) -> str:

@@ -18,16 +18,20 @@ String setting(String name, String fallback) {
     return fromEnv ? fromEnv : fallback
 }
 
-void seedJob(String namespace, String repo, String branch, String credentials, String agentLabel) {
+// The parameters are not named after Job DSL methods (`branch`, `credentials`, `url`...): inside a
+// context closure `branch(branch)` would call the local String (String.call(), MissingMethodException),
+// because a local variable wins over the closure's delegate. tests/integration/test_seed_bootstrap.py
+// runs this script with a stand-in that resolves names the way Job DSL does.
+void seedJob(String namespace, String repoUrl, String gitBranch, String credentialsId, String agentLabel) {
     pipelineJob("jenkinsctl-seed-${namespace}") {
-        description("""Seed job of namespace ${namespace}: regenerates Jenkins jobs from the service descriptors in ${repo} (${branch}).
+        description("""Seed job of namespace ${namespace}: regenerates Jenkins jobs from the service descriptors in ${repoUrl} (${gitBranch}).
 Runs on changes under services/, jobs/ and jenkinsctl.yaml, and every few hours; prunes only jobs marked namespace=${namespace}.""")
         logRotator {
             numToKeep(100)
         }
         parameters {
             choiceParam('NAMESPACE', [namespace], 'Namespace whose jobs this seed owns (fixed).')
-            choiceParam('CREDENTIALS_ID', [credentials], 'Jenkins credential (username + API token) used to sync (fixed).')
+            choiceParam('CREDENTIALS_ID', [credentialsId], 'Jenkins credential (username + API token) used to sync (fixed).')
             choiceParam('AGENT_LABEL', [agentLabel], 'Agents the seed runs on (fixed).')
         }
         properties {
@@ -48,10 +52,10 @@ Runs on changes under services/, jobs/ and jenkinsctl.yaml, and every few hours;
                 scm {
                     git {
                         remote {
-                            url(repo)
-                            credentials(credentials)
+                            url(repoUrl)
+                            credentials(credentialsId)
                         }
-                        branch(branch)
+                        branch(gitBranch)
                         extensions {
                             pathRestriction {
                                 includedRegions('services/.*\njobs/.*\njenkinsctl\\.yaml\nJenkinsfile\nseed/.*')

@@ -170,3 +170,22 @@ def base_image(registry) -> PushedBaseImage:
 def fresh_base_image(fresh_registry) -> PushedBaseImage:
     """The base image, pushed to `fresh_registry`."""
     return _seed_base(fresh_registry)
+
+
+# ---- jenkinsctl's own wheel (the same code as `jenkinsctl agents image build`) ----
+
+@dataclass(frozen=True)
+class BuiltWheel:
+    path: Path  # dist/jenkinsctl-<version>-py3-none-any.whl
+    version: str
+    wheelhouse: Path  # wheels of its dependencies (cached across sessions by their requirements)
+
+
+@pytest.fixture(scope="session")
+def jenkinsctl_wheel(tmp_path_factory) -> BuiltWheel:
+    """The wheel `pip wheel` builds from this checkout, and its dependencies' wheelhouse."""
+    from jenkinsctl import packaging
+
+    wheel = packaging.build_wheel(tmp_path_factory.mktemp("dist"), REPO)
+    house = packaging.wheelhouse(wheel, packaging.cache_dir({}))
+    return BuiltWheel(wheel, packaging.wheel_version(wheel), house)

@@ -2,13 +2,20 @@
 
 Keys follow the plugin's data-bound names (ECSCloud, ECSTaskTemplate and its entry classes):
 `taskrole` is lower-case there; `memory` is the hard limit; templates run through the fleet's
-capacity provider, never a launch type, so builds land on the spot-backed group."""
+capacity provider, never a launch type, so builds land on the spot-backed group.
+
+Each template names the task definition `agents apply` registers (`taskDefinitionOverride`: the
+family, so the plugin's DescribeTaskDefinition returns its latest ACTIVE revision) and its agent
+container (`agentContainerName`); without the override the plugin registers a family of its own
+(`<cloud>-<templateName>`) from the template's fields and ours would never run. With it, the plugin
+takes image, roles, environment, mounts and logs from our task definition; the template repeats
+them only so the Jenkins UI shows what the agents get."""
 
 from __future__ import annotations
 
 import yaml
 
-from jenkinsctl.agents.resources import Names, jenkins_label
+from jenkinsctl.agents.resources import AGENT_CONTAINER, Names, jenkins_label
 from jenkinsctl.config.fleet import FleetSpec, branch_slug
 
 
@@ -25,6 +32,8 @@ def cloud(spec: FleetSpec, account_id: str, region: str, jenkins_url: str | None
             entry = {
                 "templateName": name,
                 "label": jenkins_label(label, branch),
+                "taskDefinitionOverride": name,
+                "agentContainerName": AGENT_CONTAINER,
                 "image": t.image,
                 "remoteFSRoot": "/home/jenkins",
                 "cpu": t.cpu,

@@ -37,9 +37,16 @@ class DrainEvent:
 def parse_event(raw: Any, source: str = "event") -> DrainEvent:
     """One event (a dict, or JSON text) -> DrainEvent; unknown shapes are invalid input."""
     data = raw
-    if isinstance(raw, (str, bytes)):
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _bad(source, "is not UTF-8") from None
+    if isinstance(raw, str):
         try:
             data = json.loads(raw)
+        except RecursionError:
+            raise _bad(source, "is nested too deeply") from None  # the cause is a thousand-frame traceback
         except ValueError as exc:
             raise _bad(source, "is not JSON") from exc
     if not isinstance(data, dict):

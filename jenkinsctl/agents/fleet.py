@@ -12,7 +12,7 @@ def plan_fleet(clients, spec: FleetSpec, account_id: str, branch: str | None = N
     """What `apply` (or `destroy`) would change. Reads only. `live_branches`: prune the branch
     templates of every branch not listed (their config is gone)."""
     scope = branch_slug(branch) if branch else ""
-    existing = state.discover(clients, spec.cluster)
+    existing = state.discover(clients, spec.cluster, instances=destroy and not branch)
     if destroy:
         wanted: list[resources.Resource] = []
     elif scope:

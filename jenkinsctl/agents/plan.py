@@ -9,15 +9,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from jenkinsctl.agents.resources import FALLBACK_TAG, KINDS, Resource
+from jenkinsctl.agents.resources import AGENT_CONTAINER, FALLBACK_TAG, KINDS, Names, Resource
 from jenkinsctl.aws.autoscaling import group_tag
 from jenkinsctl.aws.iam import assume_policy
 from jenkinsctl.aws.sqs import events_policy
 from jenkinsctl.plan import ApiCall, Change, Plan, Ref, jsonable
 
-# ECS first lets go of the group, the group's instances go, then the cluster they were in
-DELETE_ORDER = ("task_definition", "capacity_provider", "lifecycle_hook", "asg", "cluster", "event_rule", "queue",
-                "launch_template", "log_group", "instance_profile", "iam_role")
+# builds stopped and instances drained and deregistered, ECS lets go of the group (capacity
+# provider detached from the cluster, then deleted), the group goes (scaled to 0, then deleted),
+# then the cluster: in the order AWS accepts (a cluster with registered instances is not deleted;
+# a capacity provider associated with a cluster is not deleted). The service-linked role stays.
+DELETE_ORDER = ("task_definition", "container_instance", "capacity_provider", "lifecycle_hook", "asg", "cluster",
+                "event_rule", "queue", "launch_template", "log_group", "instance_profile", "iam_role")
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def make_plan(cluster: str, scope: str, wanted: list[Resource], existing: dict[t
               notes: tuple[str, ...] = ()) -> FleetPlan:
     """Changes that take `existing` (owned resources, all scopes) to `wanted` (one scope).
     Resources of `delete_scopes` (branches whose config is gone) are all deleted too."""
-    ctx = _Ctx(cluster, account_id, region)
+    ctx = _Ctx(cluster, account_id, region, frozenset(existing))
     changes: list[Change] = []
     unchanged: list[tuple[str, str]] = []
     plan_notes: list[str] = []
@@ -102,7 +105,7 @@ def make_plan(cluster: str, scope: str, wanted: list[Resource], existing: dict[t
             continue
         calls, note = UPDATE[r.kind](ctx, Resource(r.kind, r.name, want_props, r.scope), have, d)
         changes.append(Change("update", r.kind, r.name, note or "", d, tuple(calls), r.scope))
-    doomed = [r for r in existing.values() if r.key not in wanted_keys
+    doomed = [r for r in existing.values() if r.key not in wanted_keys and r.kind in DELETE_ORDER
               and (r.scope == scope or r.scope in (delete_scopes or set()))]
     for r in sorted(doomed, key=lambda r: (DELETE_ORDER.index(r.kind), r.name)):
         changes.append(Change("delete", r.kind, r.name, calls=tuple(DELETE[r.kind](ctx, r, existing)), scope=r.scope))
@@ -116,6 +119,10 @@ class _Ctx:
     cluster: str
     account_id: str
     region: str
+    existing: frozenset = frozenset()  # keys of the resources that exist before the plan
+
+    def has(self, kind: str, name: str) -> bool:
+        return (kind, name) in self.existing
 
     def role_arn(self, name: str, path: str) -> str:
         return f"arn:aws:iam::{self.account_id}:role{path}{name}"
@@ -290,7 +297,10 @@ def _lt_data(ctx, r) -> dict:
     p = r.props
     data = {"ImageId": p["imageId"], "IamInstanceProfile": {"Name": p["instanceProfile"]},
             "UserData": base64.b64encode(p["userData"].encode()).decode(),
-            "MetadataOptions": {"HttpTokens": p["httpTokens"], "HttpEndpoint": "enabled"},
+            # IMDSv2 only, one hop: a build container (bridge network: a second hop) gets no
+            # instance-role credentials from the metadata service
+            "MetadataOptions": {"HttpTokens": p["httpTokens"], "HttpPutResponseHopLimit": p["hopLimit"],
+                                "HttpEndpoint": "enabled"},
             "TagSpecifications": [{"ResourceType": "instance", "Tags": _aws_tags(p["tags"])}]}
     if p["securityGroups"]:
         data["SecurityGroupIds"] = p["securityGroups"]
@@ -362,7 +372,11 @@ def _asg_update(ctx, r, have, d):
 
 
 def _asg_delete(ctx, r, existing):
-    return [ApiCall("autoscaling", "delete_auto_scaling_group", {"AutoScalingGroupName": r.name, "ForceDelete": True})]
+    # scaled to 0 first (protection off: instances protected from scale-in would stay), then deleted
+    return [ApiCall("autoscaling", "update_auto_scaling_group", {
+        "AutoScalingGroupName": r.name, "MinSize": 0, "MaxSize": 0, "DesiredCapacity": 0,
+        "NewInstancesProtectedFromScaleIn": False}),
+        ApiCall("autoscaling", "delete_auto_scaling_group", {"AutoScalingGroupName": r.name, "ForceDelete": True})]
 
 
 def _cp_params(r) -> dict:
@@ -376,7 +390,15 @@ def _cp_create(ctx, r):
     return [ApiCall("ecs", "create_capacity_provider", {
         "name": r.name, "autoScalingGroupProvider": {"autoScalingGroupArn": Ref("asg_arn", r.props["asg"]),
                                                      **_cp_params(r)},
-        "tags": _ecs_tags(r.props["tags"])})]
+        "tags": _ecs_tags(r.props["tags"])}), _associate(ctx)]
+
+
+def _associate(ctx) -> ApiCall:
+    """The fleet's capacity provider as its cluster's only one and default strategy."""
+    name = Names(ctx.cluster).capacity_provider
+    return ApiCall("ecs", "put_cluster_capacity_providers", {
+        "cluster": ctx.cluster, "capacityProviders": [name],
+        "defaultCapacityProviderStrategy": [{"capacityProvider": name, "weight": 1, "base": 0}]})
 
 
 def _cp_update(ctx, r, have, d):
@@ -401,14 +423,13 @@ def _cp_delete(ctx, r, existing):
 
 
 def _cluster_create(ctx, r):
-    return [ApiCall("ecs", "create_cluster", {
-        "clusterName": r.name, "capacityProviders": r.props["capacityProviders"],
-        "defaultCapacityProviderStrategy": r.props["defaultStrategy"], "tags": _ecs_tags(r.props["tags"])})]
+    # without its capacity provider: that is created after the cluster and associates itself
+    return [ApiCall("ecs", "create_cluster", {"clusterName": r.name, "tags": _ecs_tags(r.props["tags"])})]
 
 
 def _cluster_update(ctx, r, have, d):
     calls = []
-    if {f for f, _, _ in d} - {"tags"}:
+    if {f for f, _, _ in d} - {"tags"} and ctx.has("capacity_provider", Names(ctx.cluster).capacity_provider):
         calls.append(ApiCall("ecs", "put_cluster_capacity_providers", {
             "cluster": r.name, "capacityProviders": r.props["capacityProviders"],
             "defaultCapacityProviderStrategy": r.props["defaultStrategy"]}))
@@ -422,11 +443,27 @@ def _cluster_delete(ctx, r, existing):
     return [ApiCall("ecs", "delete_cluster", {"cluster": r.name})]
 
 
+def _slr_create(ctx, r):
+    return [ApiCall("iam", "create_service_linked_role", {"AWSServiceName": r.props["service"]})]
+
+
+def _instance_delete(ctx, r, existing):
+    """A container instance of the fleet's cluster, on destroy: drained, its builds stopped, deregistered."""
+    arn = r.props["arn"]
+    calls = [ApiCall("ecs", "update_container_instances_state", {
+        "cluster": ctx.cluster, "containerInstances": [arn], "status": "DRAINING"})] \
+        if r.props["status"] != "DRAINING" else []
+    calls += [ApiCall("ecs", "stop_task", {"cluster": ctx.cluster, "task": t,
+                                           "reason": "jenkinsctl agents destroy"}) for t in r.props["tasks"]]
+    return calls + [ApiCall("ecs", "deregister_container_instance", {
+        "cluster": ctx.cluster, "containerInstance": arn, "force": True})]
+
+
 def task_definition_params(ctx: _Ctx, r: Resource) -> dict:
     p = r.props
     env = [{"name": "JENKINS_AGENT_LABEL", "value": p["label"]}] + \
           [{"name": k, "value": v} for k, v in sorted(p["environment"].items())]
-    container = {"name": "jnlp", "image": p["image"], "cpu": p["cpu"], "memory": p["memory"],
+    container = {"name": AGENT_CONTAINER, "image": p["image"], "cpu": p["cpu"], "memory": p["memory"],
                  "essential": True, "environment": env,
                  "logConfiguration": {"logDriver": "awslogs", "options": {
                      "awslogs-group": p["logGroup"], "awslogs-region": ctx.region,
@@ -458,7 +495,7 @@ def _td_delete(ctx, r, existing):
 CREATE = {"queue": _queue_create, "event_rule": _rule_create, "lifecycle_hook": _hook_create,
           "iam_role": _role_create, "instance_profile": _profile_create, "log_group": _logs_create,
           "launch_template": _lt_create, "asg": _asg_create, "capacity_provider": _cp_create,
-          "cluster": _cluster_create, "task_definition": _td_create}
+          "cluster": _cluster_create, "task_definition": _td_create, "service_linked_role": _slr_create}
 UPDATE = {"queue": _queue_update, "event_rule": _rule_update, "lifecycle_hook": _hook_update,
           "iam_role": _role_update, "instance_profile": _profile_update, "log_group": _logs_update,
           "launch_template": _lt_update, "asg": _asg_update, "capacity_provider": _cp_update,
@@ -466,4 +503,4 @@ UPDATE = {"queue": _queue_update, "event_rule": _rule_update, "lifecycle_hook": 
 DELETE = {"queue": _queue_delete, "event_rule": _rule_delete, "lifecycle_hook": _hook_delete,
           "iam_role": _role_delete, "instance_profile": _profile_delete, "log_group": _logs_delete,
           "launch_template": _lt_delete, "asg": _asg_delete, "capacity_provider": _cp_delete,
-          "cluster": _cluster_delete, "task_definition": _td_delete}
+          "cluster": _cluster_delete, "task_definition": _td_delete, "container_instance": _instance_delete}

@@ -17,8 +17,11 @@ MANAGED_TAG = "jenkinsctl:managed-by"
 FALLBACK_TAG = "jenkinsctl:on-demand-fallback"
 
 # dependency order: create in this order, delete in reverse
-KINDS = ("iam_role", "instance_profile", "log_group", "queue", "event_rule", "launch_template", "asg",
-         "lifecycle_hook", "capacity_provider", "cluster", "task_definition")
+# (ECS's service-linked role first: a capacity provider cannot be created without it; the cluster
+# before the capacity provider, which is then associated with it)
+KINDS = ("service_linked_role", "iam_role", "instance_profile", "log_group", "queue", "event_rule", "launch_template",
+         "asg", "lifecycle_hook", "cluster", "capacity_provider", "task_definition")
+ECS_SERVICE_LINKED_ROLE = "AWSServiceRoleForECS"  # account-wide, AWS's: created when missing, never deleted
 HOOK = "drain-builds"  # the group's terminate lifecycle hook: `agents drain` completes it
 
 ECS_INSTANCE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
@@ -99,6 +102,9 @@ class Names:
         return f"{self.cluster}-agent-{label}" + (f"--{scope}" if scope else "")
 
 
+AGENT_CONTAINER = "jnlp"  # the one container of every agent task definition; the plugin runs the agent in it
+
+
 def jenkins_label(label: str, branch: str | None) -> str:
     """The label pipelines ask for: `docker` on main, `docker@feature-x` for a branch's template."""
     return f"{label}@{branch_slug(branch)}" if branch else label
@@ -152,6 +158,7 @@ def desired(spec: FleetSpec, image_id: str, launch_template_version: int, branch
 def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[Resource]:
     t = tags(spec.cluster)
     return [
+        Resource("service_linked_role", ECS_SERVICE_LINKED_ROLE, {"service": "ecs.amazonaws.com"}),
         Resource("iam_role", n.instance_role, {"path": n.role_path, "service": "ec2.amazonaws.com",
                                                "policies": sorted([ECS_INSTANCE_POLICY, SSM_CORE_POLICY]), "tags": t}),
         Resource("iam_role", n.execution_role, {"path": n.role_path, "service": "ecs-tasks.amazonaws.com",
@@ -170,7 +177,7 @@ def _shared(spec: FleetSpec, n: Names, image_id: str, lt_version: int) -> list[R
         Resource("launch_template", n.launch_template, {
             "imageId": image_id, "instanceProfile": n.instance_role,
             "securityGroups": sorted(spec.security_groups), "userData": user_data(spec.cluster),
-            "httpTokens": "required", "tags": t}),
+            "httpTokens": "required", "hopLimit": 1, "tags": t}),
         Resource("asg", n.asg, {
             "minSize": spec.min_size, "maxSize": spec.max_size, "subnets": sorted(spec.subnets),
             "launchTemplate": n.launch_template, "launchTemplateVersion": str(lt_version),

@@ -1,39 +1,40 @@
-"""Replay a build-queue trace against this fleet policy and two baselines. Pure and seeded.
+"""Replay a build trace against this fleet policy and the baselines a user would pick instead.
+Pure and seeded: the same inputs give the same figures.
 
-Policies:
-  policy    spot-first fleet driven by `scaler.decide` every minute (pre-warm, idle scale-in,
-            on-demand fallback), interrupted builds drained and resubmitted;
-  static    on-demand instances sized for the trace's peak, all day;
-  reactive  one on-demand instance started per build when it is queued, stopped when it ends
-            (what the plugins do); with `reactive_market="spot"` interrupted builds are lost.
-
-Model: 5-second ticks; an instance is ready `boot` seconds after launch; spot prices per hour
-from a series; each spot instance is interrupted at `interruption_rate` per hour with a
-2-minute warning; per-second billing with a 60-second minimum."""
+The engine (`Sim`) models, in 5-second ticks: instances that boot in components (EC2 launch,
+ECS registration, agent image pull; a warm-pool start instead of a launch), per-second billing
+with a 60-second minimum plus EBS for every instance that exists (stopped ones pay only EBS),
+spot prices per pool (a real series or the default 35-52% band with spikes), windows when a
+pool has no spot capacity, spot interruptions with their 2-minute warning, often preceded by a
+rebalance recommendation, and builds whose children are released when they end (closed loop).
+A build's wait is the time from entering the queue to its agent running it (the ECS task's
+start and the inbound agent's connection count: Jenkins shows the build waiting until then).
+The policy (`simpolicy.py`) is `scaler.decide`, shared with `agents scale`, driven by a
+controller loop; the baselines a user would pick instead are in `baselines.py`."""
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
+import heapq
 import math
 import random
 from dataclasses import dataclass, field
 
 from jenkinsctl.agents.binpack import Shape
-from jenkinsctl.agents.scaler import Build, Group, Instance, decide
-from jenkinsctl.config.fleet import FleetSpec
+from jenkinsctl.agents.simtrace import Market, TraceBuild, default_market
+from jenkinsctl.agents.spotwindow import WARNING_SECONDS, RunningBuild, triage
 
 TICK = 5
-WARNING = 120
-SCALER_PERIOD = 60
-# type -> (vCPU, GiB, on-demand $/h in us-east-1)
+# type -> (vCPU, GiB, on-demand $/h in us-east-1, Linux)
 CATALOG = {
     "c5.large": (2, 4, 0.085), "c5.xlarge": (4, 8, 0.17), "c6i.large": (2, 4, 0.085), "c6i.xlarge": (4, 8, 0.17),
     "c6a.xlarge": (4, 8, 0.153), "m5.large": (2, 8, 0.096), "m5a.large": (2, 8, 0.086), "m6i.large": (2, 8, 0.096),
     "m6a.large": (2, 8, 0.0864), "m5.xlarge": (4, 16, 0.192), "m6i.xlarge": (4, 16, 0.192),
     "m5.2xlarge": (8, 32, 0.384), "r5.large": (2, 16, 0.126),
 }
+# gp3 root volume of the ECS-optimized AMI (30 GiB) at $0.08/GiB-month: paid while an instance
+# exists, running or stopped in a warm pool
+EBS_PER_HOUR = 30 * 0.08 / 730
 
 
 @functools.lru_cache(maxsize=None)
@@ -47,88 +48,63 @@ def on_demand_price(type_: str) -> float:
 
 
 @dataclass(frozen=True)
-class TraceBuild:
-    id: int
-    arrival: float  # seconds from the start
-    label: str
-    cpu: int
-    memory: int
-    duration: float
+class Boot:
+    """Seconds from asking for an instance to a build running on it, by component.
+
+    ec2_launch 40: RunInstances to a booted OS. ec2-boot-bench (daemonology.net, 2021) measured
+      ~1.5 s API + ~5 s pending->running + ~23 s to sshd for Linux AMIs; martysweet.co.uk (Oct
+      2023) found Amazon Linux 2023 the fastest AMI and EBS encryption slowing launches;
+      depot.dev (2024) quotes 40 s for a stock launch. 40 s: AL2023 ECS-optimized, encrypted EBS.
+    ecs_register 15: ecs-init starts after docker.service, the agent registers the container
+      instance and it turns ACTIVE (ECS docs, "Speeding up cluster capacity provisioning",
+      count it in the instance's warm-up); runner write-ups on EC2 see 45-60 s launch-to-ready
+      with half of it in the agent's start (terraform-aws-github-runner issue 4637).
+    image_pull 25: the inbound agent image with build tools (~500-800 MB) pulled from ECR on a
+      fresh instance; ECS best practices ("Container image pull behavior") say the agent pulls
+      on first use and caches; a 2.7 GB image took 55 s to start on Fargate (drorspei.com,
+      2026). User data pre-pulls it while ECS registers, but a new volume pays it once.
+    agent_connect 15: per build on ECS (amazon-ecs-plugin): RunTask, the container starts from
+      the cached image, the inbound agent connects to Jenkins; the build waits until then.
+    warm_start 20: StartInstances of a stopped warm-pool instance to a booted OS (depot.dev
+      2024: warm pools took their launches from 40 s to ~10 s with a smaller root volume; 20 s
+      without their volume tricks); ECS re-registration follows, the image is on the volume.
+    ssh_connect 20: the ec2-fleet plugin's SSH launcher copies agent.jar and starts the JVM;
+      no ECS, no image: builds run on the AMI's tools.
+    jitter: each component is multiplied by lognormal(0, jitter)."""
+
+    ec2_launch: float = 40.0
+    ecs_register: float = 15.0
+    image_pull: float = 25.0
+    agent_connect: float = 15.0
+    warm_start: float = 20.0
+    ssh_connect: float = 20.0
+    jitter: float = 0.15
+
+    @property
+    def cold(self) -> float:
+        """An ECS container instance ready to take a build task (the connect comes per build)."""
+        return self.ec2_launch + self.ecs_register + self.image_pull
+
+    @property
+    def warm(self) -> float:
+        return self.warm_start + self.ecs_register
+
+    @property
+    def ssh(self) -> float:
+        return self.ec2_launch + self.ssh_connect
 
 
-def read_trace(text: str) -> list[TraceBuild]:
-    """CSV with a header: arrival,label,cpu,memory,duration (seconds, units, MiB, seconds)."""
-    rows = list(csv.DictReader(io.StringIO(text)))
-    out = []
-    for n, r in enumerate(rows, start=2):
-        try:
-            out.append(TraceBuild(n - 2, float(r["arrival"]), r["label"], int(r["cpu"]), int(r["memory"]),
-                                  float(r["duration"])))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"line {n}: expected arrival,label,cpu,memory,duration ({exc})") from exc
-    return sorted(out, key=lambda b: (b.arrival, b.id))
-
-
-def write_trace(builds: list[TraceBuild]) -> str:
-    lines = ["arrival,label,cpu,memory,duration"]
-    lines += [f"{b.arrival:.0f},{b.label},{b.cpu},{b.memory},{b.duration:.0f}" for b in builds]
-    return "\n".join(lines) + "\n"
-
-
-def synthetic_trace(n: int = 2000, seed: int = 7, hours: int = 24) -> list[TraceBuild]:
-    """A day of builds: 75% in a 09:00-18:00 workday burst (peaks late morning and mid afternoon)."""
-    rng = random.Random(seed)
-    kinds = [("docker", 1024, 2048, 0.6), ("small", 512, 1024, 0.3), ("large", 2048, 4096, 0.1)]
-    out = []
-    for i in range(n):
-        if rng.random() < 0.75:
-            center = rng.choice([10.5, 14.5])
-            hour = rng.gauss(center, 1.6)
-            while not 9.0 <= hour <= 18.0:  # redraw: clipping would pile builds up at 09:00 and 18:00
-                hour = rng.gauss(center, 1.6)
-        else:
-            hour = rng.uniform(0, hours)
-        r, acc = rng.random(), 0.0
-        for label, cpu, mem, share in kinds:
-            acc += share
-            if r <= acc:
-                break
-        duration = min(3600.0, max(30.0, rng.lognormvariate(math.log(420), 0.7)))
-        out.append(TraceBuild(i, hour * 3600, label, cpu, mem, duration))
-    out.sort(key=lambda b: (b.arrival, b.id))
-    return [TraceBuild(i, b.arrival, b.label, b.cpu, b.memory, b.duration) for i, b in enumerate(out)]
-
-
-def read_prices(text: str) -> dict[str, list[float]]:
-    """CSV with a header: hour,type,price -> type -> hourly prices (gaps carry the last price)."""
-    rows = list(csv.DictReader(io.StringIO(text)))
-    by_type: dict[str, dict[int, float]] = {}
-    for n, r in enumerate(rows, start=2):
-        try:
-            by_type.setdefault(r["type"], {})[int(r["hour"])] = float(r["price"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"line {n}: expected hour,type,price ({exc})") from exc
-    out = {}
-    for t, hours in by_type.items():
-        series, last = [], next(iter(hours.values()))
-        for h in range(max(hours) + 1):
-            last = hours.get(h, last)
-            series.append(last)
-        out[t] = series
-    return out
-
-
-def spot_prices(types: list[str], hours: int, seed: int) -> dict[str, list[float]]:
-    """Hourly spot price per type: 25-40% of on-demand, a slow random walk."""
-    rng = random.Random(seed + 1)
-    out = {}
-    for t in types:
-        level, series = rng.uniform(0.28, 0.34), []
-        for _ in range(hours + 1):
-            level = min(0.40, max(0.25, level + rng.gauss(0, 0.01)))
-            series.append(round(on_demand_price(t) * level, 5))
-        out[t] = series
-    return out
+@dataclass(frozen=True)
+class Conditions:
+    seed: int = 7
+    interruption_rate: float = 0.05  # per spot instance per hour (pessimistic: the stress case)
+    boot: Boot = Boot()
+    prices: dict | None = None  # type -> $/h per simtrace.PRICE_STEP (from --spot-prices)
+    shortages: bool = True  # pools without spot capacity for 20-90 min, ~twice a day each
+    spikes: bool = True
+    spot_dry: tuple[tuple[float, float], ...] = ()  # (start, end) when no pool has spot capacity
+    rebalance_share: float = 0.6  # interruptions preceded by a rebalance recommendation
+    shortage_interrupts: float = 0.3  # share of a pool's instances interrupted when it runs dry
 
 
 @dataclass
@@ -136,19 +112,30 @@ class SimInstance:
     id: str
     type: str
     market: str  # spot | on-demand
+    group: str  # "" spot group, "burst" warm-pool group, or the baseline's own
     launched: float
     ready_at: float
     ended: float | None = None
+    stopped: bool = False  # in a warm pool: pays EBS only
     draining: bool = False
-    doomed_at: float | None = None  # spot interruption: terminated at this time
+    warned_at: float | None = None
+    doomed_at: float | None = None
     idle_since: float | None = None
     cost: float = 0.0
-    busy_cpu_seconds: float = 0.0
-    running: dict = field(default_factory=dict)  # build id -> (TraceBuild, end time)
+    owner: int | None = None  # one-instance-per-build: the build it was launched for
+    executors: int = 0  # ec2-fleet: executors, not cpu/memory
+    running: dict = field(default_factory=dict)  # build id -> (TraceBuild, started, end)
 
-    def free(self, s: Shape) -> tuple[int, int]:
-        return (s.cpu - sum(b.cpu for b, _ in self.running.values()),
-                s.memory - sum(b.memory for b, _ in self.running.values()))
+    def free(self) -> tuple[int, int]:
+        s = shape(self.type)
+        return (s.cpu - sum(b.cpu for b, _, _ in self.running.values()),
+                s.memory - sum(b.memory for b, _, _ in self.running.values()))
+
+    def ready(self, t: float) -> bool:
+        return self.ended is None and not self.stopped and self.ready_at <= t
+
+    def takes_builds(self, t: float) -> bool:
+        return self.ready(t) and not self.draining and self.doomed_at is None
 
 
 @dataclass
@@ -160,32 +147,29 @@ class Result:
     p50_wait: float
     p95_wait: float
     max_wait: float
-    waited: int  # builds that did not start at once
+    waited: int  # builds that waited more than a tick
     utilisation: float
-    interrupted: int
+    interrupted: int  # builds on an instance that got a warning
     resubmitted: int
+    kept: int  # finished inside the 2-minute window instead of being resubmitted
+    cut: int  # kept, then cut off by the instance going: resubmitted late
     lost: int
     instances_launched: int
+    warm_starts: int
     peak_instances: int
+    on_demand_cost: float
     instance_costs: list[float] = field(default_factory=list, repr=False)
+    timeline: list = field(default_factory=list, repr=False)  # (t, queued, spot, on-demand, stopped)
+    starts: list = field(default_factory=list, repr=False)  # (t, wait)
 
     def row(self) -> dict:
         return {"policy": self.policy, "cost": round(self.cost, 2), "p50Wait": round(self.p50_wait, 1),
                 "p95Wait": round(self.p95_wait, 1), "maxWait": round(self.max_wait, 1), "waited": self.waited,
-                "utilisation": round(self.utilisation, 3),
-                "interrupted": self.interrupted, "resubmitted": self.resubmitted, "lost": self.lost,
-                "completed": self.completed, "builds": self.builds, "instancesLaunched": self.instances_launched,
-                "peakInstances": self.peak_instances}
-
-
-@dataclass(frozen=True)
-class Conditions:
-    seed: int = 7
-    interruption_rate: float = 0.05  # per spot instance per hour
-    spot_boot: float = 75.0
-    on_demand_boot: float = 60.0
-    spot_dry: tuple[tuple[float, float], ...] = ()  # (start, end) seconds when no spot capacity exists
-    prices: dict | None = None  # type -> hourly spot price list
+                "utilisation": round(self.utilisation, 3), "interrupted": self.interrupted,
+                "resubmitted": self.resubmitted, "keptInWindow": self.kept, "cutAfterKeeping": self.cut,
+                "lost": self.lost, "completed": self.completed, "builds": self.builds,
+                "instancesLaunched": self.instances_launched, "warmStarts": self.warm_starts,
+                "peakInstances": self.peak_instances, "onDemandCost": round(self.on_demand_cost, 2)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -197,266 +181,285 @@ def percentile(values: list[float], q: float) -> float:
     return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
-class _Sim:
-    def __init__(self, name: str, trace: list[TraceBuild], cond: Conditions, types: list[str]):
-        self.name, self.trace, self.cond, self.types = name, trace, cond, types
-        self.rng = random.Random(cond.seed * 31 + len(name))
-        self.end = max((b.arrival for b in trace), default=0) + 1
-        self.hours = int(self.end // 3600) + 2
-        self.prices = cond.prices or spot_prices(types, self.hours + 48, cond.seed)
+class Sim:
+    """The world every policy runs in. A policy calls `launch`, `place`, `terminate`; the world
+    moves time, bills, interrupts, finishes builds and releases their children."""
+
+    def __init__(self, name: str, trace: list[TraceBuild], cond: Conditions, types: list[str],
+                 start_overhead: float, resubmit_on_loss: bool = True):
+        self.name, self.trace, self.cond, self.types = name, trace, cond, list(types)
+        self.start_overhead = start_overhead  # queue -> running on a ready instance
+        self.resubmit_on_loss = resubmit_on_loss
+        self.rng = random.Random(cond.seed * 31 + sum(map(ord, name)))
+        self.irng = random.Random(cond.seed * 17 + 5)  # interruptions: same draws for every policy
+        self.end = max((b.arrival + b.duration for b in trace), default=0) + 1
+        seconds = self.end + 86400
+        market = default_market({t: on_demand_price(t) for t in CATALOG}, seconds, cond.seed,
+                                cond.shortages, cond.spikes)
+        if cond.prices:
+            market = Market({**market.prices, **cond.prices}, market.dry)
+        self.market = market
         self.instances: list[SimInstance] = []
-        self._live: list[SimInstance] = []
-        self.queue: list[TraceBuild] = []
-        self.waits: dict[int, float] = {}  # build id -> total seconds queued
-        self.queued_at: dict[int, float] = {}
+        self.queue: dict[int, tuple[TraceBuild, float]] = {}  # id -> (build, queued at); insertion order
+        self.waits: dict[int, float] = {}
         self.done: set[int] = set()
         self.lost: set[int] = set()
-        self.interrupted = 0
-        self.resubmitted = 0
+        self.children: dict[int, list[TraceBuild]] = {}
+        for b in trace:
+            if b.parent is not None:
+                self.children.setdefault(b.parent, []).append(b)
+        self.releases: list[tuple[float, int]] = []  # heap of (time, build id)
+        self.by_id = {b.id: b for b in trace}
+        for b in trace:
+            if b.parent is None:
+                heapq.heappush(self.releases, (b.arrival, b.id))
+        self.events: list[str] = []  # what happened this tick (enqueued, started, warned): triggers
+        self.interrupted = self.resubmitted = self.kept = self.cut = self.warm_starts = 0
+        self.kept_ids: set[tuple[int, str]] = set()
+        self.busy = self.capacity = 0.0
         self.peak = 0
-        self.busy_cpu_seconds = 0.0
-        self.capacity_cpu_seconds = 0.0
+        self.timeline: list = []
+        self.starts: list = []
+        self.now = 0.0
+        self.dry_pools: set[str] = set()
 
-    def spot_available(self, t: float) -> bool:
-        return not any(a <= t < b for a, b in self.cond.spot_dry)
+    # --- what policies call --------------------------------------------------------------
 
-    def launch(self, t: float, market: str, type_: str | None = None) -> SimInstance:
-        type_ = type_ or self.rng.choice(self.types)
-        boot = self.cond.spot_boot if market == "spot" else self.cond.on_demand_boot
-        inst = SimInstance(f"i-{len(self.instances):05d}", type_, market, t, t + boot)
+    def jitter(self, seconds: float) -> float:
+        j = self.cond.boot.jitter
+        return seconds * self.rng.lognormvariate(0, j) if j else seconds
+
+    def spot_available(self, type_: str, t: float) -> bool:
+        return not any(a <= t < b for a, b in self.cond.spot_dry) and self.market.available(type_, t)
+
+    def spot_type(self, t: float, types: list[str] | None = None) -> str | None:
+        """price-capacity-optimized: the cheapest $/vCPU among pools with capacity, now and then
+        another (capacity weighs in too)."""
+        pools = [x for x in (types or self.types) if self.spot_available(x, t)]
+        if not pools:
+            return None
+        pools.sort(key=lambda x: self.market.price(x, t) / CATALOG[x][0])
+        return pools[0] if len(pools) == 1 or self.rng.random() < 0.7 else self.rng.choice(pools)
+
+    def launch(self, t: float, market: str, type_: str, group: str, boot: float) -> SimInstance:
+        inst = SimInstance(f"i-{len(self.instances):05d}", type_, market, group, t, t + self.jitter(boot))
         self.instances.append(inst)
-        self._live.append(inst)
         return inst
 
-    def price(self, inst: SimInstance, t: float) -> float:
-        if inst.market == "on-demand":
-            return on_demand_price(inst.type)
-        series = self.prices[inst.type]
-        return series[min(len(series) - 1, int(t // 3600))]
+    def terminate(self, inst: SimInstance, t: float) -> None:
+        for bid, (b, _, _) in list(inst.running.items()):
+            self._cut(inst, b, t)
+        inst.running.clear()
+        inst.ended = t
 
-    def live(self) -> list[SimInstance]:
-        self._live = [i for i in self._live if i.ended is None]
-        return self._live
+    def stop(self, inst: SimInstance) -> None:
+        """Back into a warm pool: stopped, pays EBS only."""
+        inst.stopped, inst.idle_since, inst.draining = True, None, False
 
-    def enqueue(self, b: TraceBuild, t: float) -> None:
-        self.queue.append(b)
-        self.queued_at[b.id] = t
-
-    def start(self, inst: SimInstance, b: TraceBuild, t: float) -> None:
-        self.queue.remove(b)
-        self.waits[b.id] = self.waits.get(b.id, 0.0) + (t - self.queued_at.pop(b.id))
-        inst.running[b.id] = (b, t + b.duration)
-        inst.idle_since = None
-
-    def place(self, t: float, one_per_instance: bool = False) -> None:
-        ready = [i for i in self.live() if i.ready_at <= t and not i.draining and i.doomed_at is None]
-        for b in list(self.queue):
-            best = None
+    def place(self, t: float, candidates: list[SimInstance] | None = None, by_executors: bool = False) -> None:
+        """ECS placement: binpack on memory among instances that take builds (or executors)."""
+        ready = [i for i in (candidates if candidates is not None else self.live()) if i.takes_builds(t)]
+        if not ready:
+            return
+        for bid, (b, _) in list(self.queue.items()):
+            best, best_mem = None, None
             for inst in ready:
-                if one_per_instance and (inst.running or getattr(inst, "owner", None) not in (None, b.id)):
+                if inst.owner is not None and inst.owner != bid:
                     continue
-                cpu, mem = inst.free(shape(inst.type))
-                if cpu >= b.cpu and mem >= b.memory:
-                    if best is None or inst.free(shape(inst.type))[1] < best.free(shape(best.type))[1]:
-                        best = inst  # binpack on memory, like the capacity provider's placement
+                if by_executors:
+                    if len(inst.running) < inst.executors and (best is None or len(inst.running) > len(best.running)):
+                        best = inst
+                    continue
+                cpu, mem = inst.free()
+                if cpu >= b.cpu and mem >= b.memory and (best is None or mem < best_mem):
+                    best, best_mem = inst, mem
             if best is not None:
                 self.start(best, b, t)
 
-    def step_instances(self, t: float, dt: float, on_interrupt_resubmit: bool, stop_when_empty: bool = False) -> None:
+    def start(self, inst: SimInstance, b: TraceBuild, t: float) -> None:
+        _, queued_at = self.queue.pop(b.id)
+        began = t + self.start_overhead
+        self.waits[b.id] = self.waits.get(b.id, 0.0) + began - queued_at
+        self.starts.append((began, began - queued_at))
+        inst.running[b.id] = (b, began, began + b.duration)
+        inst.idle_since = None
+        self.events.append(f"start {b.id}")
+
+    def enqueue(self, b: TraceBuild, t: float) -> None:
+        self.queue[b.id] = (b, t)
+        self.events.append(f"queued {b.id}")
+
+    def live(self) -> list[SimInstance]:
+        return [i for i in self.instances if i.ended is None and not i.stopped]
+
+    def resubmit(self, b: TraceBuild, t: float) -> None:
+        self.resubmitted += 1
+        self.enqueue(b, t)
+
+    # --- the world ------------------------------------------------------------------------
+
+    def _cut(self, inst: SimInstance, b: TraceBuild, t: float) -> None:
+        if (b.id, inst.id) in self.kept_ids:
+            self.cut += 1
+        if self.resubmit_on_loss:
+            self.resubmit(b, t)
+        else:
+            self.lost.add(b.id)
+
+    def _finish_builds(self, t: float) -> None:
         for inst in self.live():
-            for bid, (b, end) in list(inst.running.items()):
+            for bid, (b, _, end) in list(inst.running.items()):
                 if end <= t:
                     del inst.running[bid]
-                    self.done.add(bid)
+                    if bid not in self.done:
+                        self.done.add(bid)
+                        self.on_done(b, end)
                     if not inst.running:
                         inst.idle_since = t
-            if inst.doomed_at is not None and t >= inst.doomed_at:
-                for bid, (b, _) in list(inst.running.items()):
-                    self.interrupted += 1  # still running when the instance went: lost
-                    self.lost.add(bid)
-                inst.running.clear()
-                inst.ended = t
-                continue
-            if stop_when_empty and inst.ready_at <= t and not inst.running and not self._owned_queued(inst):
-                inst.ended = t
-                continue
-            inst.cost += self.price(inst, t) * dt / 3600
-            self.capacity_cpu_seconds += shape(inst.type).cpu * dt
-            self.busy_cpu_seconds += sum(b.cpu for b, _ in inst.running.values()) * dt
-            if inst.market == "spot" and inst.doomed_at is None and inst.ready_at <= t:
-                if self.rng.random() < self.cond.interruption_rate * dt / 3600:
-                    inst.doomed_at = t + WARNING
-                    inst.draining = True
-                    if on_interrupt_resubmit:  # the drainer: abort, resubmit at once (same parameters)
-                        for bid, (b, _) in list(inst.running.items()):
-                            self.interrupted += 1
-                            self.resubmitted += 1
-                            del inst.running[bid]
-                            self.enqueue(b, t)
-        self.peak = max(self.peak, len(self.live()))
 
-    def _owned_queued(self, inst: SimInstance) -> bool:
-        owner = getattr(inst, "owner", None)
-        return owner is not None and owner in self.queued_at
+    def on_done(self, b: TraceBuild, t: float) -> None:
+        nominal_end = b.arrival + b.duration
+        for child in self.children.get(b.id, ()):
+            heapq.heappush(self.releases, (t + max(0.0, child.arrival - nominal_end), child.id))
+
+    def _interrupt(self, t: float, on_warning, on_rebalance) -> None:
+        rate = self.cond.interruption_rate * TICK / 3600
+        dry_now = {x for x in CATALOG if not self.spot_available(x, t)}
+        newly_dry, self.dry_pools = dry_now - self.dry_pools, dry_now
+        for inst in self.live():
+            if inst.market != "spot" or not inst.ready(t):
+                continue
+            if inst.doomed_at is not None:
+                if t >= inst.doomed_at:
+                    self.terminate(inst, t)
+                continue
+            if inst.warned_at is not None:
+                if t >= inst.warned_at:
+                    self._warn(inst, t, on_warning)
+                continue
+            r = self.irng.random()
+            if r < rate or (inst.type in newly_dry and self.irng.random() < self.cond.shortage_interrupts):
+                if self.irng.random() < self.cond.rebalance_share:
+                    inst.warned_at = t + self.irng.uniform(180, 900)  # the recommendation comes first
+                    on_rebalance(inst, t)
+                else:
+                    self._warn(inst, t, on_warning)
+            elif r < rate * 1.3 and inst.warned_at is None:  # a recommendation not followed by one
+                on_rebalance(inst, t)
+
+    def _warn(self, inst: SimInstance, t: float, on_warning) -> None:
+        inst.warned_at, inst.doomed_at = t, t + WARNING_SECONDS
+        self.interrupted += len(inst.running)
+        self.events.append(f"warning {inst.id}")
+        on_warning(inst, t)
+
+    def _bill(self, t: float) -> None:
+        n = 0
+        for inst in self.instances:
+            if inst.ended is not None:
+                continue
+            inst.cost += EBS_PER_HOUR * TICK / 3600
+            if inst.stopped:
+                continue
+            n += 1
+            price = on_demand_price(inst.type) if inst.market == "on-demand" else self.market.price(inst.type, t)
+            inst.cost += price * TICK / 3600
+            self.capacity += shape(inst.type).cpu * TICK
+            self.busy += sum(b.cpu for b, _, _ in inst.running.values()) * TICK
+        self.peak = max(self.peak, n)
+        if t % 60 == 0:
+            live = self.live()
+            self.timeline.append((t, len(self.queue), sum(1 for i in live if i.market == "spot"),
+                                  sum(1 for i in live if i.market == "on-demand"),
+                                  sum(1 for i in self.instances if i.stopped and i.ended is None)))
+
+    def run(self, on_tick, on_warning=None, on_rebalance=None) -> Result:
+        """`on_warning(inst, t)`: what the policy does with a 2-minute warning (default: nothing,
+        the builds are cut at termination); `on_rebalance(inst, t)`: with a recommendation."""
+        on_warning = on_warning or (lambda inst, t: None)
+        on_rebalance = on_rebalance or (lambda inst, t: None)
+        t = 0.0
+        while True:
+            self.now = t
+            self.events = []
+            while self.releases and self.releases[0][0] <= t:
+                _, bid = heapq.heappop(self.releases)
+                self.enqueue(self.by_id[bid], t)
+            self._finish_builds(t)
+            self._interrupt(t, on_warning, on_rebalance)
+            on_tick(t)
+            self._bill(t)
+            if t >= self.end and not self.releases and not self.queue and not any(i.running for i in self.live()):
+                break
+            if t > self.end + 2 * 86400:  # a policy that never runs some builds: stop, count them lost
+                self.lost |= set(self.queue)
+                break
+            t += TICK
+        return self.finish()
 
     def finish(self) -> Result:
         for inst in self.instances:
             if inst.ended is None:
                 inst.ended = self.now
-            minimum = self.price(inst, inst.launched) * 60 / 3600
-            inst.cost = max(inst.cost, minimum)
+            ran = inst.ended - inst.launched
+            if ran < 60 and not inst.stopped:  # per-second billing, 60 s minimum
+                price = on_demand_price(inst.type) if inst.market == "on-demand" else \
+                    self.market.price(inst.type, inst.launched)
+                inst.cost += price * (60 - ran) / 3600
         waits = [self.waits.get(b.id, 0.0) for b in self.trace if b.id in self.done]
         costs = [i.cost for i in self.instances]
         return Result(self.name, len(self.trace), len(self.done), sum(costs), percentile(waits, 0.5),
-                      percentile(waits, 0.95), max(waits, default=0.0), sum(1 for w in waits if w > 0),
-                      self.busy_cpu_seconds / self.capacity_cpu_seconds if self.capacity_cpu_seconds else 0.0,
-                      self.interrupted, self.resubmitted, len(self.lost - self.done), len(self.instances),
-                      self.peak, costs)
-
-    def run(self, on_tick) -> Result:
-        t, nxt = 0.0, 0
-        while True:
-            while nxt < len(self.trace) and self.trace[nxt].arrival <= t:
-                self.enqueue(self.trace[nxt], t)
-                nxt += 1
-            on_tick(t)
-            self.now = t
-            if nxt >= len(self.trace) and not self.queue and not any(i.running for i in self.live()) \
-                    and t >= self.end:
-                break
-            if t > self.end + 7 * 86400:  # a policy that never runs some builds: stop, count them lost
-                self.lost |= {b.id for b in self.queue}
-                break
-            t += TICK
-        return self.finish()
+                      percentile(waits, 0.95), max(waits, default=0.0), sum(1 for w in waits if w > TICK),
+                      self.busy / self.capacity if self.capacity else 0.0, self.interrupted, self.resubmitted,
+                      self.kept, self.cut, len(self.trace) - len(self.done),
+                      len(self.instances), self.warm_starts, self.peak,
+                      sum(i.cost for i in self.instances if i.market == "on-demand"), costs, self.timeline,
+                      self.starts)
 
 
-def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions) -> Result:
-    sim = _Sim("policy", trace, cond, list(spec.instance_types))
-    shapes = {t: shape(t) for t in spec.instance_types}
-    group = {"desired": spec.min_size, "short_since": None, "fallback_since": None}
-    for _ in range(spec.min_size):
-        sim.launch(0, "on-demand" if _ < spec.on_demand_base else "spot")
-
-    def market(live: list[SimInstance]) -> str:
-        """What the group launches next: the on-demand base first, then the configured share."""
-        on_demand = sum(1 for i in live if i.market == "on-demand")
-        if on_demand < spec.on_demand_base or group["fallback_since"] is not None:
-            return "on-demand"
-        above = len(live) - spec.on_demand_base
-        share = spec.on_demand_percent_above_base / 100
-        return "on-demand" if share and (on_demand - spec.on_demand_base) < share * (above + 1) else "spot"
-
-    def reconcile(t: float) -> None:
-        # the Auto Scaling group: launch toward desired (spot only when pools have capacity);
-        # doomed instances no longer count, so their replacements launch at the warning
-        live = [i for i in sim.live() if i.doomed_at is None]
-        for _ in range(len(live), group["desired"]):
-            m = market(live)
-            if m == "spot" and not sim.spot_available(t):
-                continue
-            live.append(sim.launch(t, m))
-
-    def tick(t: float) -> None:
-        sim.step_instances(t, TICK, on_interrupt_resubmit=True)
-        if t % SCALER_PERIOD == 0:
-            live = sim.live()
-            instances = [Instance(i.id, i.type, i.market, "InService" if i.ready_at <= t else "Pending",
-                                  True, len(i.running), i.draining or i.doomed_at is not None, i.idle_since)
-                         for i in live if i.doomed_at is None]
-            builds = [Build(str(b.id), b.label, b.cpu, b.memory, None) for b in sim.queue]
-            builds += [Build(str(bid), b.label, b.cpu, b.memory, i.id) for i in live for bid, (b, _) in i.running.items()]
-            g = Group("sim", group["desired"], spec.min_size, spec.max_size, group["short_since"],
-                      group["fallback_since"])
-            dec = decide(spec, shapes, g, instances, builds, t, refresh=False)
-            group["desired"] = dec.desired_after
-            for a in dec.actions:
-                if a.kind == "terminate":
-                    inst = next(i for i in live if i.id == a.target)
-                    if not inst.running:
-                        inst.ended = t
-                elif a.kind == "mark_idle":
-                    pass  # the sim tracks idle_since itself
-                elif a.kind == "mark_short":
-                    group["short_since"] = t
-                elif a.kind == "clear_short":
-                    group["short_since"] = None
-                elif a.kind == "fallback_on":
-                    group["fallback_since"] = t
-                elif a.kind == "fallback_off":
-                    group["fallback_since"] = None
-        reconcile(t)
-        sim.place(t)
-
-    return sim.run(tick)
-
-
-def peak_instances(trace: list[TraceBuild], type_: str) -> int:
-    """Instances of `type_` needed at the trace's busiest moment if every build starts on arrival."""
-    s = shape(type_)
-    events = sorted([(b.arrival, 1, b) for b in trace] + [(b.arrival + b.duration, -1, b) for b in trace],
-                    key=lambda e: (e[0], e[1]))
-    cpu = mem = peak = 0
-    for _, d, b in events:
-        cpu += d * b.cpu
-        mem += d * b.memory
-        peak = max(peak, math.ceil(cpu / s.cpu), math.ceil(mem / s.memory))
-    return max(1, math.ceil(peak * 1.1))  # and ten per cent for fragmentation
-
-
-def simulate_static(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions) -> Result:
-    type_ = spec.instance_types[0]
-    sim = _Sim("static", trace, cond, [type_])
-    n = peak_instances(trace, type_)
-    for _ in range(n):
-        inst = sim.launch(0, "on-demand", type_)
-        inst.ready_at = 0
-
-    def tick(t: float) -> None:
-        sim.step_instances(t, TICK, on_interrupt_resubmit=False)
-        sim.place(t)
-
-    result = sim.run(tick)
-    return result
-
-
-def simulate_reactive(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, market: str = "on-demand") -> Result:
-    sim = _Sim("reactive" if market == "on-demand" else "reactive-spot", trace, cond, list(spec.instance_types))
-    shapes = [shape(t) for t in spec.instance_types]
-
-    def tick(t: float) -> None:
-        sim.step_instances(t, TICK, on_interrupt_resubmit=False, stop_when_empty=True)
-        owned = {getattr(i, "owner", None) for i in sim.live()}
-        for b in sim.queue:
-            if b.id not in owned:
-                fitting = [s for s in shapes if s.cpu >= b.cpu and s.memory >= b.memory]
-                inst = sim.launch(t, market, min(fitting, key=lambda s: (s.cpu, s.memory)).name if fitting else None)
-                inst.owner = b.id
-        ready = [i for i in sim.live() if i.ready_at <= t and not i.running and i.doomed_at is None]
-        for inst in ready:
-            b = next((q for q in sim.queue if q.id == getattr(inst, "owner", None)), None)
-            if b is not None:
-                sim.start(inst, b, t)
-
-    return sim.run(tick)
-
-
-def compare(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, reactive_market: str = "on-demand",
-            ) -> list[Result]:
-    return [simulate_policy(spec, trace, cond), simulate_static(spec, trace, cond),
-            simulate_reactive(spec, trace, cond, reactive_market)]
+def drain_on_warning(sim: Sim, inst: SimInstance, t: float, estimate) -> None:
+    """The drainer's 2-minute rule (spotwindow.triage): keep builds that will finish in time,
+    abort and resubmit the rest now."""
+    inst.draining = True
+    running = [RunningBuild(str(bid), started, estimate(b)) for bid, (b, started, _) in inst.running.items()]
+    verdict = triage(running, t, inst.doomed_at)
+    for bid in verdict.keep:
+        sim.kept_ids.add((int(bid), inst.id))
+        sim.kept += 1
+    for bid in verdict.resubmit:
+        b, _, _ = inst.running.pop(int(bid))
+        sim.resubmit(b, t)
+    if not inst.running:
+        inst.idle_since = t
 
 
 def render(results: list[Result]) -> str:
     cols = [("policy", "policy", "{}"), ("cost $", "cost", "{:.2f}"), ("p50 wait s", "p50_wait", "{:.0f}"),
             ("p95 wait s", "p95_wait", "{:.0f}"), ("max wait s", "max_wait", "{:.0f}"), ("waited", "waited", "{}"),
-            ("utilisation", "utilisation", "{:.0%}"),
-            ("interrupted", "interrupted", "{}"), ("resubmitted", "resubmitted", "{}"), ("lost", "lost", "{}"),
-            ("completed", "completed", "{}"), ("instances", "instances_launched", "{}")]
+            ("utilisation", "utilisation", "{:.0%}"), ("interrupted", "interrupted", "{}"),
+            ("resubmitted", "resubmitted", "{}"), ("kept", "kept", "{}"), ("lost", "lost", "{}"),
+            ("completed", "completed", "{}"), ("launches", "instances_launched", "{}")]
     rows = [[h for h, _, _ in cols]] + [[f.format(getattr(r, a)) for _, a, f in cols] for r in results]
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
     out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
-    base = next((r for r in results if r.policy == "static"), None)
-    if base and base.cost:
-        out.append("cost vs static: " + ", ".join(f"{r.policy} {r.cost / base.cost:.0%}" for r in results))
+    others = [r for r in results if r.policy != "policy"]
+    policy = next((r for r in results if r.policy == "policy"), None)
+    if policy and others:
+        cheapest = min(others, key=lambda r: r.cost)
+        out.append(f"policy cost vs the cheapest baseline ({cheapest.policy}): {policy.cost / cheapest.cost:.0%}")
     return "\n".join(out)
+
+
+def compare(spec, trace: list[TraceBuild], cond: Conditions, tuning=None, with_static_peak: bool = False
+            ) -> list[Result]:
+    """This policy, then the baselines: ec2-fleet plugin, one spot instance per build, a static
+    fleet sized by schedule (and, on request, the old static on-demand fleet sized for the peak)."""
+    from jenkinsctl.agents import baselines
+    from jenkinsctl.agents.simpolicy import Tuning, simulate_policy
+
+    out = [simulate_policy(spec, trace, cond, tuning or Tuning()),
+           baselines.ec2_fleet(spec, trace, cond), baselines.per_build(spec, trace, cond),
+           baselines.static_schedule(spec, trace, cond)]
+    if with_static_peak:
+        out.append(baselines.static_peak(spec, trace, cond))
+    return out

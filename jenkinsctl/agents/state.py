@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from jenkinsctl.agents.resources import BRANCH_TAG, HOOK, MANAGED_TAG, OWNER_TAG, Names, Resource
+from jenkinsctl.agents.resources import (BRANCH_TAG, ECS_SERVICE_LINKED_ROLE, HOOK, MANAGED_TAG, OWNER_TAG, Names,
+                                         Resource)
 from jenkinsctl.aws.autoscaling import normalize_group
 
 
@@ -10,8 +11,10 @@ def owned_by(props: dict, cluster: str) -> bool:
     return (props.get("tags") or {}).get(OWNER_TAG) == cluster
 
 
-def discover(clients, cluster: str) -> dict[tuple[str, str], Resource]:
-    """All resources tagged as owned by the fleet `cluster`, in every scope (main and branches)."""
+def discover(clients, cluster: str, instances: bool = False) -> dict[tuple[str, str], Resource]:
+    """All resources tagged as owned by the fleet `cluster`, in every scope (main and branches);
+    ECS's service-linked role when the account has it; with `instances` (destroy), the container
+    instances registered in the owned cluster and the tasks on them."""
     n = Names(cluster)
     found: list[Resource] = []
 
@@ -34,6 +37,14 @@ def discover(clients, cluster: str) -> dict[tuple[str, str], Resource]:
         add("lifecycle_hook", {f"{n.asg}/{name}": {**props, "tags": owner}
                                for name, props in hooks.items() if name == HOOK})
     add("capacity_provider", {n.capacity_provider: clients.ecs.capacity_provider(n.capacity_provider)})
-    add("cluster", {cluster: clients.ecs.cluster(cluster)})
+    owned_cluster = clients.ecs.cluster(cluster)
+    add("cluster", {cluster: owned_cluster})
+    if clients.iam.service_linked_role("ecs.amazonaws.com"):
+        found.append(Resource("service_linked_role", ECS_SERVICE_LINKED_ROLE, {"service": "ecs.amazonaws.com"}))
+    if instances and owned_cluster is not None and owned_by(owned_cluster, cluster):
+        for ci in clients.ecs.container_instances(cluster):
+            found.append(Resource("container_instance", ci.ec2_instance_id or ci.arn, {
+                "arn": ci.arn, "status": ci.status, "tasks": clients.ecs.tasks_on(cluster, ci.arn),
+                "tags": owned_cluster["tags"]}))
     add("task_definition", clients.ecs.task_definitions(n.family_prefix))
     return {r.key: r for r in found}

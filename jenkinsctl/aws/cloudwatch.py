@@ -1,4 +1,4 @@
-"""CloudWatch: the alarms that gate a canary."""
+"""CloudWatch: the alarms ECS rolls a deployment back on."""
 
 from __future__ import annotations
 
@@ -14,3 +14,10 @@ class CloudWatch(Service):
             return []
         out = self._call("describe_alarms", AlarmNames=names)
         return sorted(a["AlarmName"] for a in out.get("MetricAlarms", []) if a.get("StateValue") == "ALARM")
+
+    def alarm_states(self, names: list[str]) -> dict[str, str]:
+        """name -> StateValue of those of `names` that exist (metric and composite alarms): one call."""
+        if not names:
+            return {}
+        out = self._call("describe_alarms", AlarmNames=names, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+        return {a["AlarmName"]: a.get("StateValue", "") for a in out.get("MetricAlarms", []) + out.get("CompositeAlarms", [])}

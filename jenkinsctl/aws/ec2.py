@@ -51,6 +51,7 @@ class Ec2(Service):
                 "securityGroups": sorted(data.get("SecurityGroupIds") or []),
                 "userData": ud,
                 "httpTokens": (data.get("MetadataOptions") or {}).get("HttpTokens"),
+                "hopLimit": (data.get("MetadataOptions") or {}).get("HttpPutResponseHopLimit"),
                 "tags": _tags(lt.get("Tags")),
                 "_latestVersion": int(lt["LatestVersionNumber"]),
             }

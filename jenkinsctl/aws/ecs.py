@@ -27,12 +27,17 @@ class ContainerInstance:
     pending_tasks: int
 
 
+class AwsUnsupported(AwsError):
+    """The endpoint does not implement this ECS operation (moto 5.2: service deployments)."""
+
+
 class Ecs(Service):
     name = "ecs"
     PLANNED = frozenset({"update_service", "delete_service", "delete_task_definitions",  # previews' down
                          "create_capacity_provider", "update_capacity_provider", "delete_capacity_provider",
                          "create_cluster", "put_cluster_capacity_providers", "delete_cluster", "tag_resource",
-                         "register_task_definition", "deregister_task_definition"})
+                         "register_task_definition", "deregister_task_definition",
+                         "update_container_instances_state", "stop_task", "deregister_container_instance"})
 
     # ---- deploys: task definitions and services ----
 
@@ -85,6 +90,38 @@ class Ecs(Service):
         arns = [a for page in self._pages("list_task_definitions", "nextToken", familyPrefix=family, status="ACTIVE")
                 for a in page["taskDefinitionArns"]]
         return [a for a in arns if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]
+
+    def delete_service(self, cluster: str, service: str) -> None:
+        """Delete a service (force: ECS stops what still runs)."""
+        self._call("delete_service", cluster=cluster, service=service, force=True)
+
+    # ---- service deployments: what ECS did with a deployment, to its end ----
+
+    def newest_service_deployment(self, cluster: str, service: str, after=None) -> dict | None:
+        """The newest service deployment of `service` (created after `after`), brief form; one call.
+        Raises AwsUnsupported where the endpoint does not model service deployments (moto 5.2)."""
+        kwargs = {"cluster": cluster, "service": service, "maxResults": 20}
+        if after is not None:
+            kwargs["createdAt"] = {"after": after}
+        found = self._supported("list_service_deployments", **kwargs)["serviceDeployments"]
+        return max(found, key=lambda d: d.get("createdAt") or d.get("startedAt") or 0) if found else None
+
+    def service_deployment(self, arn: str) -> dict | None:
+        """One service deployment in full (status, stage, rollback, circuit breaker, alarms, hooks)."""
+        found = self._supported("describe_service_deployments", serviceDeploymentArns=[arn]).get(
+            "serviceDeployments") or []
+        return found[0] if found else None
+
+    def stop_service_deployment(self, arn: str, rollback: bool = True) -> None:
+        self._call("stop_service_deployment", serviceDeploymentArn=arn, stopType="ROLLBACK" if rollback else "ABORT")
+
+    def _supported(self, operation: str, **params) -> dict:
+        try:
+            return self._call(operation, **params)
+        except AwsError as exc:  # moto: HTTP 500 from an unimplemented action
+            if ": 500: " in exc.message or "NotImplemented" in exc.message:
+                raise AwsUnsupported(exc.message) from None
+            raise
 
     def cluster_exists(self, cluster: str) -> bool:
         out = self._call("describe_clusters", clusters=[cluster])
@@ -165,6 +202,12 @@ class Ecs(Service):
         return [ContainerInstance(ci["containerInstanceArn"], ci.get("ec2InstanceId", ""), ci.get("status", "ACTIVE"),
                                   ci.get("runningTasksCount", 0), ci.get("pendingTasksCount", 0))
                 for ci in found["containerInstances"]]
+
+    def tasks_on(self, cluster: str, container_instance_arn: str) -> list[str]:
+        """ARNs of the tasks running (or pending) on one container instance."""
+        return [t for page in self._pages("list_tasks", "nextToken", cluster=cluster,
+                                          containerInstance=container_instance_arn, desiredStatus="RUNNING")
+                for t in page["taskArns"]]
 
     def container_instance_of(self, cluster: str, ec2_instance_id: str) -> ContainerInstance | None:
         """The container instance an EC2 instance is in `cluster`, or None."""

@@ -27,11 +27,17 @@ def forward_weights(rule: dict) -> dict[str, int]:
 
 class Elbv2(Service):
     name = "elbv2"
-    PLANNED = frozenset({"delete_rule", "delete_target_group", "create_target_group", "create_rule"})
+    PLANNED = frozenset({"delete_rule", "delete_target_group", "create_target_group", "create_rule", "modify_rule"})
 
     def target_group(self, name: str) -> dict | None:
+        return self._target_group(Names=[name])
+
+    def target_group_by_arn(self, arn: str) -> dict | None:
+        return self._target_group(TargetGroupArns=[arn])
+
+    def _target_group(self, **selector) -> dict | None:
         try:
-            groups = self._call("describe_target_groups", Names=[name])["TargetGroups"]
+            groups = self._call("describe_target_groups", **selector)["TargetGroups"]
         except AwsNotFound:
             return None
         return groups[0] if groups else None

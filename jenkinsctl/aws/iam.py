@@ -34,7 +34,13 @@ class Iam(Service):
                          "create_role", "update_assume_role_policy", "attach_role_policy", "detach_role_policy",
                          "tag_role", "delete_role", "create_instance_profile", "add_role_to_instance_profile",
                          "remove_role_from_instance_profile", "tag_instance_profile", "delete_instance_profile",
-                         "put_role_policy"})
+                         "put_role_policy", "create_service_linked_role"})
+
+    def service_linked_role(self, service: str) -> str | None:
+        """The name of AWS service `service`'s service-linked role in this account, or None."""
+        path = f"/aws-service-role/{service}/"
+        roles = [r for page in self._pages("list_roles", "Marker", PathPrefix=path) for r in page["Roles"]]
+        return roles[0]["RoleName"] if roles else None
 
     def role(self, name: str) -> dict | None:
         try:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from jenkinsctl.aws.session import AwsNotFound, Service
+from jenkinsctl.aws.session import Service
 
 
 class SecretsManager(Service):
     name = "secretsmanager"
 
     def exists(self, secret_id: str) -> bool:
-        try:
-            self._call("describe_secret", SecretId=secret_id)
-        except AwsNotFound:
-            return False
-        return True
+        return self._found("describe_secret", SecretId=secret_id)

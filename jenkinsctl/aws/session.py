@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the typed classes, imported when first used
     from jenkinsctl.aws.elbv2 import Elbv2
     from jenkinsctl.aws.events import Events
     from jenkinsctl.aws.iam import Iam
+    from jenkinsctl.aws.lambdas import Lambdas
     from jenkinsctl.aws.logs import Logs
     from jenkinsctl.aws.secretsmanager import SecretsManager
     from jenkinsctl.aws.sqs import Sqs
@@ -114,6 +115,7 @@ SERVICES = {
     "application-autoscaling": ("appautoscaling", "AppAutoscaling"), "autoscaling": ("autoscaling", "AutoScaling"),
     "cloudwatch": ("cloudwatch", "CloudWatch"), "ec2": ("ec2", "Ec2"), "ecr": ("ecr", "Ecr"), "ecs": ("ecs", "Ecs"),
     "elbv2": ("elbv2", "Elbv2"), "events": ("events", "Events"), "iam": ("iam", "Iam"), "logs": ("logs", "Logs"),
+    "lambda": ("lambdas", "Lambdas"),
     "secretsmanager": ("secretsmanager", "SecretsManager"), "sqs": ("sqs", "Sqs"), "ssm": ("ssm", "Ssm"),
     "sts": ("sts", "Sts"), "route53": ("route53", "Route53"),
 }
@@ -138,6 +140,14 @@ class Service:
             return getattr(self.raw, operation)(**params)
         except Exception as exc:  # translate botocore's family; anything else is a bug
             raise translate(exc, self.name, operation) from exc
+
+    def _found(self, operation: str, **params) -> bool:
+        """Whether a describe/get call finds its resource (not found -> False; other errors raise)."""
+        try:
+            self._call(operation, **params)
+        except AwsNotFound:
+            return False
+        return True
 
     def _pages(self, operation: str, token: str, **params) -> Iterator[dict]:
         from jenkinsctl.aws.pages import pages
@@ -270,6 +280,10 @@ class AwsClients:
     @property
     def iam(self) -> "Iam":
         return self.service("iam")  # type: ignore[return-value]
+
+    @property
+    def lambdas(self) -> "Lambdas":
+        return self.service("lambda")  # type: ignore[return-value]
 
     @property
     def logs(self) -> "Logs":

@@ -9,6 +9,10 @@ from jenkinsctl.aws.session import AwsNotFound, Service
 from jenkinsctl.errors import AwsError
 
 
+# https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
+STANDARD_VALUE_BYTES = 4096
+
+
 class Ssm(Service):
     name = "ssm"
     PLANNED = frozenset({"delete_parameters"})
@@ -26,8 +30,31 @@ class Ssm(Service):
         return json.loads(value)
 
     def put_json(self, name: str, value, description: str = "") -> None:
-        self._call("put_parameter", Name=name, Value=json.dumps(value, sort_keys=True, separators=(",", ":")),
-                   Type="String", Overwrite=True, Description=description[:1024])
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        if len(text.encode()) > STANDARD_VALUE_BYTES:
+            raise AwsError(f"SSM parameter {name}: the value is {len(text.encode())} bytes, more than the "
+                           f"{STANDARD_VALUE_BYTES} a Standard parameter holds; nothing was written",
+                           "this is a bug in jenkinsctl: records are one parameter each and far smaller")
+        self._call("put_parameter", Name=name, Value=text, Type="String", Overwrite=True,
+                   Description=description[:1024])
+
+    def get_json_many(self, names: list[str]) -> dict[str, object]:
+        """The JSON values of the parameters that exist among `names` (10 per call, AWS's most)."""
+        out: dict[str, object] = {}
+        for i in range(0, len(names), 10):
+            got = self._call("get_parameters", Names=names[i:i + 10])["Parameters"]
+            out.update({p["Name"]: json.loads(p["Value"]) for p in got})
+        return out
+
+    def delete_many(self, names: list[str]) -> None:
+        for i in range(0, len(names), 10):
+            self._call("delete_parameters", Names=names[i:i + 10])
+
+    def delete(self, name: str) -> None:
+        try:
+            self._call("delete_parameter", Name=name)
+        except AwsNotFound:
+            pass
 
     def exists(self, name: str) -> bool:
         """Whether the parameter exists (metadata only: its value is never read)."""

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "pipeline": ("jenkinsctl.cli.pipeline", "pipeline", "Run a service's pipeline locally, stage by stage."),
     "sandbox": ("jenkinsctl.cli.sandbox", "sandbox", "Start/stop the local sandbox: Docker, registry, moto."),
     "agents": ("jenkinsctl.cli.agents", "agents", "Spot-backed ECS capacity for Jenkins build agents."),
+    "init": ("jenkinsctl.cli.init", "init", "Scaffold a descriptors repository (config, a service, the seed)."),
 }
 
 EPILOG = """\b

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
@@ -21,7 +23,7 @@ def agents() -> None:
       jenkinsctl agents casc > ecs.yaml # the amazon-ecs plugin's cloud, for a JCasC bundle
       jenkinsctl agents scale           # one pass: pre-warm from the queue, scale in idle instances
       jenkinsctl agents drain --queue URL   # spot interruptions: drain, resubmit builds
-      jenkinsctl agents simulate --synthetic 2000   # this policy vs two baselines
+      jenkinsctl agents simulate --bursty 24      # this policy vs three baselines
     """
 
 
@@ -174,7 +176,7 @@ def scale(app: AppContext, as_json: bool) -> None:
 
 
 @agents.command("drain")
-@click.option("--event", "event_file", type=click.File("r"), metavar="FILE",
+@click.option("--event", "event_file", metavar="FILE",
               help="One event as JSON ('-' for stdin): spot interruption warning, rebalance recommendation, "
                    "ASG terminate lifecycle action (EventBridge or SQS body).")
 @click.option("--queue", "queue_url", metavar="URL", help="Receive the events from this SQS queue "
@@ -199,6 +201,7 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
     if sum(bool(x) for x in (event_file, queue_url, pending)) > 1:
         raise UsageError("give at most one of --event FILE, --queue URL, --pending",
                          "without any, the fleet's own event queue is read")
+    event = parse_event(_read_event(event_file), event_file) if event_file else None  # before anything else
     loaded = app.config()
     spec = load_fleet(loaded)
     clients = app.factory.aws(loaded.config)
@@ -207,7 +210,7 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
     reports = []
     try:
         if event_file:
-            reports.append(drainer.handle(parse_event(event_file.read(), getattr(event_file, "name", "event"))))
+            reports.append(drainer.handle(event))
         elif pending:
             reports.append(drainer.resume())
         else:
@@ -231,41 +234,176 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
         app.out("\n".join(r.render() for r in reports) or "no events")
 
 
+def _read_event(name: str) -> bytes:
+    """The event file's bytes: a regular file (or '-', stdin) of at most 256 KiB (SQS's limit)."""
+    import sys
+
+    from jenkinsctl.errors import InvalidInputError, Problem
+    from jenkinsctl.yamlfile import NotRegularFile, TooLarge, read_capped
+
+    limit = 256 * 1024
+    try:
+        if name == "-":
+            raw = sys.stdin.buffer.read(limit + 1)
+            if len(raw) > limit:
+                raise TooLarge(len(raw))
+            return raw
+        return read_capped(Path(name), limit)
+    except NotRegularFile as exc:
+        problem = Problem(name, 0, 0, "", f"is not a regular file ({exc.kind})", "pass the event as a JSON file")
+    except TooLarge:
+        problem = Problem(name, 0, 0, "", f"the event is larger than {limit} bytes",
+                          "pass one EventBridge event (or SQS message body) as it arrived")
+    except OSError as exc:
+        problem = Problem(name, 0, 0, "", f"cannot read file: {exc.strerror}")
+    raise InvalidInputError([problem], "event")
+
+
 @agents.command("simulate")
 @click.option("--trace", "trace_file", type=click.File("r"), metavar="FILE",
-              help="CSV: arrival,label,cpu,memory,duration (seconds, cpu units, MiB, seconds).")
+              help="CSV: arrival,label,cpu,memory,duration (seconds, cpu units, MiB, seconds) and optional "
+                   "id,job,parent (parent: the id whose end releases the build).")
 @click.option("--synthetic", type=click.IntRange(1, 100000), metavar="N",
               help="Instead of a trace: N builds over 24 h with a workday burst.")
+@click.option("--bursty", type=click.IntRange(1, 500), metavar="MERGES",
+              help="Instead of a trace: MERGES merges, each a build job fanning out 30-70 tests from zero.")
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--interruption-rate", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               help="Spot interruptions per instance per hour.")
-@click.option("--spot-prices", type=click.File("r"), metavar="FILE", help="CSV: hour,type,price ($/h).")
-@click.option("--reactive-market", type=click.Choice(["on-demand", "spot"]), default="on-demand", show_default=True)
+@click.option("--spot-prices", type=click.File("r"), metavar="FILE",
+              help="The JSON of `aws ec2 describe-spot-price-history` (or CSV Timestamp,InstanceType,SpotPrice).")
+@click.option("--static-peak", is_flag=True, help="Also the static on-demand fleet sized for the peak.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE.png",
+              help="Draw queued builds, instances by market and queue waits per policy (needs matplotlib).")
 @json_option
 @pass_app
-def simulate(app: AppContext, trace_file, synthetic, seed, interruption_rate, spot_prices, reactive_market,
-             as_json) -> None:
-    """Replay a build-queue trace under this policy and two baselines; print cost, waits, losses."""
+def simulate(app: AppContext, trace_file, synthetic, bursty, seed, interruption_rate, spot_prices, static_peak,
+             plot_file, as_json) -> None:
+    """Replay a build trace under this policy and three baselines (ec2-fleet plugin, one spot
+    instance per build, a static fleet sized by schedule); print cost, waits and lost builds."""
     import json
 
-    from jenkinsctl.agents import simulator as sim
+    from jenkinsctl.agents import simtrace, simulator as sim
     from jenkinsctl.agents.load import load_fleet
     from jenkinsctl.errors import UsageError
 
-    if bool(trace_file) == bool(synthetic):
-        raise UsageError("give exactly one of --trace FILE and --synthetic N",
+    if sum(x is not None and x is not False for x in (trace_file, synthetic, bursty)) != 1:
+        raise UsageError("give exactly one of --trace FILE, --synthetic N and --bursty MERGES",
                          "e.g. `jenkinsctl agents simulate --synthetic 2000`")
+    if plot_file:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            from jenkinsctl.agents.simplot import INSTALL_HINT
+
+            raise UsageError("--plot needs matplotlib, which is not installed", INSTALL_HINT) from None
     spec = load_fleet(app.config())
+    source = trace_file or spot_prices
     try:
-        trace = sim.read_trace(trace_file.read()) if trace_file else sim.synthetic_trace(synthetic, seed)
-        prices = sim.read_prices(spot_prices.read()) if spot_prices else None
-    except ValueError as exc:
-        raise UsageError(f"{(trace_file or spot_prices).name}: {exc}",
-                         "see `jenkinsctl agents simulate --help`") from exc
+        if trace_file:
+            trace = simtrace.read_trace(trace_file.read())
+        elif bursty:
+            trace = simtrace.bursty_trace(bursty, seed)
+        else:
+            trace = simtrace.synthetic_trace(synthetic, seed)
+        source = spot_prices
+        prices = simtrace.read_spot_prices(spot_prices.read(), spot_prices.name) if spot_prices else None
+    except simtrace.TraceError as exc:
+        raise UsageError(f"{getattr(source, 'name', 'input')}: {exc}", "see `jenkinsctl agents simulate --help`") from exc
     unknown = sorted({t for t in spec.instance_types if t not in sim.CATALOG})
     if unknown:
         raise UsageError(f"the simulator has no size or price for {', '.join(unknown)}",
                          f"it knows {', '.join(sorted(sim.CATALOG))}")
+    if prices:
+        missing = [t for t in spec.instance_types if t not in prices]
+        if missing:
+            app.info(f"--spot-prices has no series for {', '.join(missing)}: the default band is used for them")
     results = sim.compare(spec, trace, sim.Conditions(seed=seed, interruption_rate=interruption_rate, prices=prices),
-                          reactive_market)
+                          with_static_peak=static_peak)
     app.out(json.dumps([r.row() for r in results], indent=2) if as_json else sim.render(results))
+    if plot_file:
+        from jenkinsctl.agents.simplot import plot
+
+        plot(results, plot_file, f"{len(trace)} builds, seed {seed}")
+        app.info(f"wrote {plot_file}")
+
+
+@agents.group("image")
+def image() -> None:
+    """The agent image (images/agent/Dockerfile): the inbound agent with jenkinsctl, python3,
+    git and the docker CLI, so agents can run `jenkinsctl step ...`.
+
+    \b
+      jenkinsctl agents image build [--base REF] [--wheel PATH]   # prints IMAGE=, IMAGE_ID=
+      jenkinsctl agents image push                                # prints IMAGE_DIGEST=, IMAGE_URI=
+    Then an agent template may say `image: jenkinsctl-agent` (that image, by digest).
+    """
+
+
+@image.command("build")
+@click.option("--base", metavar="REF", help="The inbound agent image to build on (BASE build arg), from a "
+              "trusted registry, pinned; default: the Dockerfile's (jenkins/inbound-agent by digest).")
+@click.option("--wheel", "wheel_path", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
+              help="jenkinsctl's wheel to install (default: built from this source checkout, or this "
+                   "version downloaded from your package index).")
+@click.option("--policy", type=click.Choice(["error", "warn"]), default="error", show_default=True)
+@click.option("--no-cache", is_flag=True, help="Build without the engine's layer cache.")
+@dry_run_option
+@pass_app
+def image_build(app: AppContext, base, wheel_path, policy: str, no_cache: bool) -> None:
+    """Build the agent image through jenkinsctl's build path (Dockerfile policy, OCI labels,
+    image check) and tag it <jenkinsctl version>-<hash of its inputs>."""
+    import tempfile
+    from pathlib import Path
+
+    from jenkinsctl import packaging
+    from jenkinsctl.agents import image as agent_image
+
+    loaded = app.config()
+    with tempfile.TemporaryDirectory(prefix="jenkinsctl-agent-image-") as tmp:
+        work = Path(tmp)
+        if wheel_path:
+            wheel = Path(wheel_path).resolve()
+            packaging.wheel_version(wheel)
+        elif packaging.source_checkout():
+            wheel = packaging.build_wheel(work / "dist", report=app.info)
+        else:
+            wheel = packaging.download_wheel(work / "dist")
+        house = packaging.wheelhouse(wheel, packaging.cache_dir(dict(app.environ)), report=app.info)
+        inputs = agent_image.Inputs(wheel, house, base)
+        engine = None if app.dry_run else app.factory.docker()
+        values = agent_image.build(loaded, inputs, engine, work, policy, not no_cache, app.info, app.dry_run,
+                                   login=lambda endpoint: _login(app, loaded.config, engine, endpoint))
+    for key in ("IMAGE", "IMAGE_ID", "IMAGE_TAG", "VERSION"):
+        if key in values:
+            app.out(f"{key}={values[key]}")
+
+
+@image.command("push")
+@dry_run_option
+@pass_app
+def image_push(app: AppContext) -> None:
+    """Push the agent image `agents image build` made here: ECR repository ensured (immutable
+    tags), digest verified; recorded for templates that say `image: jenkinsctl-agent`."""
+    from jenkinsctl.agents import image as agent_image
+
+    loaded = app.config()
+    clients = app.factory.aws(loaded.config)
+    engine = None if app.dry_run else app.factory.docker()
+    values = agent_image.push(loaded, clients.ecr, engine, app.factory.registry, app.info, app.dry_run)
+    for key in ("IMAGE", "IMAGE_DIGEST", "IMAGE_URI", "IMAGE_TAG"):
+        if key in values:
+            app.out(f"{key}={values[key]}")
+    if not app.dry_run:
+        app.info(f"templates with `image: {agent_image.ALIAS}` now mean {values['IMAGE_URI']}")
+
+
+def _login(app: AppContext, config, engine, endpoint: str) -> None:
+    """Log the engine in to the registry the base comes from, when it is this configuration's
+    (ECR's token; the sandbox registry's credentials); others must be logged in already."""
+    from jenkinsctl.registry.addressing import own_image_target
+
+    if endpoint != own_image_target(config, "x").endpoint:
+        return
+    creds = app.factory.aws(config).ecr.authorization()
+    engine.login(endpoint, creds.username, creds.password)

@@ -51,11 +51,14 @@ def run(app: AppContext, service_name, workdir, through, timeout, interval, appr
 def status(app: AppContext, service_name) -> None:
     """What SERVICE runs in each environment, in promotion order: version, digest, task
     definition, ECS service, running/desired tasks, traffic weights, last known good."""
-    from jenkinsctl.deploy.status import HEADER, environment_state
+    from jenkinsctl.deploy.status import HEADER, SANDBOX_NOTE, environment_state
 
     ws = app.workspace()
     resolved = ws.service(service_name).resolved
     own = app.factory.aws(ws.config)
+    sandbox = bool(own.endpoint_url)
     app.out(HEADER)
     for name, env in resolved.environments.items():
-        app.out(environment_state(own.for_environment(env, resolved.name), resolved, name).render())
+        app.out(environment_state(own.for_environment(env, resolved.name), resolved, name, sandbox).render())
+    if sandbox:
+        app.out(f"note: {SANDBOX_NOTE}")

@@ -22,6 +22,7 @@ def sandbox() -> None:
       eval "$(jenkinsctl sandbox env)"    # point jenkinsctl, boto3 and docker at it
       jenkinsctl sandbox status
       jenkinsctl sandbox down             # stops only what `up` started
+      jenkinsctl sandbox agent-base       # the Debian base `agents image build --base` uses here
 
     \b
     State (PID files, logs, registry storage, htpasswd) lives in $JENKINSCTL_SANDBOX_DIR
@@ -97,3 +98,29 @@ def env(app: AppContext) -> None:
 
     for key, value in _sandbox(app).env().items():
         app.out(f"export {key}={shlex.quote(value)}")
+
+
+@sandbox.command("agent-base")
+@dry_run_option
+@pass_app
+def agent_base(app: AppContext) -> None:
+    """Make the sandbox's stand-in for jenkins/inbound-agent and push it to the sandbox registry.
+
+    Debian 12 (debootstrap --variant=minbase) with python3, git, Debian's docker CLI and the
+    `jenkins` user; about a minute the first time, then cached. Prints BASE=<ref>@<digest> for
+    `jenkinsctl agents image build --base`."""
+    from jenkinsctl.sandbox import agentbase
+
+    box = _sandbox(app)
+    ref = f"{box.settings.registry_endpoint}/{agentbase.REPOSITORY}:{agentbase.tag()}"
+    if app.dry_run:
+        app.out(f"would make and push {ref} (debootstrap {agentbase.SUITE} + {', '.join(agentbase.PACKAGES)}), "
+                "unless the registry has it")
+        return
+    if not box.registry.answers():
+        from jenkinsctl.errors import SandboxError
+
+        raise SandboxError(f"the sandbox registry does not answer at {box.settings.registry_endpoint}",
+                           "start it: `jenkinsctl sandbox up`")
+    base = box.seed_agent_base(app.info)
+    app.out(f"BASE={base.reference(box.settings.registry_endpoint)}@{base.digest}")

@@ -4,11 +4,11 @@ with the config, which embeds it; `jenkinsctl.agents` plans and operates the fle
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from jenkinsctl.modelbase import Model, PinnedImage, invalid, matching
+from jenkinsctl.modelbase import Model, invalid, matching, pinned_image
 from jenkinsctl.values import Cpu, EnvVars, Memory
 
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
@@ -20,6 +20,10 @@ InstanceType = matching(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "'{value}' is not an EC
                         "e.g. m6i.large, c6a.xlarge")
 SubnetId = matching(r"^subnet-[0-9a-f]{8,17}$", "'{value}' is not a subnet id", "e.g. subnet-0abc1234")
 SecurityGroupId = matching(r"^sg-[0-9a-f]{8,17}$", "'{value}' is not a security group id", "e.g. sg-0abc1234")
+
+
+AGENT_IMAGE_ALIAS = "jenkinsctl-agent"  # the agent image `jenkinsctl agents image push` pushed, by digest
+AgentImage = Annotated[str, AfterValidator(lambda v: v if v == AGENT_IMAGE_ALIAS else pinned_image(v))]
 
 
 def branch_problem(value: str) -> str | None:
@@ -34,7 +38,8 @@ def branch_slug(branch: str) -> str:
 
 
 class AgentTemplate(Model):
-    image: PinnedImage = Field(description="Agent image pinned by tag or digest (the inbound agent)")
+    image: AgentImage = Field(description="Agent image pinned by tag or digest, or `jenkinsctl-agent`: the "
+                              "image `jenkinsctl agents image push` pushed (by digest)")
     cpu: Cpu = Field(1024, description="CPU units reserved per build (1024 = one vCPU)")
     memory: Memory = Field(2048, description="Memory (MiB) reserved per build")
     docker: bool = Field(False, description="Builds get the host's Docker engine (/var/run/docker.sock)")

@@ -57,7 +57,7 @@ class LoadedConfig:
 def find_config(start: Path) -> Path | None:
     for folder in [start, *start.parents]:
         candidate = folder / CONFIG_NAME
-        if candidate.is_file():
+        if candidate.exists():  # a FIFO or directory here is refused by the loader, not skipped
             return candidate
     return None
 
@@ -77,6 +77,9 @@ def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] |
     explicit = explicit or environ.get("JENKINSCTL_CONFIG")
     if explicit:
         path = Path(explicit)
+        if path.exists() and not path.is_file():
+            raise ConfigError([Problem(str(explicit), 0, 0, "", "is not a regular file",
+                                       "pass the path of a jenkinsctl.yaml with --config")], "config")
         if not path.is_file():
             raise UsageError(f"config file {explicit} does not exist",
                              "pass the path of a jenkinsctl.yaml with --config")
@@ -93,6 +96,8 @@ def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] |
         raise ConfigError([exc.problem], "config") from exc
     overrides = _apply_environment(doc, environ)
     config, problems = validate_document(doc, Config)
+    if config is not None:
+        problems = cross_checks(config, doc)
     problems = [_blame_override(p, overrides) for p in problems]
     if problems:
         raise ConfigError(problems, "config")
@@ -123,3 +128,57 @@ def _blame_override(problem: Problem, overrides: dict[tuple, str]) -> Problem:
             return Problem(f"${var}", 0, 0, problem.path, problem.message,
                            f"environment variable {var} overrides {problem.path}")
     return problem
+
+
+def cross_checks(config: Config, doc: YamlDocument) -> list[Problem]:
+    """What each value allows alone but the whole config cannot work with."""
+    problems = []
+    regions = _known_regions()
+    if regions and config.aws.region not in regions:
+        problems.append(doc.problem(("aws", "region"), f"'{config.aws.region}' is not an AWS region",
+                                    "e.g. us-east-1 or eu-west-1"))
+    for name, env in config.environments.items():
+        if env.region and regions and env.region not in regions:
+            problems.append(doc.problem(("environments", name, "region"), f"'{env.region}' is not an AWS region",
+                                        "e.g. us-east-1 or eu-west-1"))
+    first = next(iter(config.environments))
+    if config.environments[first].approval and len(config.environments) > 1:
+        problems.append(doc.problem(
+            ("environments", first, "approval"), f"the first environment in promotion order ({first}) is deployed "
+            "by every main build and cannot wait for approval",
+            "require approval on a later environment (e.g. prod), or put an environment without approval first"))
+    problems += [doc.problem(("environments", env, "cluster"), message, hint)
+                 for env, _, message, hint in cluster_overlaps(config, {e: s.cluster for e, s in config.environments.items()})]
+    return problems
+
+
+OVERLAP_HINT = ("one ECS service per environment: the service is named after the descriptor in its cluster, so "
+                "two environments in one cluster would deploy over each other; give each its own cluster")
+
+
+def cluster_overlaps(config: Config, clusters: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    """(environment, earlier environment, message, hint) for every environment whose account,
+    region and cluster an earlier environment already uses. `clusters`: environment -> cluster name or ARN."""
+    seen: dict[tuple[str, str, str], str] = {}
+    out = []
+    for env, cluster in clusters.items():
+        settings = config.environments[env]
+        where = (settings.account_id or config.aws.account_id, settings.region or config.aws.region,
+                 cluster.rsplit("/", 1)[-1])
+        if where in seen:
+            out.append((env, seen[where], f"cluster '{where[2]}' is also environment {seen[where]}'s", OVERLAP_HINT))
+        else:
+            seen[where] = env
+    return out
+
+
+def _known_regions() -> set[str]:
+    """Every region botocore's endpoint data knows, in every partition (empty if unreadable)."""
+    import json
+    from importlib.resources import files
+
+    try:
+        data = json.loads(files("botocore").joinpath("data", "endpoints.json").read_text())
+        return {region for partition in data["partitions"] for region in partition.get("regions", {})}
+    except (OSError, ValueError, KeyError, ModuleNotFoundError):  # no endpoint data: the syntax check alone
+        return set()

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from jenkinsctl.config.fleet import FleetSpec
 from jenkinsctl.modelbase import AccountId, Model, Name, invalid, matching
 from jenkinsctl.registry.addressing import registry_host
-from jenkinsctl.values import Cpu, Memory, SemVer, Strategy
+from jenkinsctl.secrets import mask_url
+from jenkinsctl.values import Cpu, GitBranch, Memory, SemVer, Strategy
 
 Region = matching(r"^[a-z]{2}(-[a-z]+)+-\d$", "'{value}' is not an AWS region", "e.g. us-east-1 or eu-west-1")
 RoleArn = matching(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", "'{value}' is not an IAM role ARN",
                    "e.g. arn:aws:iam::222222222222:role/jenkinsctl-deploy")
-Folder = matching(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", "'{value}' is not a Jenkins folder path",
+Folder = matching(r"^(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$", "'{value}' is not a Jenkins folder path",
                   "folder names separated by /, e.g. services or teams/delivery")
 
 
+def _http_url(value: str | None) -> str | None:
+    if value is None:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise invalid(f"must be an http(s) URL; got '{mask_url(value)}'", "e.g. https://jenkins.example.com/")
+    if parts.username or parts.password or "token=" in parts.query.lower():
+        raise invalid("must not contain credentials",
+                      "put the user and API token in JENKINS_USER and JENKINS_TOKEN (AWS: its own credential "
+                      "chain), never in a URL")
+    return value
+
+
+HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
+RegistryHost = matching(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$",
+                        "must be a host name (and port), not '{value}'",
+                        "no scheme, path or spaces, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com")
+Cluster = matching(r"^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/)?[A-Za-z0-9_-]{1,255}$",
+                   "'{value}' is not an ECS cluster name", "letters, digits, '-' and '_', up to 255")
+
+
 class JenkinsSettings(Model):
-    url: str | None = Field(None, description="Jenkins URL; JENKINS_URL overrides")
+    url: HttpUrl = Field(None, description="Jenkins URL; JENKINS_URL overrides")
     folder: Folder = Field("services", description="Root folder for generated jobs")
     git_credentials_id: str | None = None
     prune_grace_days: int = Field(7, ge=0, le=365, description="Disabled jobs are deleted after this")
@@ -30,11 +53,11 @@ class JenkinsSettings(Model):
 class AwsSettings(Model):
     region: Region = "us-east-1"
     account_id: AccountId = "123456789012"
-    endpoint_url: str | None = Field(None, description="Sandbox: the moto server URL")
+    endpoint_url: HttpUrl = Field(None, description="Sandbox: the moto server URL")
 
 
 class RegistrySettings(Model):
-    host: str | None = Field(None, description="Default: <account>.dkr.ecr.<region>.amazonaws.com")
+    host: RegistryHost | None = Field(None, description="Default: <account>.dkr.ecr.<region>.amazonaws.com")
     endpoint: str | None = Field(None, description="Where to push and pull (sandbox: 127.0.0.1:5000)")
 
 
@@ -48,10 +71,13 @@ class NetworkSettings(Model):
 class LoadBalancerSettings(Model):
     listener_arn: str
     test_listener_arn: str | None = None
+    infrastructure_role_arn: RoleArn | None = Field(
+        None, description="The ECS infrastructure role for load balancers that ECS shifts traffic with (default: "
+        "jenkinsctl manages <service>-<env>-ecs-infra, scoped to the service's target groups and rules)")
 
 
 class EnvironmentSettings(Model):
-    cluster: str
+    cluster: Cluster
     approval: bool = Field(False, description="Deploys wait on a Jenkins input step")
     account_id: AccountId | None = None
     region: Region | None = None
@@ -94,7 +120,7 @@ class Defaults(Model):
     agent_cpu: int = Field(1024, ge=128, le=16384)
     agent_memory: Memory = 2048
     strategy: Strategy = "rolling"
-    main_branch: str = "main"
+    main_branch: GitBranch = "main"
     cpu: Cpu = 256
     memory: Memory = 512
     desired_count: int = Field(1, ge=0, le=1000)
@@ -102,10 +128,30 @@ class Defaults(Model):
     timeout_seconds: int = Field(900, ge=30, le=14400)
 
 
+class ToolSettings(Model):
+    """Which jenkinsctl the seed job installs (`pip install`), so every run uses the same one."""
+
+    version: SemVer | None = Field(None, description="pip install jenkinsctl==VERSION from the agents' index")
+    wheel: str | None = Field(None, pattern=r"^(https?|file)://\S+\.whl$",
+                              description="Or the URL of a jenkinsctl wheel (https://.../jenkinsctl-0.1.0-py3-none-any.whl)")
+
+    @model_validator(mode="after")
+    def _one(self) -> "ToolSettings":
+        if bool(self.version) == bool(self.wheel):
+            raise invalid("give exactly one of version and wheel",
+                          'e.g. jenkinsctl: {version: "0.1.0"} (or wheel: https://.../jenkinsctl-0.1.0-py3-none-any.whl)')
+        return self
+
+    @property
+    def pip_spec(self) -> str:
+        return self.wheel or f"jenkinsctl=={self.version}"
+
+
 class Config(Model):
     api_version: Literal["jenkinsctl/v1"]
     kind: Literal["Config"]
     namespace: Name = Field(description="Owner mark of the jobs this seed generates")
+    jenkinsctl: ToolSettings | None = Field(None, description="The jenkinsctl the seed job installs")
     services_dir: str = "services"
     jenkins: JenkinsSettings = Field(default_factory=JenkinsSettings)
     aws: AwsSettings = Field(default_factory=AwsSettings)

@@ -2,17 +2,22 @@
 its own cluster and load balancer, behind one Route 53 weighted record set.
 
 A deploy goes to the idle environment of the pair (the one the record sends no traffic to):
-rolling update there (ECS circuit breaker), then the health gate on its target group, then the
+a rolling update there (ECS's own, circuit breaker with rollback: `EcsDeployment` with strategy
+rolling), then the health gate on its target group, then the
 weights move (new side 100, old side 0), then the record's TTL is waited out (resolvers may hold
 the old answer that long) while the new side stays healthy. Unhealthy before the shift: nothing
 moved, aborted. Unhealthy after: the previous weights come back, rolled back."""
 
 from __future__ import annotations
 
-from jenkinsctl.deploy.strategy import ABORTED, ROLLED_BACK, SUCCEEDED, UNHEALTHY_POLLS, Rolling, Status, Target
+from dataclasses import replace
+
+from jenkinsctl.deploy.outcomes import ABORTED, ROLLED_BACK, SUCCEEDED, Status
+from jenkinsctl.deploy.strategy import EcsDeployment, Target, register
 from jenkinsctl.errors import UsageError
 
 WEIGHT = 100
+UNHEALTHY_POLLS = 2  # consecutive polls with an unhealthy target before the gate fails
 
 
 def live_side(weights: dict, pair: list[str]) -> str | None:
@@ -31,16 +36,27 @@ def preflight(clients, env) -> None:
                          "deploys to the idle side", f"deploy to {idle}: jenkinsctl step deploy --env {idle}")
 
 
+def plan_lines(env) -> list[str]:
+    """What the deploy plan says happens after ECS's rolling update."""
+    spec = env.dns_blue_green
+    other = next(e for e in spec.pair if e != env.name)
+    return [f"then Route 53: {spec.record} weight {env.name} {WEIGHT}, {other} 0 once {env.name}'s targets are "
+            f"healthy; the TTL ({spec.ttl}s) waited out healthy, else the weights go back"]
+
+
+@register("dns-blue-green")
 class DnsBlueGreen:
     name = "dns-blue-green"
+    ecs_strategy = "rolling"  # what ECS runs inside the idle environment
 
     preflight = staticmethod(preflight)
+    plan_lines = staticmethod(plan_lines)
 
     def __init__(self, t: Target):
         self.t = t
         self.spec = t.env.dns_blue_green
         self.other = next(e for e in self.spec.pair if e != t.env.name)
-        self.rolling = Rolling(t)
+        self.rolling = EcsDeployment(replace(t, strategy=self.ecs_strategy))
         self.r53 = t.clients.route53
         self.phase = "rolling"
         self.since = 0.0
@@ -69,10 +85,20 @@ class DnsBlueGreen:
         self.r53.set_weights(self.spec.zone_id, self.spec.record, self.spec.ttl, back)
         return "weights restored: " + ", ".join(f"{k} {w}" for k, (_, w) in sorted(back.items()))
 
+    def _targets(self, svc: dict) -> tuple[int, int]:
+        """(healthy, unhealthy) targets of the environment's target group; one call. With sandbox
+        health (moto registers no targets) the running tasks count as healthy."""
+        t = self.t
+        if t.health == "ecs" or not t.wiring.primary_tg:
+            return svc.get("runningCount", 0), 0
+        states = [d["TargetHealth"]["State"] for d in t.clients.elbv2.target_health(t.wiring.primary_tg)]
+        return states.count("healthy"), states.count("unhealthy")
+
     def _health(self) -> tuple[str | None, str]:
         t = self.t
-        svc = t.ecs.services(t.res.cluster, [t.res.ecs_service(None)]).get(t.res.ecs_service(None), {})
-        healthy, unhealthy, _ = t.health_of(None, svc)
+        name = t.res.ecs_service_name
+        svc = t.ecs.services(t.res.cluster, [name]).get(name) or {}
+        healthy, unhealthy = self._targets(svc)
         self.unhealthy_polls = self.unhealthy_polls + 1 if unhealthy else 0
         line = f"{svc.get('runningCount', 0)}/{svc.get('desiredCount', 0)} running, {healthy} healthy, " \
                f"{unhealthy} unhealthy"

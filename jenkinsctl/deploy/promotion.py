@@ -65,14 +65,13 @@ def source_record(clients, resolved, from_env: str, version: str | None, verify_
 
 def running_images(clients, resolved, env_name: str) -> set[str]:
     """Images of the task definitions the environment's services run with tasks desired."""
-    from jenkinsctl.deploy.plan import slots_for
-    from jenkinsctl.deploy.resources import resources_for
+    from jenkinsctl.deploy.resources import SLOTS, resources_for
     from jenkinsctl.deploy.taskdef import image_of
 
     env = resolved.environment(env_name)
     res = resources_for(resolved, env)
     ecs = clients.ecs
-    names = sorted({res.ecs_service(s) for strategy in ("rolling", "blue-green") for s in slots_for(strategy)})
+    names = [res.ecs_service_name] + [res.legacy_service(s) for s in SLOTS]  # before a migration: the two
     images = set()
     for svc in ecs.services(res.cluster, names).values():
         if svc.get("desiredCount", 0) > 0:

@@ -8,13 +8,21 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from jenkinsctl.registry.addressing import pull_repository
+from jenkinsctl.registry.addressing import ecr_account, ecr_region, pull_repository
 
-ECS_TASKS_TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+def trust(service: str) -> dict:
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+
+
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+ECS = "ecs.amazonaws.com"  # the ECS infrastructure role for load balancers trusts ECS itself
+ECS_TASKS_TRUST = trust(ECS_TASKS)
 EXECUTION_POLICY = "jenkinsctl-execution"
 TASK_POLICY = "jenkinsctl-task"
-SLOTS = ("blue", "green")
+INFRA_POLICY = "jenkinsctl-load-balancing"
+SLOTS = ("blue", "green")  # the two target groups (-b, -g) ECS shifts between; formerly two ECS services
 
 
 def _short(name: str, limit: int) -> str:
@@ -32,6 +40,8 @@ class Resources:
     region: str
     account_id: str
     repository: str  # the image repository path, e.g. payments/orders-api
+    registry_account: str = ""  # the account owning the registry the environment pulls from ("": its own)
+    registry_region: str = ""  # that registry's region ("": the environment's)
     preview_of: str = ""  # a branch's preview (jenkinsctl.previews): the environment it copies
     branch: str = ""
 
@@ -55,23 +65,49 @@ class Resources:
     def execution_role(self) -> str:
         return _short(f"{self.service}-{self.env}-execution", 64)
 
+    @property
+    def infrastructure_role(self) -> str:
+        """ECS's role for this service's load balancer wiring (blue-green, canary, linear)."""
+        return _short(f"{self.service}-{self.env}-ecs-infra", 64)
+
     def role_arn(self, name: str) -> str:
         return f"arn:aws:iam::{self.account_id}:role/{name}"
 
     @property
     def repository_arn(self) -> str:
-        return f"arn:aws:ecr:{self.region}:{self.account_id}:repository/{self.repository}"
+        """The repository tasks pull from: in the registry's account and region (the shared
+        registry of another account, for an environment with a roleArn), not the environment's."""
+        return (f"arn:aws:ecr:{self.registry_region or self.region}:{self.registry_account or self.account_id}:"
+                f"repository/{self.repository}")
 
-    def ecs_service(self, slot: str | None) -> str:
-        """`orders-api` for rolling; `orders-api-blue` / `orders-api-green` for two-slot strategies;
-        `orders-api-pv-<branch>` for a preview, which shares its base environment's cluster."""
-        if self.preview_of:
-            return f"{self.service}-{self.env}"
-        return self.service if slot is None else f"{self.service}-{slot}"
+    @property
+    def pulls_across_accounts(self) -> bool:
+        return bool(self.registry_account) and self.registry_account != self.account_id
+
+    @property
+    def ecs_service_name(self) -> str:
+        """The one ECS service of this service in this environment, whatever the strategy; a
+        preview's is `orders-api-pv-<branch>`, beside its base environment's in the same cluster."""
+        return f"{self.service}-{self.env}" if self.preview_of else self.service
+
+    def legacy_service(self, slot: str) -> str:
+        """`orders-api-blue` / `-green`: the two services jenkinsctl ran before ECS shifted traffic
+        itself; found only to migrate them. A preview never had them: its names cannot match the
+        base environment's services in the cluster they share."""
+        return f"{self.ecs_service_name}-{slot}" if self.preview_of else f"{self.service}-{slot}"
 
     def target_group(self, slot: str | None) -> str:
         suffix = {None: "", "blue": "-b", "green": "-g"}[slot]
         return _short(f"{self.service}-{self.env}{suffix}", 32)
+
+    def alternate_of(self, primary_name: str) -> str:
+        """The second target group beside `primary_name`: -b and -g pair up; a rolling service's
+        group gets -g beside it."""
+        blue, green = self.target_group("blue"), self.target_group("green")
+        return blue if primary_name == green else green
+
+    def slot_label(self, target_group_name: str) -> str:
+        return {self.target_group("blue"): "blue", self.target_group("green"): "green"}.get(target_group_name, "tg")
 
     @property
     def ssm_prefix(self) -> str:
@@ -139,6 +175,27 @@ class Resources:
                                "Resource": sorted(by_action[action])})
         return {"Version": "2012-10-17", "Statement": statements}
 
+    def infrastructure_policy(self, target_groups: list[str], listeners: list[str], hooks: list[str]) -> dict:
+        """What ECS does with this service's load balancer during a deployment, and nothing else:
+        (de)register targets in its two target groups, change the weights of rules on its listeners,
+        invoke its lifecycle hooks. Describe calls have no resource-level permissions in ELB."""
+        tg = [f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:targetgroup/{n}/*" for n in target_groups]
+        rules = [arn.replace(":listener/", ":listener-rule/", 1) + "/*" for arn in listeners]
+        statements = [
+            {"Sid": "ReadLoadBalancing", "Effect": "Allow", "Action": [
+                "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
+                "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"],
+             "Resource": ["*"]},
+            {"Sid": "Targets", "Effect": "Allow",
+             "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+             "Resource": sorted(tg)},
+            {"Sid": "ShiftTraffic", "Effect": "Allow", "Action": ["elasticloadbalancing:ModifyRule"],
+             "Resource": sorted(set(rules))}]
+        if hooks:
+            statements.append({"Sid": "LifecycleHooks", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+                               "Resource": sorted(set(hooks))})
+        return {"Version": "2012-10-17", "Statement": statements}
+
     def task_policy(self) -> dict:
         """The application's own role: it may only write its own log group; anything more is
         granted by the team outside jenkinsctl, naming its resources."""
@@ -149,5 +206,6 @@ class Resources:
 
 def resources_for(resolved, env) -> Resources:
     """Resources of `resolved` (ResolvedService) in `env` (ResolvedEnvironment)."""
+    host = env.registry.partition("/")[0]
     return Resources(resolved.name, env.name, env.cluster, env.region, env.account_id, pull_repository(resolved, env),
-                     env.preview_of or "", env.branch or "")
+                     ecr_account(host) or "", ecr_region(host) or "", env.preview_of or "", env.branch or "")

@@ -1,106 +1,83 @@
-"""One `Strategy` interface, three strategies. A strategy starts the change, then answers
-`poll(now)` with one `Status` (a progress line, and whether it is done and how it ended) using
-a bounded number of API calls, and can `abort(why)` to restore the previous state.
+"""One `Strategy` interface. A strategy starts the change, then answers `poll(now)` with one
+`Status` (a progress line; whether it is done and how it ended) using a bounded number of API
+calls, and can `abort(why)` when the waiter gives up. Strategies register by name
+(`@register("name")`); `make_strategy` builds the descriptor's.
 
-Health: a target group is healthy when at least `desired` targets are `healthy` and none is
-`unhealthy` on two consecutive polls. On the sandbox, moto never registers ECS tasks in target
-groups, so `health="ecs"` judges by the service's running count instead (the plan says so)."""
+ECS runs rolling, blue-green, canary and linear deployments itself (`deploymentConfiguration.
+strategy`): `EcsDeployment` renders the configuration, creates or updates the one ECS service,
+and follows the service deployment ECS records to its end: success, or ECS's rollback with ECS's
+reason. Where the endpoint records no service deployments (the sandbox's moto), it follows the
+service's own rollout state instead, and says so: moto shifts no traffic."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, Protocol
 
-from jenkinsctl.aws.elbv2 import forward
+from jenkinsctl.deploy import ecs_config
+from jenkinsctl.deploy.follow import judge, service_rollout, short
+from jenkinsctl.deploy.outcomes import ABORTED, FAILED, ROLLED_BACK, SUCCEEDED, TIMED_OUT, Status  # noqa: F401
 from jenkinsctl.deploy.resources import Resources
-from jenkinsctl.descriptor.model import RollingSpec
 
-SUCCEEDED, ROLLED_BACK, ABORTED, TIMED_OUT, FAILED = "succeeded", "rolled-back", "aborted", "timed-out", "failed"
-UNHEALTHY_POLLS = 2
-
-
-@dataclass
-class Status:
-    line: str
-    done: bool = False
-    outcome: str | None = None
-    reason: str = ""
+ROLE_ATTEMPTS, ROLE_WAIT_SECONDS = 6, 10.0  # IAM propagation: up to a minute
+SANDBOX_NOTE = "sandbox: moto records no ECS service deployments and shifts no traffic; judged by the " \
+               "service's own rollout and running tasks, the listener rule stays as it is"
 
 
 @dataclass
 class Target:
-    """Everything a strategy acts on, built by the deployer after `plan.apply`."""
+    """Everything a strategy acts on, built by the deployer after the plan is applied."""
     clients: object
     res: Resources
     env: object  # ResolvedEnvironment
+    strategy: str  # the descriptor's name: rolling, blue-green, canary, linear
     taskdef_arn: str
-    services: dict[str, dict]
+    service: dict | None  # the ECS service as observed before the change (None: create it)
     previous_arn: str | None = None
-    target_groups: dict = field(default_factory=dict)
-    rule_arn: str | None = None
-    test_rule_arn: str | None = None
-    live_slot: str | None = None
-    health: str = "targets"
+    wiring: ecs_config.Wiring = field(default_factory=ecs_config.Wiring)
+    sandbox: bool = False  # the endpoint is not AWS's: follow the service itself when ECS records nothing
+    fresh_role: bool = False  # the plan just created the infrastructure role: IAM may not have propagated
+    health: str = "targets"  # the deploy's --health: "ecs" judges by running tasks (the sandbox)
+    sleep: Callable[[float], None] = field(default=None, repr=False)  # injected by tests; time.sleep
 
     def __post_init__(self):
-        self.ecs, self.elb, self.cw = self.clients.ecs, self.clients.elbv2, self.clients.cloudwatch
+        self.ecs = self.clients.ecs
 
-    @property
-    def load_balanced(self) -> bool:
-        return bool(self.env.port and self.env.load_balancer and self.target_groups)
-
-    def service_params(self, slot: str | None, desired: int | None) -> dict:
-        """create_service/update_service parameters common to every strategy."""
-        env, res = self.env, self.res
-        p = {"cluster": res.cluster, "taskDefinition": self.taskdef_arn}
+    def service_params(self, desired: int | None, taskdef_arn: str | None = None,
+                       strategy: str | None = None, wiring: ecs_config.Wiring | None = None) -> dict:
+        """create_service/update_service parameters: the task definition and ECS's deployment
+        configuration for the strategy (every call sends it whole: ECS keeps the last one)."""
+        env, strategy, wiring = self.env, strategy or self.strategy, wiring or self.wiring
+        p = {"cluster": self.res.cluster, "taskDefinition": taskdef_arn or self.taskdef_arn,
+             "deploymentConfiguration": ecs_config.deployment_configuration(env, strategy,
+                                                                              wiring.infrastructure_role)}
         if desired is not None:
             p["desiredCount"] = desired
-        # every ECS service (the rolling one and each blue/green slot) runs with the circuit breaker on
-        rolling = env.rolling or RollingSpec()
-        p["deploymentConfiguration"] = {
-            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-            "minimumHealthyPercent": rolling.min_healthy_percent, "maximumPercent": rolling.max_percent}
-        if self.load_balanced:
+        if wiring.load_balanced:
             p["healthCheckGracePeriodSeconds"] = env.health_check.grace_seconds
         return p
 
-    def ensure_service(self, slot: str | None, desired: int) -> dict:
-        name = self.res.ecs_service(slot)
-        if name in self.services:
-            return self.ecs.update_service(service=name, **self.service_params(slot, desired))
-        env = self.env
+    def create_params(self, desired: int, **kw) -> dict:
+        env, res = self.env, self.res
         if not env.network.subnets:
             from jenkinsctl.errors import UsageError
 
-            raise UsageError(f"environment {env.name} has no network.subnets; cannot create ECS service {name}",
-                             f"set environments.{env.name}.network (vpcId, subnets, securityGroups) in "
-                             "jenkinsctl.yaml; for the sandbox see jenkinsctl.devkit.sandbox_infra")
-        params = self.service_params(slot, desired)
-        params.update(serviceName=name, launchType="FARGATE", propagateTags="SERVICE",
-                      tags=[{"key": k, "value": v} for k, v in self.res.tags.items()],
+            raise UsageError(f"environment {env.name} has no network.subnets; cannot create ECS service "
+                             f"{res.ecs_service_name}", f"set environments.{env.name}.network (vpcId, subnets, "
+                             "securityGroups) in jenkinsctl.yaml; for the sandbox see jenkinsctl.devkit.sandbox_infra")
+        params = self.service_params(desired, **kw)
+        strategy, wiring = kw.get("strategy") or self.strategy, kw.get("wiring") or self.wiring
+        params.update(serviceName=res.ecs_service_name, launchType="FARGATE", propagateTags="SERVICE",
+                      deploymentController={"type": "ECS"},
+                      tags=[{"key": k, "value": v} for k, v in res.tags.items()],
                       networkConfiguration={"awsvpcConfiguration": {
                           "subnets": list(env.network.subnets), "securityGroups": list(env.network.security_groups),
                           "assignPublicIp": "ENABLED" if env.network.assign_public_ip else "DISABLED"}})
-        if self.load_balanced:
-            params["loadBalancers"] = [{"targetGroupArn": self.target_groups[slot], "containerName": self.res.service,
-                                        "containerPort": env.port}]
-        svc = self.ecs.create_service(**params)
-        self.services[name] = svc
-        return svc
-
-    def health_of(self, slot: str | None, svc: dict) -> tuple[int, int, int]:
-        """(healthy, unhealthy, registered) for the slot's tasks; at most one API call."""
-        if not self.load_balanced or self.health == "ecs":
-            running = svc.get("runningCount", 0)
-            return running, 0, running
-        states = [t["TargetHealth"]["State"] for t in self.elb.target_health(self.target_groups[slot])]
-        return states.count("healthy"), states.count("unhealthy"), len(states)
-
-    def set_weights(self, weights: dict[str | None, int], rule_arn: str | None = None) -> None:
-        arn = rule_arn or self.rule_arn
-        if arn:  # every slot's target group stays in the rule, at weight 0 when not named
-            full = {slot: weights.get(slot, 0) for slot in self.target_groups}
-            self.elb.set_actions(arn, forward({self.target_groups[s]: w for s, w in full.items()}))
+        lbs = ecs_config.load_balancers(res.service, env.port, strategy, wiring)
+        if lbs:
+            params["loadBalancers"] = lbs
+        return params
 
 
 class Strategy(Protocol):
@@ -113,71 +90,23 @@ class Strategy(Protocol):
     def abort(self, why: str) -> str: ...
 
 
-def short(arn: str | None) -> str:
-    return arn.rsplit("/", 1)[-1] if arn else "-"
+STRATEGIES: dict[str, Callable[[Target], Strategy]] = {}
 
 
-class Rolling:
-    """Update one ECS service; ECS replaces tasks with the circuit breaker and rollback on.
-    The truth comes from the deployment's rolloutState and the service's task definition."""
-
-    name = "rolling"
-
-    def __init__(self, t: Target):
-        self.t = t
-        self.seen_events: set[str] = set()
-
-    def start(self) -> str:
-        t = self.t
-        name = t.res.ecs_service(None)
-        existing = t.services.get(name)
-        self.seen_events = {e["id"] for e in (existing or {}).get("events", []) if "id" in e}
-        desired = _desired(t.env, existing)
-        svc = t.ensure_service(None, desired)
-        return f"{'updated' if existing else 'created'} ECS service {name}: {short(t.taskdef_arn)}, " \
-               f"{svc.get('desiredCount', desired)} desired"
-
-    def poll(self, now: float) -> Status:
-        t = self.t
-        name = t.res.ecs_service(None)
-        svc = t.ecs.services(t.res.cluster, [name]).get(name)
-        if svc is None:
-            return Status(f"service {name} is gone", True, FAILED, f"ECS service {name} no longer exists")
-        events = [e for e in reversed(svc.get("events", [])) if e.get("id") not in self.seen_events]
-        self.seen_events |= {e["id"] for e in events if "id" in e}
-        note = "".join(f"\n    event: {e.get('message', '')}" for e in events[-3:])
-        deployments = svc.get("deployments", [])
-        ours = next((d for d in deployments if d.get("taskDefinition") == t.taskdef_arn), None)
-        running, desired, pending = svc.get("runningCount", 0), svc.get("desiredCount", 0), svc.get("pendingCount", 0)
-        if svc.get("taskDefinition") != t.taskdef_arn:
-            why = (ours or {}).get("rolloutStateReason") or next(
-                (d.get("rolloutStateReason") for d in deployments if d.get("rolloutState") == "FAILED"), "")
-            return Status(f"rolling: ECS rolled back to {short(svc.get('taskDefinition'))}{note}", True, ROLLED_BACK,
-                          f"ECS rolled the service back to {short(svc.get('taskDefinition'))}"
-                          + (f": {why}" if why else ""))
-        state = (ours or {}).get("rolloutState")
-        if ours:  # the deployment's own counts, not the service's (which mixes old and new tasks)
-            running, desired = ours.get("runningCount", running), ours.get("desiredCount", desired)
-            pending = ours.get("pendingCount", pending)
-        line = f"rolling: {running}/{desired} running, {max(pending, 0)} pending, " \
-               f"{len(deployments)} deployment(s), rollout {state or 'n/a'}{note}"
-        if state == "FAILED":
-            return Status(line, True, FAILED, ours.get("rolloutStateReason") or "the deployment failed")
-        if state == "COMPLETED" and running >= desired:
-            return Status(line, True, SUCCEEDED)
-        if state is None and running >= desired and len(deployments) <= 1:
-            return Status(line, True, SUCCEEDED)  # no rollout state reported: steady state by counts
-        return Status(line)
-
-    def abort(self, why: str) -> str:
-        t = self.t
-        if not t.previous_arn or t.previous_arn == t.taskdef_arn:
-            return "no previous revision to restore; the service keeps what ECS is running"
-        t.ecs.update_service(service=t.res.ecs_service(None), cluster=t.res.cluster, taskDefinition=t.previous_arn)
-        return f"restored {short(t.previous_arn)} on {t.res.ecs_service(None)}"
+def register(*names: str):
+    """Class decorator: the strategy `make_strategy` builds for these descriptor names."""
+    def add(cls):
+        for name in names:
+            STRATEGIES[name] = cls
+        return cls
+    return add
 
 
-def _desired(env, existing: dict | None) -> int | None:
+def make_strategy(name: str, target: Target) -> Strategy:
+    return STRATEGIES[name](target)
+
+
+def desired_count(env, existing: dict | None) -> int | None:
     if env.autoscaling is None:
         return env.desired_count
     if existing is not None:
@@ -185,152 +114,88 @@ def _desired(env, existing: dict | None) -> int | None:
     return min(max(env.desired_count, env.autoscaling.min), env.autoscaling.max)
 
 
-class TwoSlot:
-    """Two ECS services (`-blue`, `-green`) behind two target groups; the new revision starts in
-    the idle slot and must pass the health gate before traffic moves."""
-
-    name = "two-slot"
+@register("rolling", "blue-green", "canary", "linear")
+class EcsDeployment:
+    """Create or update the one ECS service with ECS's deployment strategy, then follow ECS."""
 
     def __init__(self, t: Target):
         self.t = t
-        self.live = t.live_slot
-        self.new = "green" if self.live == "blue" else "blue"
-        self.phase = "starting"
-        self.phase_since = 0.0
-        self.unhealthy_polls = 0
-        self.desired = 0
+        self.name = t.strategy
+        self.arn: str | None = None
+        self.started: dt.datetime | None = None
+        self.fallback = False  # following the service's own rollout (the endpoint records no deployments)
+        self.seen_events: set[str] = set()
 
     def start(self) -> str:
         t = self.t
-        live_svc = t.services.get(t.res.ecs_service(self.live)) if self.live else None
-        self.desired = _desired(t.env, None) if live_svc is None or t.env.autoscaling is None \
-            else max(live_svc.get("desiredCount", 0), t.env.autoscaling.min)
-        t.ensure_service(self.new, self.desired)
-        if t.test_rule_arn:
-            t.set_weights({self.new: 100}, t.test_rule_arn)
-        return f"started {self.desired} task(s) of {short(t.taskdef_arn)} in {t.res.ecs_service(self.new)}" + \
-            (f" (test listener -> {self.new})" if t.test_rule_arn else "") + \
-            (f"; {self.live} keeps the traffic" if self.live else "")
+        name = t.res.ecs_service_name
+        existing = t.service
+        self.seen_events = {e["id"] for e in (existing or {}).get("events", []) if "id" in e}
+        self.started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)  # clock skew
+        desired = desired_count(t.env, existing)
+        if existing is None:
+            svc = self._while_role_propagates(lambda: t.ecs.create_service(**t.create_params(desired)))
+        else:
+            params = t.service_params(desired)
+            wanted = ecs_config.load_balancers(t.res.service, t.env.port, t.strategy, t.wiring)
+            if wanted and not ecs_config.same_wiring(existing.get("loadBalancers"), wanted):
+                params["loadBalancers"] = wanted
+            svc = self._while_role_propagates(lambda: t.ecs.update_service(service=name, **params))
+        self.arn = svc.get("currentServiceDeployment")
+        how = ecs_config.describe(t.env, t.strategy)
+        return f"{'updated' if existing else 'created'} ECS service {name}: {short(t.taskdef_arn)}, " \
+               f"{svc.get('desiredCount', desired)} desired; {how}"
 
-    def _observe(self) -> tuple[dict, tuple[int, int, int]]:
+    def _while_role_propagates(self, call, attempts: int = ROLE_ATTEMPTS, wait: float = ROLE_WAIT_SECONDS):
+        """A role IAM created seconds ago may not be assumable by ECS yet (IAM is eventually
+        consistent): ECS answers InvalidParameterException naming the role. Retry that, bounded,
+        only when this deploy created the role."""
+        import time
+
+        from jenkinsctl.errors import AwsError
+
+        for attempt in range(attempts):
+            try:
+                return call()
+            except AwsError as exc:
+                retryable = self.t.fresh_role and "InvalidParameterException" in exc.message and \
+                    ("role" in exc.message.lower() or "assume" in exc.message.lower())
+                if not retryable or attempt == attempts - 1:
+                    raise
+                (self.t.sleep or time.sleep)(wait)
+
+    def poll(self, now: float) -> Status:
+        from jenkinsctl.aws.ecs import AwsUnsupported
+
         t = self.t
-        names = [t.res.ecs_service(s) for s in ("blue", "green")]
-        svcs = t.ecs.services(t.res.cluster, names)
-        svc = svcs.get(t.res.ecs_service(self.new), {})
-        return svc, t.health_of(self.new, svc)
-
-    def _gate(self, svc: dict, health: tuple[int, int, int]) -> str | None:
-        """None while fine; a reason once the new revision is unhealthy."""
-        if svc.get("taskDefinition") not in (None, self.t.taskdef_arn):
-            return f"{self.t.res.ecs_service(self.new)} now runs {short(svc.get('taskDefinition'))}, not ours"
-        healthy, unhealthy, _ = health
-        self.unhealthy_polls = self.unhealthy_polls + 1 if unhealthy else 0
-        if self.unhealthy_polls >= UNHEALTHY_POLLS:
-            return f"{unhealthy} unhealthy target(s) in {self.t.res.target_group(self.new)}"
-        return None
-
-    def _healthy(self, svc: dict, health: tuple[int, int, int]) -> bool:
-        healthy, unhealthy, _ = health
-        return svc.get("runningCount", 0) >= self.desired and healthy >= self.desired and not unhealthy
-
-    def _line(self, svc: dict, health: tuple[int, int, int], what: str) -> str:
-        healthy, unhealthy, registered = health
-        return f"{self.name}: {what}; {self.new}: {svc.get('runningCount', 0)}/{self.desired} running, " \
-               f"{healthy} healthy, {unhealthy} unhealthy"
-
-    def _retire_old(self) -> str:
-        t = self.t
-        if not self.live:
-            return ""
-        t.ecs.update_service(service=t.res.ecs_service(self.live), cluster=t.res.cluster, desiredCount=0)
-        return f"; {t.res.ecs_service(self.live)} scaled to 0"
-
-    def _scale_new_down(self) -> None:
-        t = self.t
-        t.ecs.update_service(service=t.res.ecs_service(self.new), cluster=t.res.cluster, desiredCount=0)
+        if not self.fallback:
+            try:
+                if self.arn is None:
+                    newest = t.ecs.newest_service_deployment(t.res.cluster, t.res.ecs_service_name, self.started)
+                    if newest is None:
+                        return Status(f"{self.name}: waiting for ECS to start the deployment")
+                    self.arn = newest["serviceDeploymentArn"]
+                found = t.ecs.service_deployment(self.arn)
+            except AwsUnsupported:
+                if not t.sandbox:
+                    raise
+                self.fallback = True
+            else:
+                if found is None:
+                    return Status(f"{self.name}: deployment {short(self.arn)} not visible yet")
+                return judge(self.name, found)
+        svc = t.ecs.services(t.res.cluster, [t.res.ecs_service_name]).get(t.res.ecs_service_name)
+        status = service_rollout(self.name, svc, t.res.ecs_service_name, t.taskdef_arn, self.seen_events)
+        if status.done and t.wiring.load_balanced and self.name != "rolling":
+            status.line += f"\n    {SANDBOX_NOTE}"
+        return status
 
     def abort(self, why: str) -> str:
         t = self.t
-        if self.live:
-            t.set_weights({self.live: 100, self.new: 0})
-        if t.test_rule_arn and self.live:
-            t.set_weights({self.live: 100}, t.test_rule_arn)
-        self._scale_new_down()
-        return (f"traffic restored 100% to {self.live}; " if self.live else "") + \
-            f"{t.res.ecs_service(self.new)} scaled to 0"
-
-
-class BlueGreen(TwoSlot):
-    name = "blue-green"
-
-    def poll(self, now: float) -> Status:
-        t = self.t
-        svc, health = self._observe()
-        problem = self._gate(svc, health)
-        if self.phase == "starting":
-            if problem:
-                return Status(self._line(svc, health, "health gate failed"), True, ABORTED,
-                              f"the new revision failed its health checks before taking traffic: {problem}")
-            if not self._healthy(svc, health):
-                return Status(self._line(svc, health, "waiting for the health gate"))
-            t.set_weights({self.new: 100, **({self.live: 0} if self.live else {})})
-            if not self.live:
-                return Status(self._line(svc, health, f"traffic switched to {self.new}"), True, SUCCEEDED)
-            self.phase, self.phase_since = "baking", now
-            return Status(self._line(svc, health, f"traffic switched {self.live} -> {self.new}; baking "
-                                     f"{t.env.blue_green.bake_seconds}s, {self.live} kept for instant rollback"))
-        if problem:  # baking: the old revision is still there, switch back at once
-            t.set_weights({self.live: 100, self.new: 0})
-            self._scale_new_down()
-            return Status(self._line(svc, health, f"unhealthy while baking; traffic switched back to {self.live}"),
-                          True, ROLLED_BACK, f"rolled back to {self.live} during the bake: {problem}")
-        left = t.env.blue_green.bake_seconds - (now - self.phase_since)
-        if left > 0:
-            return Status(self._line(svc, health, f"baking, {left:.0f}s left"))
-        return Status(self._line(svc, health, "bake passed" + self._retire_old()), True, SUCCEEDED)
-
-
-class Canary(TwoSlot):
-    name = "canary"
-
-    def __init__(self, t: Target):
-        super().__init__(t)
-        self.steps = list(t.env.canary.steps) if self.live else [100]
-        self.step = -1
-
-    def poll(self, now: float) -> Status:
-        t = self.t
-        svc, health = self._observe()
-        problem = self._gate(svc, health)
-        firing = t.cw.alarms_firing(t.env.canary.alarms) if self.step >= 0 else []
-        at = f"{self.steps[self.step]}%" if self.step >= 0 else "0%"
-        if problem or firing:
-            reason = problem or f"alarm {', '.join(firing)} in ALARM"
-            restored = self.abort(reason)
-            return Status(self._line(svc, health, f"aborted at {at}: {reason}"), True, ABORTED,
-                          f"canary aborted at {at} on {self.new}: {reason}; {restored}")
-        if self.step < 0 and not self._healthy(svc, health):
-            return Status(self._line(svc, health, "waiting for the health gate"))
-        if self.step >= 0 and now - self.phase_since < t.env.canary.interval_seconds:
-            left = t.env.canary.interval_seconds - (now - self.phase_since)
-            return Status(self._line(svc, health, f"{at} on {self.new}, next step in {left:.0f}s"))
-        if self.step >= 0 and self.steps[self.step] == 100:
-            return Status(self._line(svc, health, "100% held" + self._retire_old()), True, SUCCEEDED)
-        self.step += 1
-        pct = self.steps[self.step]
-        t.set_weights({self.new: pct, **({self.live: 100 - pct} if self.live else {})})
-        self.phase_since = now
-        if pct == 100 and not self.live:
-            return Status(self._line(svc, health, f"100% on {self.new} (first deploy)"), True, SUCCEEDED)
-        return Status(self._line(svc, health, f"shifted {pct}% of traffic to {self.new}"))
-
-
-def make_strategy(name: str, target: Target) -> Strategy:
-    return strategy_class(name)(target)
-
-
-def strategy_class(name: str) -> type:
-    """The registry of strategies: a new one plugs in here."""
-    from jenkinsctl.deploy.dns_blue_green import DnsBlueGreen
-
-    return {"rolling": Rolling, "blue-green": BlueGreen, "canary": Canary, "dns-blue-green": DnsBlueGreen}[name]
+        if self.arn and not self.fallback:
+            t.ecs.stop_service_deployment(self.arn, rollback=True)
+            return f"asked ECS to roll deployment {short(self.arn)} back (StopServiceDeployment ROLLBACK)"
+        if not t.previous_arn or t.previous_arn == t.taskdef_arn:
+            return "no previous revision to restore; the service keeps what ECS is running"
+        t.ecs.update_service(service=t.res.ecs_service_name, cluster=t.res.cluster, taskDefinition=t.previous_arn)
+        return f"restored {short(t.previous_arn)} on {t.res.ecs_service_name}"

@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from jenkinsctl.config.model import Config
-from jenkinsctl.descriptor.model import ServiceSpec
+from jenkinsctl.descriptor.model import STRATEGY_PARAMS, ServiceSpec
 from jenkinsctl.errors import Problem
 from jenkinsctl.names import name_problem
 from jenkinsctl.secrets import looks_like_secret_name, looks_like_secret_value
-from jenkinsctl.yamlfile import YamlDocument
+from jenkinsctl.yamlfile import YamlDocument, dotted
 
 SECRET_HINT = ("never put a secret in a descriptor: store it in SSM Parameter Store or Secrets Manager "
                "and reference it under deploy.secrets, e.g. {name}: ssm:/{service}/{lower}")
-_PARAMS = (("blueGreen", "blue-green"), ("canary", "canary"), ("rolling", "rolling"),
-           ("dnsBlueGreen", "dns-blue-green"))
+_PARAMS = tuple((key, name) for name, (key, _) in STRATEGY_PARAMS.items())
 
 
 def _map(value: Any) -> dict:
@@ -75,7 +74,59 @@ def check_service(doc: YamlDocument, config: Config, file: Path) -> list[Problem
         problems.append(doc.problem(("previews", "from"), f"previews come from '{base}', which this service "
                                     "does not deploy to", "name one of its environments: " +
                                     ", ".join(e for e in declared if e not in disabled)))
+    problems += _build_paths(doc, _map(data.get("build")))
+    problems += _environments_used(doc, data, config)
     return problems
+
+
+def _build_paths(doc: YamlDocument, build: dict) -> list[Problem]:
+    """dockerfile, context and compose are paths inside the service's checkout."""
+    out = []
+    for key in ("dockerfile", "context", "compose"):
+        value = build.get(key)
+        if isinstance(value, str) and not inside_checkout(value):
+            out.append(doc.problem(("build", key), f"must stay inside the service's checkout; got '{value}'",
+                                   "a relative path below the repository root, e.g. docker/Dockerfile"))
+    return out
+
+
+def inside_checkout(path: str) -> bool:
+    if not path or path.startswith(("/", "~", "\\")) or "\0" in path:
+        return False
+    depth = 0
+    for part in path.replace("\\", "/").split("/"):
+        depth += -1 if part == ".." else (0 if part in ("", ".") else 1)
+        if depth < 0:
+            return False
+    return True
+
+
+def _environments_used(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
+    """At least one environment enabled, and no two enabled ones in one cluster of one account."""
+    from jenkinsctl.config.loader import cluster_overlaps
+
+    overrides = _map(data.get("environments"))
+    enabled = [e for e in config.environment_names if _map(overrides.get(e)).get("enabled") is not False]
+    if not enabled:
+        return [doc.problem(("environments",), "every environment is disabled: this service deploys nowhere",
+                            "enable one (remove enabled: false), or remove the descriptor")]
+    base = _map(data.get("deploy")).get("cluster")
+    clusters, where = {}, {}
+    for env in enabled:
+        own = _map(overrides.get(env)).get("cluster")
+        cluster = own if isinstance(own, str) else base if isinstance(base, str) else config.environments[env].cluster
+        clusters[env] = cluster
+        where[env] = ("environments", env, "cluster") if isinstance(own, str) else ("deploy", "cluster") \
+            if isinstance(base, str) else None
+    out = []
+    for env, earlier, message, hint in cluster_overlaps(config, clusters):
+        if where[env] is None and where[earlier] is not None:  # the descriptor moved the earlier one here
+            env, message = earlier, f"cluster '{clusters[env]}' is also environment {env}'s"
+        if where[env] == ("deploy", "cluster"):
+            message = f"every environment would deploy to cluster '{clusters[env]}'"
+        if where[env] is not None and not any(p.path == dotted(where[env]) for p in out):
+            out.append(doc.problem(where[env], message, hint))
+    return out
 
 
 def _plain_values(doc: YamlDocument, prefix: tuple, values: dict, service: str, why: str) -> list[Problem]:
@@ -104,10 +155,12 @@ def _strategies(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
             continue
         strategy = override.get("strategy") or base.get("strategy") or config.defaults.strategy
         port = override.get("port") or base.get("port")
+        if not isinstance(strategy, str):
+            continue  # not a name: the model's validation says so, with its location
         used.add(strategy)
         if strategy == "dns-blue-green":
             out += _dns_pair(doc, env_name, override, base, config)
-        if strategy in ("blue-green", "canary", "dns-blue-green") and port is None:
+        if strategy != "rolling" and port is None:
             where = ("environments", env_name, "strategy") if override.get("strategy") else \
                 ("deploy", "strategy") if base.get("strategy") else ("name",)
             portless.setdefault(where, (strategy, []))[1].append(env_name)

@@ -9,13 +9,18 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from jenkinsctl.modelbase import Model, Name, PinnedImage, Repository, invalid, matching
-from jenkinsctl.values import Cpu, EnvKey, EnvVars, Memory, SemVer, Strategy
+from jenkinsctl.values import Cpu, EnvKey, EnvVars, GitBranch, Memory, SemVer, Strategy
 
 SECRET_REF = re.compile(
     r"^(ssm:/[A-Za-z0-9_.\-/]+|secretsmanager:[A-Za-z0-9/_+=.@\-]+(:[A-Za-z0-9_\-]+)?|"
-    r"arn:aws[a-z\-]*:(ssm|secretsmanager):[a-z0-9\-]+:\d{12}:(parameter/|secret:)[A-Za-z0-9/_+=.@\-:]+)$"
+    r"arn:aws[a-z\-]*:(ssm:[a-z0-9\-]+:\d{12}:parameter/|secretsmanager:[a-z0-9\-]+:\d{12}:secret:)"
+    r"[A-Za-z0-9/_+=.@\-:]+)$"
 )
 GIT_URL = re.compile(r"^(https?://|ssh://|git@[^:]+:|file://|/).+")
+LIFECYCLE_STAGES = ("RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT",
+                    "POST_TEST_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT",
+                    "POST_PRODUCTION_TRAFFIC_SHIFT")  # ECS's DeploymentLifecycleHookStage (botocore 1.44)
+LAMBDA_ARN = re.compile(r"^arn:aws[a-z\-]*:lambda:[a-z0-9\-]+:\d{12}:function:[A-Za-z0-9_\-]{1,64}(:[A-Za-z0-9_\-$]+)?$")
 
 
 def _git_url(value: str) -> str:
@@ -79,23 +84,78 @@ class RollingSpec(Model):
     max_percent: int = Field(200, ge=100, le=200)
 
 
+def _tenths(low: float, high: float):
+    """A percentage ECS accepts: a multiple of 0.1 between `low` and `high`."""
+    def check(value: float) -> float:
+        if not low <= value <= high or abs(value * 10 - round(value * 10)) > 1e-6:
+            raise invalid(f"{value:g}% is not a percentage ECS accepts here",
+                          f"a multiple of 0.1 from {low:g} to {high:g}")
+        return round(value, 1)
+    return Annotated[float, AfterValidator(check)]
+
+
+Minutes = Annotated[int, Field(ge=0, le=1440, description="Minutes (ECS: 0 to 1440)")]
+
+
+def _earlier_keys(data: object, renamed: dict[str, str]) -> object:
+    """Keys an earlier jenkinsctl accepted, when jenkinsctl moved traffic itself: a targeted error."""
+    if isinstance(data, dict):
+        for old, hint in renamed.items():
+            if old in data:
+                raise invalid(f"'{old}' is gone: ECS runs this strategy itself now", hint)
+    return data
+
+
 class BlueGreenSpec(Model):
-    bake_seconds: int = Field(600, ge=0, le=86400, description="Old revision kept for instant rollback")
-    test_listener: bool = Field(False, description="Check the new revision through the test listener first")
+    bake_minutes: Minutes = Field(10, description="Both revisions run this long after production traffic "
+                                  "moved (ECS's bakeTimeInMinutes); then the old one stops")
+    test_listener: bool = Field(False, description="ECS sends the test listener's traffic to the new revision "
+                                "before production")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _earlier(cls, data: object) -> object:
+        minutes = lambda v: max(round(int(v) / 60), 0) if str(v).isdigit() else 10  # noqa: E731
+        old = data.get("bakeSeconds") if isinstance(data, dict) else None
+        return _earlier_keys(data, {"bakeSeconds": f"ECS bakes in whole minutes: write bakeMinutes: {minutes(old)}"})
 
 
 class CanarySpec(Model):
-    steps: list[int] = Field(default_factory=lambda: [10, 50, 100])
-    interval_seconds: int = Field(60, ge=0, le=86400)
-    alarms: list[str] = Field(default_factory=list, description="CloudWatch alarms that abort the canary")
+    percent: _tenths(0.1, 100.0) = Field(10.0, description="Production traffic on the new revision first")
+    canary_minutes: Minutes = Field(10, description="How long it stays there before the rest moves")
+    bake_minutes: Minutes = Field(0, description="Both revisions run this long after all traffic moved")
+    alarms: list[str] = Field(default_factory=list, description="CloudWatch alarms that make ECS roll back")
 
-    @model_validator(mode="after")
-    def _steps(self) -> "CanarySpec":
-        s = self.steps
-        if not s or s[-1] != 100 or any(not 0 < x <= 100 for x in s) or s != sorted(set(s)):
-            raise invalid(f"steps {s} must rise strictly and end at 100",
-                          "e.g. [10, 50, 100]: percent of traffic on the new revision at each step")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _earlier(cls, data: object) -> object:
+        return _earlier_keys(data, {
+            "steps": "ECS's canary moves one percentage, waits, then moves the rest: write percent: 10 and "
+                     "canaryMinutes: 2; for several equal steps use strategy: linear (linear.stepPercent)",
+            "intervalSeconds": "write canaryMinutes: N (whole minutes, 0 to 1440)"})
+
+
+class LinearSpec(Model):
+    step_percent: _tenths(3.0, 100.0) = Field(10.0, description="Production traffic moved at each step")
+    step_minutes: Minutes = Field(6, description="Wait between steps")
+    bake_minutes: Minutes = Field(0, description="Both revisions run this long after all traffic moved")
+    alarms: list[str] = Field(default_factory=list, description="CloudWatch alarms that make ECS roll back")
+
+
+def _lambda_arn(value: str) -> str:
+    if not LAMBDA_ARN.match(value):
+        raise invalid(f"'{value}' is not a Lambda function ARN",
+                      "e.g. arn:aws:lambda:us-east-1:123456789012:function:orders-api-smoke-test")
+    return value
+
+
+class HookSpec(Model):
+    """A Lambda function ECS calls at lifecycle stages of a blue-green, canary or linear deployment;
+    it answers SUCCEEDED, FAILED (ECS rolls back) or IN_PROGRESS."""
+    function: Annotated[str, AfterValidator(_lambda_arn)]
+    stages: list[Literal[LIFECYCLE_STAGES]] = Field(min_length=1)
+    timeout_minutes: int | None = Field(None, ge=1, le=20160)
+    on_timeout: Literal["rollback", "continue"] = "rollback"
 
 
 ZoneId = matching(r"^(/hostedzone/)?[A-Z0-9]{1,32}$", "'{value}' is not a Route 53 hosted zone id",
@@ -148,6 +208,10 @@ class DeploySettings(Model):
     blue_green: BlueGreenSpec | None = None
     canary: CanarySpec | None = None
     dns_blue_green: DnsBlueGreenSpec | None = None
+    linear: LinearSpec | None = None
+    alarms: list[str] | None = Field(None, description="CloudWatch alarms: ECS rolls the deployment back when one "
+                                     "goes to ALARM (every strategy)")
+    hooks: list[HookSpec] | None = Field(None, description="Lambda lifecycle hooks (blue-green, canary, linear)")
     autoscaling: Autoscaling | None = None
     timeout_seconds: int | None = Field(None, ge=30, le=14400)
     host: str | None = Field(None, description="Listener rule host header")
@@ -200,7 +264,7 @@ class ServiceSpec(Model):
     name: Name = Field(description="The service's name: its Jenkins folder, ECR repository and ECS service")
     team: Name = Field(description="Owning team; jobs go under <jenkins folder>/<team>/<name>")
     repo: Annotated[str, AfterValidator(_git_url)] = Field(description="The service's git repository URL")
-    main_branch: str | None = None
+    main_branch: GitBranch | None = None
     description: str | None = None
     owners: list[str] = Field(default_factory=list)
     build: BuildSpec = Field(default_factory=BuildSpec)
@@ -214,3 +278,10 @@ class ServiceSpec(Model):
     @property
     def repository(self) -> str:
         return self.image.repository or f"{self.team}/{self.name}"
+
+
+# strategy name -> (its settings' key in a descriptor, their model): resolution, checks, the deployer
+# and the CLI read this one table (a new strategy is one entry here and one `deploy.strategy.register`)
+STRATEGY_PARAMS = {"rolling": ("rolling", RollingSpec), "blue-green": ("blueGreen", BlueGreenSpec),
+                   "canary": ("canary", CanarySpec), "linear": ("linear", LinearSpec),
+                   "dns-blue-green": ("dnsBlueGreen", DnsBlueGreenSpec)}  # no default: the record is the user's

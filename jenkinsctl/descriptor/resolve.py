@@ -12,14 +12,13 @@ from pydantic import BaseModel
 
 from jenkinsctl.config.loader import LoadedConfig
 from jenkinsctl.config.model import role_account
-from jenkinsctl.descriptor.model import BlueGreenSpec, CanarySpec, HealthCheck, RollingSpec, ServiceSpec
+from jenkinsctl.descriptor.model import STRATEGY_PARAMS, HealthCheck, RollingSpec, ServiceSpec
 from jenkinsctl.descriptor.resolved import ResolvedService
 from jenkinsctl.yamlfile import YamlDocument
 
 Origins = dict[tuple, str]
 BUILTIN = "built-in default"
-_STRATEGY_PARAMS = {"rolling": ("rolling", RollingSpec), "blue-green": ("blueGreen", BlueGreenSpec),
-                    "canary": ("canary", CanarySpec), "dns-blue-green": ("dnsBlueGreen", None)}
+_STRATEGY_PARAMS = STRATEGY_PARAMS
 
 
 class _Layers:
@@ -33,6 +32,8 @@ class _Layers:
             node = node.setdefault(part, {})
         if isinstance(value, BaseModel):
             value = value.model_dump(by_alias=True)
+        elif isinstance(value, list):
+            value = [v.model_dump(by_alias=True) if isinstance(v, BaseModel) else v for v in value]
         self._forget(path, node.get(path[-1]))
         node[path[-1]] = value
         self._mark(path, value, origin)
@@ -156,7 +157,7 @@ def resolve(spec: ServiceSpec, doc: YamlDocument, loaded: LoadedConfig) -> tuple
                 L.get(base).pop(other_key, None)
         if strategy == "dns-blue-green" and L.get(base + ("rolling",)) is None:
             L.put(base + ("rolling",), RollingSpec(), BUILTIN)
-        if L.get(base + (key,)) is None and default_cls is not None:
+        if L.get(base + (key,)) is None and strategy != "dns-blue-green":
             L.put(base + (key,), default_cls(), BUILTIN)
         previous = env_name
 

@@ -14,6 +14,8 @@ from jenkinsctl.descriptor.model import (
     DnsBlueGreenSpec,
     HealthCheck,
     PreviewSpec,
+    HookSpec,
+    LinearSpec,
     RollingSpec,
     VersioningSpec,
 )
@@ -64,6 +66,9 @@ class ResolvedEnvironment(Model):
     blue_green: BlueGreenSpec | None = None
     canary: CanarySpec | None = None
     dns_blue_green: DnsBlueGreenSpec | None = None
+    linear: LinearSpec | None = None
+    alarms: list[str] = Field(default_factory=list)
+    hooks: list[HookSpec] = Field(default_factory=list)
     autoscaling: Autoscaling | None = None
     timeout_seconds: int
     host: str | None = None

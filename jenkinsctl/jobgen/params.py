@@ -1,7 +1,9 @@
 """One service (resolved descriptor + config) -> the parameters of its JJB `project`.
 
 The templates in `jobs/` use these names in `{braces}`; this is the whole contract between
-descriptors and templates."""
+descriptors and templates. A parameter that carries a list must have a whole-word name (`\\w+`, no
+hyphen): jenkins-job-builder passes a list through `'{name}'` only then, and otherwise formats it
+into a string (a choice parameter would get one choice per character)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,12 @@ def trigger_property(delete_jobs: str) -> dict:
     return {"raw": {"xml": xml}}
 
 
+def literal(text: str) -> str:
+    """Free text (descriptions, owners, URLs, branches) as a JJB parameter value: JJB formats
+    values again, reading `{x}` as a parameter; doubled braces reach the job as written."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def job_root(config: Any, team: str, service: str) -> str:
     return f"{config.jenkins.folder}/{team}/{service}"
 
@@ -40,9 +48,9 @@ def service_params(resolved: Any, config: Any) -> dict[str, Any]:
         "service": resolved.name,
         "team": resolved.team,
         "job-root": root,
-        "service-description": f" ({resolved.description})" if resolved.description else "",
-        "repo": resolved.repo,
-        "branch": resolved.main_branch,
+        "service-description": f" ({literal(resolved.description)})" if resolved.description else "",
+        "repo": literal(resolved.repo),
+        "branch": literal(resolved.main_branch),
         "agent-label": resolved.agent.label,
         "builds-to-keep": config.jenkins.builds_to_keep,
         "days-to-keep": config.jenkins.days_to_keep,
@@ -55,21 +63,25 @@ def service_params(resolved: Any, config: Any) -> dict[str, Any]:
         }} for e in envs],
         "environments": [e.name for e in envs],
         "promotions": ", ".join(f"{a} -> {b}" for a, b in pairs) or "none",
-        "promote-from": list(dict.fromkeys(a for a, _ in pairs)),
-        "promote-to": [b for _, b in pairs],
+        "promote_from": list(dict.fromkeys(a for a, _ in pairs)),
+        "promote_to": [b for _, b in pairs],
         "approval-envs": ",".join(approval_envs) or "none",
         "has-promotions": bool(pairs),
         "jenkinsfile": resolved.build.jenkinsfile,
         "git-credentials-id": config.jenkins.git_credentials_id or "",
         # a list reaches a template only through a \w+ parameter name
         "ci_properties": [trigger_property(f"{root}/env-gc")] if previews else [],
-        "branch-deploys": (f"other branches to their preview (from {previews.from_env}"
-                           + (", host " + previews.host.replace("{branch}", "<branch>").replace("{service}", resolved.name)
-                              if previews.host else "") + ")") if previews
-        else "other branches deploy nowhere",
+        "branch-deploys": literal(_branch_deploys(resolved.name, previews)),
         "preview-ttl": previews.ttl_hours if previews else 0,
         "has-previews": previews is not None,
     }
+
+
+def _branch_deploys(service: str, previews: Any) -> str:
+    if previews is None:
+        return "other branches deploy nowhere"
+    host = previews.host.replace("{branch}", "<branch>").replace("{service}", service) if previews.host else ""
+    return f"other branches to their preview (from {previews.from_env}" + (f", host {host})" if host else ")")
 
 
 def folder_entries(services: list[Any], config: Any) -> list[tuple[str, str, str]]:
@@ -85,6 +97,7 @@ def folder_entries(services: list[Any], config: Any) -> list[tuple[str, str, str
         team = f"{root}/{r.team}"
         out.setdefault(team, (team, "", f"Services of team {r.team}."))
         svc = f"{team}/{r.name}"
-        owners = f" Owners: {', '.join(r.owners)}." if r.owners else ""
-        out[svc] = (svc, r.name, f"{r.name}{f': {r.description}' if r.description else ''}.{owners}")
+        owners = f" Owners: {literal(', '.join(r.owners))}." if r.owners else ""
+        about = f": {literal(r.description)}" if r.description else ""
+        out[svc] = (svc, r.name, f"{r.name}{about}.{owners}")
     return list(out.values())

@@ -21,7 +21,12 @@ from jenkinsctl.jobgen.params import (FOLDER_TEMPLATE, PREVIEWS_GROUP, PROMOTION
 MAGIC = "<!-- Managed by Jenkins Job Builder -->"
 ITEM_CLASSES = {"flow-definition": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
                 "project": "hudson.model.FreeStyleProject"}
-PACKAGED_TEMPLATES = Path(__file__).resolve().parents[2] / "jobs"
+FOLDER_TAG = "com.cloudbees.hudson.plugins.folder.Folder"
+# What a Folder persists (cloudbees-folder: AbstractItem's displayName/description, actions,
+# AbstractFolder's properties, folderViews, healthMetrics, icon). JJB's folder type also writes the
+# freestyle fields (scm, publishers, buildWrappers, concurrentBuild...) and the legacy views
+# fields, which Jenkins reports as old data: they are left out.
+FOLDER_FIELDS = ("actions", "description", "displayName", "properties", "folderViews", "healthMetrics", "icon")
 
 
 @dataclass(frozen=True)
@@ -61,14 +66,16 @@ class JobSet:
 
 
 def templates_dir(root: Path | None, environ: dict[str, str] | None = None) -> Path:
-    """`$JENKINSCTL_JOB_TEMPLATES`, else `jobs/` beside jenkinsctl.yaml, else the copy shipped with
-    jenkinsctl's source checkout."""
+    """`$JENKINSCTL_JOB_TEMPLATES`, else `jobs/` beside jenkinsctl.yaml (a descriptors repository's
+    own templates), else the ones shipped with jenkinsctl (in its wheel, or its source checkout)."""
     environ = environ or {}
     if environ.get("JENKINSCTL_JOB_TEMPLATES"):
         return Path(environ["JENKINSCTL_JOB_TEMPLATES"])
     if root is not None and (root / "jobs" / "templates.yaml").is_file():
         return root / "jobs"
-    return PACKAGED_TEMPLATES
+    from jenkinsctl.shipped import shipped
+
+    return shipped("jobs")
 
 
 PARALLEL_FROM = 200  # services; below this one process is faster than starting workers
@@ -221,8 +228,16 @@ def _xml_generator(registry: Any) -> Any:
     return CachedXmlJobGenerator(registry)
 
 
+def drop_non_folder_fields(element: ET.Element) -> None:
+    """A folder's config.xml as JJB wrote it -> only what a Folder persists (in place)."""
+    if element.tag == FOLDER_TAG:
+        for child in [c for c in element if c.tag not in FOLDER_FIELDS]:
+            element.remove(child)
+
+
 def _finish(name: str, kind: str, service: str, xml_job: Any, namespace: str) -> RenderedJob:
     element = xml_job.xml
+    drop_non_folder_fields(element)
     desc_el = element.find("description")
     if desc_el is None:
         desc_el = ET.SubElement(element, "description")

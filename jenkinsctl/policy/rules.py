@@ -111,7 +111,8 @@ def _judge_image(name: str, use: ImageUse, trusted: list[str]) -> list[Violation
     out = []
     if ref.registry not in trusted:
         where = f"registry '{ref.registry}'" if ref.registry else "Docker Hub (no registry named)"
-        out.append(Violation(name, line, "from-trusted", f"{what} {written}: {where} is not trusted; base images "
+        shown = written if written == image else f"{written} (= {image})"
+        out.append(Violation(name, line, "from-trusted", f"{what} {shown}: {where} is not trusted; base images "
                              f"must come from: {', '.join(trusted) or '(none configured in trustedRegistries)'}"))
     if ref.tag == "latest" and not ref.digest:
         out.append(Violation(name, line, "from-pinned", f"{what} {written}: the tag 'latest' moves; pin a "

@@ -128,7 +128,7 @@ def plan_down(aws, resolved, branch: str) -> tuple[str, Plan]:
 
     changes: list[Change] = []
     notes: list[str] = []
-    name = res.ecs_service(None)
+    name = res.ecs_service_name
     tags = ecs.service_tags(res.cluster, name)
     if tags is not None and not ours(tags):
         notes.append(f"ECS service {name}: not tagged as this preview's; left alone")

@@ -40,7 +40,8 @@ def preview_environment(resolved, branch: str):
     base = resolved.environment(spec.from_env)
     return base.model_copy(update={
         "name": env_name(branch), "approval": False, "promote_from": None, "strategy": "rolling",
-        "rolling": RollingSpec(), "blue_green": None, "canary": None,
+        "rolling": RollingSpec(), "blue_green": None, "canary": None, "linear": None, "dns_blue_green": None,
+        "alarms": [], "hooks": [],  # the base environment's alarms watch the base environment
         "autoscaling": None, "desired_count": 1,
         "host": host(spec.host, branch, resolved.name) if spec.host else None, "path": None,
         "preview_of": base.name, "branch": branch})

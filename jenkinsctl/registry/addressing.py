@@ -51,6 +51,14 @@ def ecr_account(host: str) -> str | None:
     return owner.group(1) if owner else None
 
 
+def ecr_region(host: str) -> str | None:
+    """The region of an ECR host (`<account>.dkr.ecr.<region>.amazonaws.com`), else None."""
+    import re
+
+    found = re.match(r"\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com", host)
+    return found.group(1) if found else None
+
+
 def pull_repository(resolved, env) -> str:
     """The repository `env` pulls from. An environment's `registry` is a host, optionally with a
     namespace (`<host>/release`: promoted images live under it)."""
@@ -82,6 +90,11 @@ def image_target(config, resolved) -> ImageTarget:
     """Where the service's build is pushed."""
     endpoint = config.registry.endpoint or resolved.image.registry
     return ImageTarget(endpoint_host(endpoint), resolved.image.repository)
+
+
+def own_image_target(config, repository: str) -> ImageTarget:
+    """Where an image of jenkinsctl's own (the agent image) is pushed: the organisation's registry."""
+    return ImageTarget(endpoint_host(config.registry.endpoint or registry_host(config)), repository)
 
 
 def trusted_registries(config) -> list[str]:

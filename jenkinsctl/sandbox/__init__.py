@@ -21,7 +21,7 @@ __all__ = ["Sandbox", "SandboxSettings", "ComponentStatus", "Engine", "RegistryS
 # binary -> Debian package that provides it
 MOTO_REQUIREMENT = "moto[server]>=5.0"
 REQUIRED = {"dockerd": "docker.io", "docker-registry": "docker-registry", "htpasswd": "apache2-utils",
-            "busybox": "busybox-static"}
+            "busybox": "busybox-static", "debootstrap": "debootstrap"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,18 @@ class Sandbox:
 
         s = self.settings
         return baseimage.seed(Registry(s.registry_endpoint, s.registry_user, s.registry_password))
+
+    def seed_agent_base(self, report: Callable[[str], None] = lambda _: None):
+        """The Debian stand-in for jenkins/inbound-agent (see agentbase.py), in the registry."""
+        from jenkinsctl.packaging import cache_dir
+        from jenkinsctl.registry.client import Registry
+        from jenkinsctl.sandbox import agentbase
+
+        s = self.settings
+        return agentbase.ensure(Registry(s.registry_endpoint, s.registry_user, s.registry_password, timeout=120),
+                                cache_dir(dict(self.environ)) / "agent-base",
+                                self.environ.get("JENKINSCTL_DEBIAN_MIRROR") or agentbase.DEFAULT_MIRROR,
+                                report=report)
 
     def reset(self, report: Callable[[str], None] = lambda _: None) -> None:
         """Forget every pushed image and AWS resource: stop the registry and moto the sandbox

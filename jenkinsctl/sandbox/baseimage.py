@@ -69,21 +69,26 @@ def _layer(busybox: Path) -> bytes:
 
 def build(busybox: Path = BUSYBOX) -> tuple[dict, bytes, bytes, bytes]:
     """(manifest, manifest bytes, config bytes, layer bytes) of the base image."""
-    tar = _layer(busybox)
+    version = busybox_version(busybox)
+    return image_parts(_layer(busybox), f"jenkinsctl sandbox: FROM scratch + Debian /bin/busybox {version}",
+                       ["/bin/sh"])
+
+
+def image_parts(tar: bytes, created_by: str, cmd: list[str], gzip_level: int = 9) -> tuple[dict, bytes, bytes, bytes]:
+    """A one-layer image from an uncompressed layer tar: (manifest, manifest bytes, config
+    bytes, gzipped layer bytes), with fixed timestamps so equal layers give equal digests."""
     gz = io.BytesIO()
-    with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0) as z:
+    with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0, compresslevel=gzip_level) as z:
         z.write(tar)
     layer = gz.getvalue()
-    version = busybox_version(busybox)
     config = {
         "architecture": _ARCH.get(platform.machine(), platform.machine()),
         "os": "linux",
         "created": "1970-01-01T00:00:00Z",
         "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                   "Cmd": ["/bin/sh"]},
+                   "Cmd": cmd},
         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(tar).hexdigest()]},
-        "history": [{"created": "1970-01-01T00:00:00Z",
-                     "created_by": f"jenkinsctl sandbox: FROM scratch + Debian /bin/busybox {version}"}],
+        "history": [{"created": "1970-01-01T00:00:00Z", "created_by": created_by}],
     }
     config_bytes = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
     manifest = {
@@ -100,10 +105,15 @@ def build(busybox: Path = BUSYBOX) -> tuple[dict, bytes, bytes, bytes]:
 
 def seed(registry, busybox: Path = BUSYBOX, repository: str = REPOSITORY) -> BaseImage:
     """Push the base image to `registry` (a `jenkinsctl.registry.client.Registry`) unless it is there."""
+    return push_parts(registry, repository, busybox_version(busybox), build(busybox))
+
+
+def push_parts(registry, repository: str, tag: str, parts: tuple[dict, bytes, bytes, bytes]) -> BaseImage:
+    """Push an image made by `image_parts` through the registry API, unless the tag already
+    names it (then nothing is uploaded)."""
     from jenkinsctl.registry.client import Manifest, sha256_digest
 
-    tag = busybox_version(busybox)
-    manifest, body, config, layer = build(busybox)
+    manifest, body, config, layer = parts
     digest = sha256_digest(body)
     if registry.manifest_head(repository, tag) == digest:
         return BaseImage(repository, tag, digest)

@@ -114,7 +114,7 @@ def _prepare_engine(ctx: StepContext, engine, target, tag: str, dockerfile_text:
     if not (fresh_agent or any(not engine.exists(image) for image in bases)):
         return []
     auth = _login(ctx, engine, target.endpoint)
-    return _previous_image(engine, target, auth) if fresh_agent else []
+    return _previous_image(engine, target, auth, ctx.factory.registry) if fresh_agent else []
 
 
 def _built_here(engine, target, tag: str) -> bool:
@@ -146,12 +146,13 @@ def _login(ctx: StepContext, engine, endpoint: str) -> dict | None:
         return None
 
 
-def _previous_image(engine, target, auth) -> list[str]:
-    """The service's newest release in the registry, pulled, as build cache."""
+def _previous_image(engine, target, auth, registry_for) -> list[str]:
+    """The service's newest release in the registry, pulled, as build cache (`registry_for`: the
+    factory's registry client builder)."""
     if auth is None:
         return []
     try:
-        tags = ctx.factory.registry(target.endpoint, auth["username"], auth["password"], timeout=10).tags(target.repository)
+        tags = registry_for(target.endpoint, auth["username"], auth["password"], timeout=10).tags(target.repository)
     except JenkinsctlError:
         return []
     releases = sorted((v, t) for t in tags if (v := Version.parse(t)) and not v.prerelease)

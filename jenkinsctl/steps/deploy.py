@@ -80,6 +80,31 @@ def _registry_lookup(ctx: StepContext, clients, version: str) -> str | None:
     return None
 
 
+def image_check(ctx: StepContext, env_name: str, clients):
+    """uri -> ("ok" | "missing" | "unknown", what): is the digest in the registry the environment
+    pulls from? Asked through the registry API with the environment's ECR login, one HEAD."""
+    from jenkinsctl.errors import AwsError, RegistryError
+    from jenkinsctl.registry.addressing import split_repository
+    from jenkinsctl.registry.login import registry_clients
+
+    env = ctx.resolved.environment(env_name)
+
+    def check(uri: str) -> tuple[str, str]:
+        reference, _, digest = uri.partition("@")
+        host, repo = split_repository(reference)
+        try:
+            reg = ctx.factory.registry_for(ctx.config, host, registry_clients(ctx.config, host, env, clients,
+                                                                              ctx.aws()))
+            found = reg.manifest_head(repo, digest)
+        except (RegistryError, AwsError) as exc:
+            return "unknown", f"image {digest[:19]} not checked: {exc.message}"
+        if found is None:
+            return "missing", f"image {reference}@{digest[:19]} is not in its registry: tasks could not pull it"
+        return "ok", f"image {digest[:19]} is in {reference}"
+
+    return check
+
+
 def result_of(outcome, step: str = "deploy") -> StepResult:
     summary = f"{outcome.version} on {outcome.env}: {outcome.outcome} ({outcome.taskdef_arn.rsplit('/', 1)[-1]})"
     return StepResult(step, outcome.values(), summary)
@@ -168,7 +193,8 @@ def run(ctx: StepContext, env: str, version: str | None = None, strategy: str | 
     check_approval(ctx.resolved.environment(env), approved_by, ctx.environ)
     clients = clients_for(ctx, env)
     image_uri, version, git_sha = find_image(ctx, clients, version, image)
-    req = DeployRequest(env, image_uri, version, git_sha, strategy, timeout, interval, health_mode(ctx), approved_by)
+    req = DeployRequest(env, image_uri, version, git_sha, strategy, timeout, interval, health_mode(ctx), approved_by,
+                        image_check=image_check(ctx, env, clients))
     outcome = deploy(clients, ctx.resolved, req, ctx.report, ctx.environ, ctx.dry_run)
     result = result_of(outcome)
     if not ctx.dry_run:

@@ -16,7 +16,7 @@ def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None
     from jenkinsctl.deploy.deployer import deploy as do_deploy
     from jenkinsctl.registry.addressing import split_repository, target_of
     from jenkinsctl.registry.login import registry_clients
-    from jenkinsctl.steps.deploy import clients_for, health_mode
+    from jenkinsctl.steps.deploy import clients_for, health_mode, image_check
 
     resolved = ctx.resolved
     target_env = resolved.environment(to_env)
@@ -49,7 +49,7 @@ def run(ctx: StepContext, from_env: str | None, to_env: str, version: str | None
     summary = f"{p.version} {p.digest[:19]} {from_env} -> {to_env} ({p.method}, {p.bytes_uploaded} bytes uploaded)"
     if deploy:
         req = DeployRequest(to_env, p.image_uri, p.version, p.git_sha, None, timeout, interval, health_mode(ctx),
-                            approved_by)
+                            approved_by, image_check=image_check(ctx, to_env, dst_clients))
         outcome = do_deploy(dst_clients, resolved, req, ctx.report, ctx.environ)
         values.update({k: v for k, v in outcome.values().items() if k not in values})
         values["TASK_DEFINITION_ARN"] = outcome.taskdef_arn

@@ -10,41 +10,57 @@ from jenkinsctl.registry.addressing import image_target
 from jenkinsctl.steps.context import StepContext, StepResult
 
 
+TAKEN_HINT = "commit a change so `jenkinsctl step version` computes a new version, then build and push again"
+
+
 def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
     build = ctx.read("build")
-    target = image_target(ctx.config, ctx.resolved)
-    tags = [build["IMAGE_TAG"], build["GIT_SHA_TAG"]]
-    clients = clients or ctx.aws()
     image = ctx.resolved.image
-    plan = clients.ecr.plan_repository(target.repository, image.keep, image.untagged_days)
-    for call in plan:
-        ctx.report(("would call " if ctx.dry_run else "") + call.render())
+    clients = clients or ctx.aws()
+    pushed = push_image(image_target(ctx.config, ctx.resolved), build["IMAGE_ID"], [build["IMAGE_TAG"], build["GIT_SHA_TAG"]],
+                        clients.ecr, image.keep, image.untagged_days, ctx.report, ctx.dry_run,
+                        engine or ctx.factory.docker(), ctx.factory.registry)
     if ctx.dry_run:
-        ctx.report(f"dry run: would push {', '.join(target.ref(t) for t in tags)}")
-        return StepResult("push", {"IMAGE_REPOSITORY": target.name, "IMAGE_TAG": build["IMAGE_TAG"]}, "dry run")
+        return StepResult("push", {"IMAGE_REPOSITORY": pushed["IMAGE_REPOSITORY"], "IMAGE_TAG": build["IMAGE_TAG"]},
+                          "dry run")
+    values = {**pushed, "IMAGE_TAG": build["IMAGE_TAG"], "GIT_SHA_TAG": build["GIT_SHA_TAG"],
+              "VERSION": build["VERSION"], "GIT_SHA": build["GIT_SHA"]}
+    step = StepResult("push", values, f"{values['IMAGE_URI']} tagged {build['IMAGE_TAG']}, {build['GIT_SHA_TAG']} "
+                                      f"({values['BYTES_UPLOADED']} layer bytes uploaded)")
+    ctx.write(step)
+    return step
 
 
-    engine = engine or ctx.factory.docker()
-    image_id = build["IMAGE_ID"]
+def push_image(target, image_id: str, tags: list[str], ecr, keep: int, untagged_days: int,
+               report, dry_run: bool, engine, registry_for, taken_hint: str = TAKEN_HINT) -> dict[str, str]:
+    """Push the built image `image_id` as `tags` to `target` (an ImageTarget): the ECR
+    repository ensured first, every stream error read, an existing tag never moved, and the
+    pushed digest verified through the registry API. `ecr` is the typed ECR class, `registry_for`
+    the factory's `registry(endpoint, user, password)`. Returns IMAGE_DIGEST, IMAGE_URI..."""
+    plan = ecr.plan_repository(target.repository, keep, untagged_days)
+    for call in plan:
+        report(("would call " if dry_run else "") + call.render())
+    if dry_run:
+        report(f"dry run: would push {', '.join(target.ref(t) for t in tags)}")
+        return {"IMAGE_REPOSITORY": target.name}
     if not engine.exists(image_id):
         raise UsageError(f"the built image {image_id[:19]} is not in the Docker engine",
-                         "run `jenkinsctl step build` on this agent first")
-    clients.ecr.apply_all(plan)
-    creds = clients.ecr.authorization()
+                         "build it on this agent first (`jenkinsctl step build`, `jenkinsctl agents image build`)")
+    ecr.apply_all(plan)
+    creds = ecr.authorization()
     engine.login(target.endpoint, creds.username, creds.password)
-    registry = ctx.factory.registry(target.endpoint, creds.username, creds.password)
+    registry = registry_for(target.endpoint, creds.username, creds.password)
 
     existing = {tag: _config_digest(registry, target.repository, tag) for tag in tags}
     for tag, config in existing.items():
         if config and config != image_id:
             raise PolicyError(f"{target.ref(tag)} already exists and is a different image (config {config[:19]}, "
-                              f"built {image_id[:19]}); pushed tags are immutable", "commit a change so "
-                              "`jenkinsctl step version` computes a new version, then build and push again")
+                              f"built {image_id[:19]}); pushed tags are immutable", taken_hint)
     digest, uploaded, pushed, present = "", 0, 0, 0
     for tag in tags:
         engine.tag(image_id, target.name, tag)
-        ctx.report(f"pushing {target.ref(tag)}" + (" (already there: verifying)" if existing[tag] else ""))
-        result = engine.push(target.name, tag, creds.auth, on_line=lambda line: ctx.report(f"  | {line}"))
+        report(f"pushing {target.ref(tag)}" + (" (already there: verifying)" if existing[tag] else ""))
+        result = engine.push(target.name, tag, creds.auth, on_line=lambda line: report(f"  | {line}"))
         if digest and result.digest != digest:
             raise RegistryError(f"{target.ref(tag)} was pushed as {result.digest}, but {tags[0]} as {digest}")
         digest = result.digest
@@ -52,14 +68,9 @@ def run(ctx: StepContext, engine=None, clients=None) -> StepResult:
             present + result.layers_existing
     for tag in tags:
         _verify(registry, target, tag, digest, image_id)
-    values = {"IMAGE_DIGEST": digest, "IMAGE_REPOSITORY": target.name, "IMAGE_URI": f"{target.name}@{digest}",
-              "IMAGE_TAG": build["IMAGE_TAG"], "GIT_SHA_TAG": build["GIT_SHA_TAG"], "VERSION": build["VERSION"],
-              "GIT_SHA": build["GIT_SHA"], "IMAGE_ID": image_id, "REGISTRY": target.endpoint,
-              "BYTES_UPLOADED": str(uploaded), "LAYERS_PUSHED": str(pushed), "LAYERS_EXISTING": str(present)}
-    step = StepResult("push", values, f"{target.name}@{digest} tagged {', '.join(tags)} "
-                                      f"({uploaded} layer bytes uploaded)")
-    ctx.write(step)
-    return step
+    return {"IMAGE_DIGEST": digest, "IMAGE_REPOSITORY": target.name, "IMAGE_URI": f"{target.name}@{digest}",
+            "IMAGE_ID": image_id, "REGISTRY": target.endpoint, "BYTES_UPLOADED": str(uploaded),
+            "LAYERS_PUSHED": str(pushed), "LAYERS_EXISTING": str(present)}
 
 
 def _config_digest(registry, repository: str, tag: str) -> str | None:

@@ -21,7 +21,7 @@ def run(ctx: StepContext, env: str, to_version: str | None = None, timeout: floa
     from jenkinsctl.deploy.lastgood import LastKnownGood
     from jenkinsctl.deploy.resources import resources_for
     from jenkinsctl.deploy.taskdef import image_of
-    from jenkinsctl.steps.deploy import clients_for, health_mode, result_of
+    from jenkinsctl.steps.deploy import clients_for, health_mode, image_check, result_of
 
     environment = ctx.resolved.environment(env)
     clients = clients_for(ctx, env)
@@ -46,7 +46,7 @@ def run(ctx: StepContext, env: str, to_version: str | None = None, timeout: floa
                f"{(current_arn or '-').rsplit('/', 1)[-1]}) to {target.version} ({target.digest[:19]}, "
                f"{target.taskDefinition.rsplit('/', 1)[-1]})")
     req = DeployRequest(env, target.image, target.version, target.gitSha, None, timeout, interval, health_mode(ctx),
-                        taskdef_arn=target.taskDefinition)
+                        taskdef_arn=target.taskDefinition, image_check=image_check(ctx, env, clients))
     # no approval gate: a rollback only returns to a deploy this environment already accepted
     outcome = deploy(clients, ctx.resolved, req, ctx.report, ctx.environ, ctx.dry_run, require_approval=False)
     result = result_of(outcome, "rollback")

@@ -28,19 +28,19 @@ def test_plan_apply_again_status_destroy(cli, fleet_project):
     plan = cli("agents", "plan", cwd=project, env=env)
     assert plan.code == 0, plan.text
     assert "+ asg jenkins-agents-agents\n" in plan.out
-    assert plan.out.rstrip().endswith("Plan (jenkins-agents, main): 16 to add, 0 to change, 0 to destroy, 0 unchanged.")
+    assert plan.out.rstrip().endswith("Plan (jenkins-agents, main): 17 to add, 0 to change, 0 to destroy, 0 unchanged.")
     data = json.loads(cli("agents", "plan", "--json", cwd=project, env=env).out)
-    assert data["counts"] == {"create": 16, "update": 0, "delete": 0}
+    assert data["counts"] == {"create": 17, "update": 0, "delete": 0}
 
     dry = cli("agents", "apply", "--dry-run", cwd=project, env=env)
     assert dry.code == 0 and "dry run: nothing changed" in dry.err
-    assert "16 to add" in cli("agents", "plan", cwd=project, env=env).out
+    assert "17 to add" in cli("agents", "plan", cwd=project, env=env).out
 
     applied = cli("agents", "apply", cwd=project, env=env)
     assert applied.code == 0, applied.text
     assert "applied: " in applied.out and "mutating" in applied.out
     again = cli("agents", "apply", cwd=project, env=env)
-    assert again.code == 0 and again.out.strip() == "No changes (jenkins-agents, main): 16 resources up to date."
+    assert again.code == 0 and again.out.strip() == "No changes (jenkins-agents, main): 17 resources up to date."
 
     st = cli("agents", "status", cwd=project, env=env)
     assert st.code == 0, st.text
@@ -68,25 +68,31 @@ def test_casc_and_its_file(cli, fleet_project, tmp_path):
     assert out.read_text().startswith("# JCasC for the amazon-ecs plugin: cloud 'jenkins-agents'")
 
 
-def test_simulate_prints_the_policy_beside_both_baselines(cli, project):
+def test_simulate_prints_the_policy_beside_the_three_baselines(cli, project):
     r = cli("agents", "simulate", "--trace", str(HERE / "trace-small.csv"), "--seed", "3", cwd=project)
     assert r.code == 0, r.text
     lines = r.out.splitlines()
     assert lines[0].split()[:4] == ["policy", "cost", "$", "p50"]
-    assert [l.split()[0] for l in lines[1:4]] == ["policy", "static", "reactive"]
-    assert lines[-1].startswith("cost vs static: policy ")
-    rows = json.loads(cli("agents", "simulate", "--trace", str(HERE / "trace-small.csv"), "--json",
+    assert [l.split()[0] for l in lines[1:5]] == ["policy", "ec2-fleet", "per-build", "static-schedule"]
+    assert lines[-1].startswith("policy cost vs the cheapest baseline (")
+    rows = json.loads(cli("agents", "simulate", "--trace", str(HERE / "trace-small.csv"), "--json", "--static-peak",
                           cwd=project).out)
-    assert [x["policy"] for x in rows] == ["policy", "static", "reactive"] and rows[0]["lost"] == 0
+    assert [x["policy"] for x in rows] == ["policy", "ec2-fleet", "per-build", "static-schedule", "static-peak"]
+    assert rows[0]["lost"] == 0 and rows[0]["completed"] == rows[0]["builds"]
 
 
 def test_usage_errors(cli, project, tmp_path):
     both = cli("agents", "simulate", "--synthetic", "10", "--trace", str(HERE / "trace-small.csv"), cwd=project)
-    assert both.code == 2 and "give exactly one of --trace FILE and --synthetic N" in both.err
+    assert both.code == 2 and "give exactly one of --trace FILE, --synthetic N and --bursty MERGES" in both.err
     bad = tmp_path / "bad.csv"
     bad.write_text("arrival,label,cpu\n1,docker,1024\n")
     r = cli("agents", "simulate", "--trace", str(bad), cwd=project)
-    assert r.code == 2 and "line 2: expected arrival,label,cpu,memory,duration" in r.err
+    assert r.code == 2 and "bad.csv: line 1: expected arrival,label,cpu,memory,duration" in r.err
+    assert "(missing memory, duration)" in r.err
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"SpotPriceHistory": [{"InstanceType": "m5.large", "SpotPrice": "cheap"}]}')
+    r = cli("agents", "simulate", "--synthetic", "5", "--spot-prices", str(prices), cwd=project)
+    assert r.code == 2 and "prices.json: record 1: expected Timestamp" in r.err
     d = cli("agents", "drain", "--pending", "--queue", "https://sqs.example/q", cwd=project)
     assert d.code == 2 and "give at most one of --event FILE, --queue URL, --pending" in d.err
     e = tmp_path / "event.json"

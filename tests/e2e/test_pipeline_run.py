@@ -18,8 +18,6 @@ def env(project, registry, base_image, moto_endpoint, docker_engine, aws, monkey
     environ = point_at(project, registry, base_image, moto_endpoint)
     settings = sandbox_infra.create(aws, {"dev": "dev", "staging": "staging", "prod": "prod"})
     sandbox_infra.write_settings(project / "jenkinsctl.yaml", settings)
-    path = project / "services" / "orders-api.yaml"
-    path.write_text(path.read_text().replace("bakeSeconds: 600", "bakeSeconds: 0"))
     yield environ
     remove_images(docker_engine, registry.endpoint)
 
@@ -39,7 +37,7 @@ def test_pipeline_runs_the_jenkinsfile_stages_and_promotes_one_digest_through_pr
     assert "RESULT=passed" in r.out and "STAGE_PROMOTE_PROD=passed" in r.out
     push = json.loads((src / ".jenkinsctl" / "push.json").read_text())
     for cluster in ("dev", "staging", "prod"):
-        svc = aws.ecs.raw.describe_services(cluster=cluster, services=["orders-api-blue"])["services"][0]
+        svc = aws.ecs.raw.describe_services(cluster=cluster, services=["orders-api"])["services"][0]
         image = aws.ecs.raw.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"][
             "containerDefinitions"][0]["image"]
         assert image == push["IMAGE_URI"]  # built once, the same digest everywhere
@@ -48,8 +46,11 @@ def test_pipeline_runs_the_jenkinsfile_stages_and_promotes_one_digest_through_pr
 
     status = cli("pipeline", "status", "orders-api", cwd=src, env=env)
     assert status.code == 0, status.err
-    rows = {line.split()[0]: line for line in status.out.splitlines()[1:]}
+    rows = {line.split()[0]: line for line in status.out.splitlines()[1:] if not line.startswith("note:")}
+    assert "note: sandbox (moto): ECS runs no blue-green" in status.out
     assert list(rows) == ["dev", "staging", "prod"]
     for row in rows.values():
         assert push["IMAGE_DIGEST"][:19] in row and push["VERSION"] in row and "blue=100%" in row
     assert "orders-api-prod:1" in rows["prod"] and "4/4" in rows["prod"]
+    assert all("n/a (sandbox)" in row for row in rows.values())
+    assert any(line.startswith("  ok      image sha256:") for line in r.err.splitlines())  # checked before the call

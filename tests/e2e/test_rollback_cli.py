@@ -79,10 +79,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(cli, sandbox, moto_endpoint
     assert not (sandbox.project / ".jenkinsctl" / "deploy.json").exists()
 
 
-def test_rollback_of_a_blue_green_service_moves_traffic_back_to_the_previous_revision(cli, sandbox, moto_endpoint):  # noqa: F811
-    from deploy_support import edit
-
-    edit(sandbox.project, "orders-api", "bakeSeconds: 600", "bakeSeconds: 0")
+def test_rollback_of_a_blue_green_service_is_a_blue_green_deploy_of_the_previous_revision(
+        cli, sandbox, moto_endpoint):  # noqa: F811
     env = {**run_env(moto_endpoint), "JENKINSCTL_SERVICE": "orders-api"}
     svc = sandbox.service("orders-api")
     for n, version in ((1, "1.0.0"), (2, "1.1.0")):
@@ -93,12 +91,14 @@ def test_rollback_of_a_blue_green_service_moves_traffic_back_to_the_previous_rev
     assert back.code == 0, back.err
     assert "from 1.1.0 (sha256:020202020202, orders-api-dev:2) to 1.0.0 (sha256:010101010101, orders-api-dev:1)" \
         in back.err
-    assert "traffic switched green -> blue" in back.err
+    assert "update ECS service orders-api: blue-green by ECS (BLUE_GREEN)" in back.err
+    assert "sandbox: moto does not run ECS's blue-green" in back.err  # honest about what did not happen
     aws = sandbox.clients
-    services = {s["serviceName"]: s for s in aws.ecs.raw.describe_services(
-        cluster="dev", services=["orders-api-blue", "orders-api-green"])["services"]}
-    assert services["orders-api-blue"]["taskDefinition"].endswith("orders-api-dev:1")
-    assert (services["orders-api-blue"]["desiredCount"], services["orders-api-green"]["desiredCount"]) == (2, 0)
+    (svc,) = aws.ecs.raw.describe_services(cluster="dev", services=["orders-api"])["services"]
+    assert svc["taskDefinition"].endswith("orders-api-dev:1") and svc["desiredCount"] == 2
+    assert svc["deploymentConfiguration"]["strategy"] == "BLUE_GREEN"
+    assert aws.ecs.raw.describe_services(cluster="dev", services=["orders-api-blue", "orders-api-green"])["services"] == []
     status = cli("pipeline", "status", "orders-api", cwd=sandbox.project, env=env)
     dev = status.out.splitlines()[1]
-    assert "1.0.0" in dev and "orders-api-dev:1" in dev and "blue=100%" in dev
+    assert "1.0.0" in dev and "orders-api-dev:1" in dev and "blue=100%" in dev and "n/a (sandbox)" in dev
+    assert "note: sandbox (moto): ECS runs no blue-green, canary or linear deployment here" in status.out

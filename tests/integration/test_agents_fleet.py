@@ -22,7 +22,7 @@ def fleet_aws(moto_endpoint):
 def test_plan_apply_apply_again_destroy(fleet_aws):
     spec = fleet_spec(fleet_aws, cluster="ci-agents")
     first = plan_fleet(fleet_aws, spec, ACCOUNT)
-    assert first.counts() == {"create": 16, "update": 0, "delete": 0}
+    assert first.counts() == {"create": 17, "update": 0, "delete": 0}  # with ECS's service-linked role
     text = first.render()
     assert "+ asg ci-agents-agents" in text and "+ capacity_provider ci-agents-spot" in text
     execute(first, fleet_aws)

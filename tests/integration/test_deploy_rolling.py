@@ -30,10 +30,24 @@ def test_first_deploy_creates_everything_and_records_last_known_good(sandbox):  
     assert named - {"*"} and all(r == "*" or ":orders-api" in r or "/orders-api" in r for r in named)
     tgs = aws.elbv2.raw.describe_target_groups(Names=["orders-api-dev-b", "orders-api-dev-g"])["TargetGroups"]
     assert {t["HealthCheckPath"] for t in tgs} == {"/healthz"}
-    svc = aws.ecs.raw.describe_services(cluster="dev", services=["orders-api-blue"])["services"][0]
+    svc = aws.ecs.raw.describe_services(cluster="dev", services=["orders-api"])["services"][0]  # one ECS service
     assert svc["taskDefinition"] == out.taskdef_arn and svc["desiredCount"] == 2
-    assert svc["loadBalancers"][0]["targetGroupArn"] == next(t["TargetGroupArn"] for t in tgs
-                                                             if t["TargetGroupName"].endswith("-b"))
+    by_name = {t["TargetGroupName"]: t["TargetGroupArn"] for t in tgs}
+    lb = svc["loadBalancers"][0]
+    assert lb["targetGroupArn"] == by_name["orders-api-dev-b"]
+    adv = lb["advancedConfiguration"]  # what ECS shifts traffic with
+    assert adv["alternateTargetGroupArn"] == by_name["orders-api-dev-g"]
+    assert adv["roleArn"] == "arn:aws:iam::123456789012:role/orders-api-dev-ecs-infra"
+    rule = aws.elbv2.raw.describe_rules(RuleArns=[adv["productionListenerRule"]])["Rules"][0]
+    assert {g["TargetGroupArn"]: g["Weight"] for g in rule["Actions"][0]["ForwardConfig"]["TargetGroups"]} == {
+        by_name["orders-api-dev-b"]: 100, by_name["orders-api-dev-g"]: 0}
+    infra = aws.iam.raw.get_role(RoleName="orders-api-dev-ecs-infra")["Role"]
+    assert "ecs.amazonaws.com" in json.dumps(infra["AssumeRolePolicyDocument"])
+    doc = aws.iam.raw.get_role_policy(RoleName="orders-api-dev-ecs-infra", PolicyName="jenkinsctl-load-balancing")[
+        "PolicyDocument"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    scoped = {r for st in doc["Statement"] if st["Sid"] != "ReadLoadBalancing" for r in st["Resource"]}
+    assert scoped and all("orders-api-dev-" in r or ":listener-rule/app/sandbox-dev/" in r for r in scoped)
     tags = aws.ecs.raw.describe_task_definition(taskDefinition=out.taskdef_arn, include=["TAGS"])["tags"]
     assert {t["key"]: t["value"] for t in tags}["version"] == "1.0.0"
     record = json.loads(aws.ssm.raw.get_parameter(Name="/jenkinsctl/orders-api/dev/last-known-good")["Parameter"]["Value"])

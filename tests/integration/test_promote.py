@@ -23,9 +23,6 @@ def promo(sandbox, registry, base_image, moto_endpoint):  # noqa: F811
     data = yaml.safe_load(path.read_text())
     data["environments"]["prod"]["registry"] = f"{ECR}/release"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    for p in ("orders-api",):
-        f = sandbox.project / "services" / f"{p}.yaml"
-        f.write_text(f.read_text().replace("bakeSeconds: 600", "bakeSeconds: 0"))
     env = {"JENKINSCTL_AWS_ENDPOINT_URL": moto_endpoint, "JENKINSCTL_REGISTRY_ENDPOINT": registry.endpoint,
            "JENKINSCTL_SERVICE": "orders-api"}
     return env, digest, reg
@@ -67,7 +64,7 @@ def test_promote_by_digest_mounts_into_the_target_repository_and_deploys(cli, sa
     assert reg.bytes_uploaded == uploads_before
     assert "blob(s) mounted, 0 present, 0 copied, 0 bytes uploaded" in prod.err
     aws = sandbox.clients
-    svc = aws.ecs.raw.describe_services(cluster="prod", services=["orders-api-blue"])["services"][0]
+    svc = aws.ecs.raw.describe_services(cluster="prod", services=["orders-api"])["services"][0]
     td = aws.ecs.raw.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
     assert td["containerDefinitions"][0]["image"] == f"{target}@{digest}"
 
@@ -80,7 +77,7 @@ def test_promote_with_deploy_to_an_approval_environment_is_refused_before_copyin
     r = cli("step", "promote", "--from", "dev", "--to", "prod", "--deploy", cwd=sandbox.project, env=env)
     assert r.code == 3 and "environment prod requires approval" in r.err
     assert "promoted" not in r.err  # refused before touching the registry
-    assert sandbox.clients.ecs.raw.describe_services(cluster="prod", services=["orders-api-blue"])["services"] == []
+    assert sandbox.clients.ecs.raw.describe_services(cluster="prod", services=["orders-api"])["services"] == []
 
 
 def test_deploy_by_version_finds_the_digest_in_the_registry(cli, sandbox, promo, registry):  # noqa: F811

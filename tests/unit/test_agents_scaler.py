@@ -129,3 +129,54 @@ def test_refresh_replaces_idle_outdated_instances_and_drains_busy_ones():
     fleet2 = [inst("i-old-busy", outdated=True, draining=True, idle_for=10), inst("i-new", tasks=1)]
     dec2 = decide(spec(), SHAPES, Group("g", 2, 0, 10), fleet2, running[1:], NOW)
     assert ("replace", "i-old-busy") in kinds(dec2)
+
+
+# --- new triggers: expected fan-out (pre-warm) and the warm pool's burst group -----------------
+
+def expected(n: int, eta: float) -> list:
+    from jenkinsctl.agents.scaler import Expected
+
+    return [Expected(f"e{i}", "docker", 1024, 2048, eta, "build 7 (app-build)") for i in range(n)]
+
+
+def test_an_expected_fan_out_is_demand_once_it_is_a_cold_boot_away():
+    far = decide(spec(), SHAPES, Group("g", 0, 0, 20), [], [], NOW, expected=expected(10, NOW + 600),
+                 boot_seconds=90)
+    assert far.desired_after == 0  # ten minutes away: nothing yet, nothing paid
+    near = decide(spec(), SHAPES, Group("g", 0, 0, 20), [], [], NOW, expected=expected(10, NOW + 80),
+                  boot_seconds=90)
+    assert near.desired_after == 5  # 10 builds, 2 per m5.large, up when the parent ends
+    assert any(r.startswith("pre-warm: 10 build(s) expected within 90 s (fan-out of build 7") for r in near.reasons)
+
+
+def test_the_warm_pool_starts_for_a_burst_and_the_spot_group_does_not_double_it():
+    from jenkinsctl.agents.scaler import WarmPool
+
+    warm = WarmPool("burst", 0, available=10, max_size=12, warm_seconds=35, min_burst=3)
+    dec = decide(spec(), SHAPES, Group("g", 0, 0, 20), [], queued(8), NOW, boot_seconds=90, warm=warm)
+    assert dec.burst_after == 4 and ("set_burst_desired", "burst") in kinds(dec)
+    assert dec.desired_after == 0  # the burst group took them: no spot launched for the same builds
+    trickle = decide(spec(), SHAPES, Group("g", 0, 0, 20), [], queued(2), NOW, boot_seconds=90, warm=warm)
+    assert trickle.burst_after == 0 and trickle.desired_after == 1  # one instance's worth waits for spot
+
+
+def test_a_spot_instance_ready_within_a_warm_start_takes_the_builds_instead():
+    from jenkinsctl.agents.scaler import WarmPool
+
+    warm = WarmPool("burst", 0, available=10, max_size=12, warm_seconds=35, min_burst=1)
+    soon = inst("i-soon", state="Pending", launched_at=NOW - 70)  # cold boot 90 s: ready in 20 s
+    dec = decide(spec(), SHAPES, Group("g", 1, 0, 20), [soon], queued(2), NOW, boot_seconds=90, warm=warm)
+    assert dec.burst_after == 0
+
+
+def test_idle_burst_instances_go_back_to_the_pool_and_the_spot_group_is_left_alone():
+    from jenkinsctl.agents.scaler import WarmPool
+
+    warm = WarmPool("burst", 2, available=8, max_size=12, warm_seconds=35, idle_seconds=60)
+    fleet = [inst("i-b1", idle_for=120, group="burst", lifecycle="on-demand"),
+             inst("i-b2", tasks=1, group="burst", lifecycle="on-demand"),
+             inst("i-s1", idle_for=120)]
+    dec = decide(spec(scaleInIdleMinutes=10), SHAPES, Group("g", 1, 0, 20), fleet,
+                 [Build("r", "docker", 1024, 2048, "i-b2")], NOW, warm=warm)
+    assert ("return_to_pool", "i-b1") in kinds(dec) and dec.burst_after == 1
+    assert ("terminate", "i-s1") not in kinds(dec)  # spot instances follow scaleInIdleMinutes

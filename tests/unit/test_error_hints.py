@@ -27,10 +27,7 @@ def test_a_bad_event_is_not_sent_to_service_validate(project, cli):
         "an Auto Scaling terminate lifecycle event, as JSON (raw, wrapped by SNS, or an SQS message body)")
     assert "service validate" not in result.err
     assert result.err.startswith("event.json: the event is neither a spot interruption warning")
-    import json
-
-    # the drain's `finally` saves the ledger it opened: it holds no event and no instance
-    assert json.loads(ledger.read_text()) == {"instances": {}, "builds": {}, "events": []}
+    assert not ledger.exists()  # a refused event writes no ledger (the event is read before the ledger opens)
 
 
 def test_a_corrupt_ledger_says_how_to_recover_and_is_left_as_it_was(project, cli):

@@ -35,7 +35,7 @@ def gated_wait_options(f):
               "autoscaling); nothing to do when it is unchanged.")
 @click.option("--version", "version", metavar="V", help="Deploy this version (default: what `step push` pushed).")
 @click.option("--image", metavar="URI", help="Deploy this image (<registry>/<repo>@sha256:...).")
-@click.option("--strategy", type=click.Choice(["rolling", "blue-green", "canary"]),
+@click.option("--strategy", type=click.Choice(["rolling", "blue-green", "canary", "linear"]),
               help="Override the descriptor's strategy for this deploy.")
 @gated_wait_options
 @json_option

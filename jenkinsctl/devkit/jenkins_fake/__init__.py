@@ -104,8 +104,9 @@ class FakeJenkins(Router):
     # -- faults and counts -----------------------------------------------------------------------
 
     def set_faults(self, error_rate: float = 0.0, slow_rate: float = 0.0, slow_seconds: float = 0.0,
-                   drop_rate: float = 0.0, crumb_expiry_rate: float = 0.0, seed: int | None = None) -> None:
-        self.faults = Faults(error_rate, slow_rate, slow_seconds, drop_rate, crumb_expiry_rate, seed)
+                   drop_rate: float = 0.0, crumb_expiry_rate: float = 0.0, seed: int | None = None,
+                   cut_rate: float = 0.0) -> None:
+        self.faults = Faults(error_rate, slow_rate, slow_seconds, drop_rate, crumb_expiry_rate, seed, cut_rate)
         self.faults.reseed()
 
     def clear_faults(self) -> None:
@@ -113,7 +114,7 @@ class FakeJenkins(Router):
 
     def fail_next(self, *kinds: str) -> None:
         for kind in kinds:
-            if kind not in ("error", "slow", "drop-before", "drop-after", "crumb"):
+            if kind not in ("error", "slow", "drop-before", "drop-after", "crumb", "cut"):
                 raise ValueError(f"unknown fault kind {kind!r}")
         with self._stats_lock:
             self.faults._next.extend(kinds)
@@ -137,6 +138,8 @@ class FakeJenkins(Router):
                 return f._next.pop(0)
             if f.roll(f.error_rate):
                 return "error"
+            if f.roll(f.cut_rate):
+                return "cut"
             if f.roll(f.drop_rate):
                 return "drop-after" if write and f._rng.random() < 0.5 else "drop-before"
             if write and f.roll(f.crumb_expiry_rate):

@@ -32,6 +32,7 @@ class Faults:
     drop_rate: float = 0.0           # close the connection with no answer (half after applying a write)
     crumb_expiry_rate: float = 0.0   # rotate the crumb before a write, so the client's crumb is stale
     seed: int | None = None
+    cut_rate: float = 0.0            # cut the connection mid-answer (after applying a write): headers, half a body
     _next: list[str] = field(default_factory=list)  # forced faults for the next requests, in order
     _paths: list[list] = field(default_factory=list)  # [path fragment, times left, kind]
     _rng: random.Random = field(default_factory=random.Random)
@@ -119,6 +120,8 @@ class Handler(BaseHTTPRequestHandler):
                               .encode())
         if fault == "drop-after":
             return self._drop()
+        if fault == "cut":
+            return self._send(status, ctype, payload, headers, cut=True)
         self._send(status, ctype, payload, headers)
 
     def _drop(self) -> None:
@@ -128,7 +131,10 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _send(self, status: int, ctype: str, payload: bytes, headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, ctype: str, payload: bytes, headers: dict[str, str] | None = None,
+              cut: bool = False) -> None:
+        if cut and len(payload) < 2:
+            payload = payload.ljust(64)  # so there is a body to cut
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(payload)))
@@ -136,6 +142,10 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
+        if cut:  # the answer promised Content-Length bytes; half arrive, then the connection goes
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            return self._drop()
         self.wfile.write(payload)
 
     def _check_auth(self) -> None:
