@@ -14,15 +14,14 @@ from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 
 def _running(aws, env):
     ecs = aws.ecs.raw if hasattr(aws.ecs, "raw") else aws.ecs
-    svc = next(s for s in ecs.describe_services(cluster=env, services=["orders-api-blue", "orders-api-green"])
-               ["services"] if s["status"] == "ACTIVE" and s["desiredCount"] > 0)
+    svc = next(s for s in ecs.describe_services(cluster=env, services=["orders-api"])["services"]
+               if s["status"] == "ACTIVE")
     td = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
     c = td["containerDefinitions"][0]
     return {e["name"]: e["value"] for e in c["environment"]}, c["image"], svc["taskDefinition"]
 
 
 def test_seed_sync_redeploys_the_running_digest_where_the_runtime_config_changed(cli, sandbox, moto_endpoint):  # noqa: F811
-    edit(sandbox.project, "orders-api", "bakeSeconds: 600", "bakeSeconds: 0")
     for env in ("dev", "staging", "prod"):
         sandbox.deploy("orders-api", env, 1, "1.0.0")
     edit(sandbox.project, "orders-api", "WORKERS: 4", "WORKERS: 8")

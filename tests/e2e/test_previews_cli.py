@@ -4,11 +4,10 @@ to its preview, a branch of a service without previews nowhere."""
 
 from __future__ import annotations
 
-from deploy_support import edit, image, sandbox  # noqa: F401  (fixture)
+from deploy_support import image, sandbox  # noqa: F401  (fixture)
 
 
 def test_branch_builds_deploy_where_the_descriptor_says(cli, sandbox, moto_endpoint):  # noqa: F811
-    edit(sandbox.project, "orders-api", "bakeSeconds: 600", "bakeSeconds: 0")
     env = {"JENKINSCTL_AWS_ENDPOINT_URL": moto_endpoint}
     orders, worker = sandbox.service("orders-api"), sandbox.service("invoice-worker")
     args = ("--image", image(orders, 5), "--version", "1.1.0-feature-login.1", "--poll-interval", "0")

@@ -45,8 +45,16 @@ def test_names_fit_aws_limits():
 def test_a_branch_gets_its_own_preview_and_down_removes_all_of_it(sandbox):
     svc = sandbox.service("orders-api")
     sandbox.deploy("orders-api", "dev", 1, "1.0.0")
-    dev_before = sandbox.clients.ecs.raw.describe_services(cluster="dev", services=["orders-api-blue",
-                                                                                         "orders-api-green"])
+    listener = svc.environment("dev").load_balancer.listener_arn
+
+    def dev_state():  # dev's own service and listener rules, as the preview must leave them
+        found = sandbox.clients.ecs.raw.describe_services(cluster="dev", services=["orders-api"])["services"]
+        rules = sandbox.clients.elbv2.raw.describe_rules(ListenerArn=listener)["Rules"]
+        return [(s["taskDefinition"], s["loadBalancers"]) for s in found], \
+            {r["RuleArn"]: (r["Conditions"], r["Actions"]) for r in rules}
+
+    dev_before = dev_state()
+    assert dev_before[0] and len(dev_before[1]) == 2  # dev's service and its rule (beside the default)
     lines = []
     manager.up(sandbox.clients, svc, BRANCH, image(svc, 2), "1.1.0-feature-login.1", "sha2", lines.append,
                interval=0.01, timeout=10, health="ecs")
@@ -54,18 +62,23 @@ def test_a_branch_gets_its_own_preview_and_down_removes_all_of_it(sandbox):
     preview = ecs.describe_services(cluster="dev", services=["orders-api-pv-feature-login"])["services"][0]
     assert preview["status"] == "ACTIVE" and preview["taskDefinition"].rsplit("/", 1)[-1].startswith(
         "orders-api-pv-feature-login:")
-    listener = svc.environment("dev").load_balancer.listener_arn
     rules = [r for r in elb.describe_rules(ListenerArn=listener)["Rules"] if not r["IsDefault"]]
-    hosts = {v for r in rules for c in r["Conditions"] for v in c.get("HostHeaderConfig", {}).get("Values", [])}
-    assert "feature-login.orders-api.dev.example.com" in hosts
+    ours = [r for r in rules if r["RuleArn"] not in dev_before[1]]
+    assert len(ours) == 1  # reachable by its host rule: the host header -> the preview's target group -> its tasks
+    assert {v for c in ours[0]["Conditions"] for v in c.get("HostHeaderConfig", {}).get("Values", [])} == \
+        {"feature-login.orders-api.dev.example.com"}
+    forwarded = {t["TargetGroupArn"] for a in ours[0]["Actions"] for t in a["ForwardConfig"]["TargetGroups"]}
+    assert forwarded == {lb["targetGroupArn"] for lb in preview["loadBalancers"]}
+    assert elb.describe_target_groups(TargetGroupArns=list(forwarded))["TargetGroups"][0]["TargetGroupName"] == \
+        "orders-api-pv-feature-login"
     assert [p.branch for p in manager.list_previews(sandbox.clients, svc)] == [BRANCH]
     assert _tagged(sandbox.clients)  # everything it made carries the tag
-    dev_after = ecs.describe_services(cluster="dev", services=["orders-api-blue", "orders-api-green"])
-    assert [s["taskDefinition"] for s in dev_after["services"]] == \
-        [s["taskDefinition"] for s in dev_before["services"]]  # the base environment is untouched
+    services, rules_now = dev_state()
+    assert services == dev_before[0] and {a: rules_now[a] for a in dev_before[1]} == dev_before[1]  # untouched
 
     manager.down(sandbox.clients, svc, BRANCH, lines.append)
     assert _tagged(sandbox.clients) == {}
+    assert dev_state() == dev_before
     assert manager.list_previews(sandbox.clients, svc) == []
     assert sandbox.clients.ssm.raw.get_parameters_by_path(
         Path="/jenkinsctl/orders-api/pv-feature-login", Recursive=True)["Parameters"] == []
