@@ -20,6 +20,15 @@ def targets(*states):
                                           "TargetHealth": {"State": s}} for i, s in enumerate(states)]}
 
 
+def write_web(project, dns: str, strategies: dict[str, str], extra: str = "") -> None:
+    """services/web.yaml: port 8080, deploy.dnsBlueGreen `dns`, each environment's strategy."""
+    envs = "".join(f"  {e}: {{strategy: {s}}}\n" for e, s in strategies.items())
+    (project / "services" / "web.yaml").write_text(
+        "apiVersion: jenkinsctl/v1\nkind: Service\nname: web\nteam: payments\n"
+        "repo: https://git.example.com/payments/web.git\n"
+        f"deploy:\n  port: 8080\n{extra}  dnsBlueGreen: {dns}\nenvironments:\n{envs}")
+
+
 @pytest.fixture
 def pair(project, aws, monkeypatch):
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "2")
@@ -30,19 +39,8 @@ def pair(project, aws, monkeypatch):
     config.write_text(yaml.safe_dump(data, sort_keys=False))
     sandbox_infra.write_settings(config, sandbox_infra.create(aws, {e: e for e in PAIR}))
     zone = aws.route53.raw.create_hosted_zone(Name="example.com", CallerReference="t")["HostedZone"]["Id"]
-    (project / "services" / "web.yaml").write_text(f"""apiVersion: jenkinsctl/v1
-kind: Service
-name: web
-team: payments
-repo: https://git.example.com/payments/web.git
-deploy:
-  port: 8080
-  desiredCount: 2
-  dnsBlueGreen: {{zoneId: "{zone}", record: web.example.com, ttl: 1, pair: [prod-blue, prod-green]}}
-environments:
-  prod-blue: {{strategy: dns-blue-green}}
-  prod-green: {{strategy: dns-blue-green}}
-""")
+    write_web(project, f'{{zoneId: "{zone}", record: web.example.com, ttl: 1, pair: [prod-blue, prod-green]}}',
+              {"prod-blue": "dns-blue-green", "prod-green": "dns-blue-green"}, "  desiredCount: 2\n")
     return Sandbox(project, aws), zone
 
 
@@ -93,17 +91,7 @@ def test_the_pair_is_checked_where_it_is_written(project):
     from jenkinsctl.errors import JenkinsctlError
     from jenkinsctl.workspace import Workspace
 
-    (project / "services" / "web.yaml").write_text("""apiVersion: jenkinsctl/v1
-kind: Service
-name: web
-team: payments
-repo: https://git.example.com/payments/web.git
-deploy:
-  port: 8080
-  dnsBlueGreen: {zoneId: Z1, record: web.example.com, pair: [prod, staging]}
-environments:
-  dev: {strategy: dns-blue-green}
-""")
+    write_web(project, "{zoneId: Z1, record: web.example.com, pair: [prod, staging]}", {"dev": "dns-blue-green"})
     with pytest.raises(JenkinsctlError) as err:
         Workspace.load(project / "jenkinsctl.yaml", {})
     text = str(err.value) + "".join(str(p) for p in getattr(err.value, "problems", []))
