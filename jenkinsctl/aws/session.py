@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the typed classes, imported when first used
     from jenkinsctl.aws.iam import Iam
     from jenkinsctl.aws.lambdas import Lambdas
     from jenkinsctl.aws.logs import Logs
+    from jenkinsctl.aws.route53 import Route53
     from jenkinsctl.aws.secretsmanager import SecretsManager
     from jenkinsctl.aws.sqs import Sqs
     from jenkinsctl.aws.ssm import Ssm

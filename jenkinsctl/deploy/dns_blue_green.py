@@ -11,6 +11,7 @@ moved, aborted. Unhealthy after: the previous weights come back, rolled back."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from jenkinsctl.deploy.outcomes import ABORTED, ROLLED_BACK, SUCCEEDED, Status
 from jenkinsctl.deploy.strategy import EcsDeployment, Target, register
@@ -54,10 +55,12 @@ class DnsBlueGreen:
 
     def __init__(self, t: Target):
         self.t = t
-        self.spec = t.env.dns_blue_green
-        self.other = next(e for e in self.spec.pair if e != t.env.name)
+        self.env: Any = t.env  # ResolvedEnvironment
+        self.clients: Any = t.clients
+        self.spec = self.env.dns_blue_green
+        self.other = next(e for e in self.spec.pair if e != self.env.name)
         self.rolling = EcsDeployment(replace(t, strategy=self.ecs_strategy))
-        self.r53 = t.clients.route53
+        self.r53 = self.clients.route53
         self.phase = "rolling"
         self.since = 0.0
         self.unhealthy_polls = 0
@@ -65,9 +68,9 @@ class DnsBlueGreen:
         self.targets: dict[str, str] = {}
 
     def start(self) -> str:
-        t, spec = self.t, self.spec
+        spec = self.spec
         self.before = self.r53.weights(spec.zone_id, spec.record)
-        self.targets = {t.env.name: t.clients.elbv2.load_balancer_dns(t.env.load_balancer.listener_arn)}
+        self.targets = {self.env.name: self.clients.elbv2.load_balancer_dns(self.env.load_balancer.listener_arn)}
         other = self.before.get(self.other)
         if other is not None:
             self.targets[self.other] = other.value
@@ -76,7 +79,7 @@ class DnsBlueGreen:
         return f"{line}; {spec.record} weights now: {shown}"
 
     def _weights(self, new: int) -> dict[str, tuple[str, int]]:
-        return {env: (value, new if env == self.t.env.name else WEIGHT - new) for env, value in self.targets.items()}
+        return {env: (value, new if env == self.env.name else WEIGHT - new) for env, value in self.targets.items()}
 
     def _restore(self) -> str:
         """The weights as they were before the shift (a record created by the shift goes to 0)."""
@@ -91,7 +94,7 @@ class DnsBlueGreen:
         t = self.t
         if t.health == "ecs" or not t.wiring.primary_tg:
             return svc.get("runningCount", 0), 0
-        states = [d["TargetHealth"]["State"] for d in t.clients.elbv2.target_health(t.wiring.primary_tg)]
+        states = [d["TargetHealth"]["State"] for d in self.clients.elbv2.target_health(t.wiring.primary_tg)]
         return states.count("healthy"), states.count("unhealthy")
 
     def _health(self) -> tuple[str | None, str]:
@@ -109,31 +112,31 @@ class DnsBlueGreen:
         return None, line
 
     def poll(self, now: float) -> Status:
-        t, spec = self.t, self.spec
+        spec = self.spec
         if self.phase == "rolling":
             s = self.rolling.poll(now)
             if not s.done or s.outcome != SUCCEEDED:
-                return Status(f"dns-blue-green: {t.env.name}: {s.line}", s.done, s.outcome, s.reason)
+                return Status(f"dns-blue-green: {self.env.name}: {s.line}", s.done, s.outcome, s.reason)
             self.phase = "gate"
         problem, line = self._health()
         if self.phase == "gate":
             if problem:
-                return Status(f"dns-blue-green: health gate failed on {t.env.name}: {line}", True, ABORTED,
+                return Status(f"dns-blue-green: health gate failed on {self.env.name}: {line}", True, ABORTED,
                               f"{problem}; {spec.record} unchanged, {self.other} keeps the traffic")
             if problem == "":
-                return Status(f"dns-blue-green: waiting for the health gate on {t.env.name}: {line}")
+                return Status(f"dns-blue-green: waiting for the health gate on {self.env.name}: {line}")
             self.r53.set_weights(spec.zone_id, spec.record, spec.ttl, self._weights(WEIGHT))
             self.phase, self.since = "ttl", now
-            return Status(f"dns-blue-green: {spec.record} -> {t.env.name} (weight {WEIGHT}, {self.other} 0); "
+            return Status(f"dns-blue-green: {spec.record} -> {self.env.name} (weight {WEIGHT}, {self.other} 0); "
                           f"waiting out the TTL ({spec.ttl}s): {line}")
         if problem:
             restored = self._restore()
-            return Status(f"dns-blue-green: {t.env.name} unhealthy after the shift; {restored}", True, ROLLED_BACK,
+            return Status(f"dns-blue-green: {self.env.name} unhealthy after the shift; {restored}", True, ROLLED_BACK,
                           f"{problem}; {restored}")
         left = spec.ttl - (now - self.since)
         if left > 0:
-            return Status(f"dns-blue-green: TTL {left:.0f}s left, {t.env.name}: {line}")
-        return Status(f"dns-blue-green: {spec.record} serves {t.env.name}; TTL passed, healthy: {line}", True,
+            return Status(f"dns-blue-green: TTL {left:.0f}s left, {self.env.name}: {line}")
+        return Status(f"dns-blue-green: {spec.record} serves {self.env.name}; TTL passed, healthy: {line}", True,
                       SUCCEEDED)
 
     def abort(self, why: str) -> str:

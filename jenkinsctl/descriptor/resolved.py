@@ -13,9 +13,9 @@ from jenkinsctl.descriptor.model import (
     CanarySpec,
     DnsBlueGreenSpec,
     HealthCheck,
-    PreviewSpec,
     HookSpec,
     LinearSpec,
+    PreviewSpec,
     RollingSpec,
     VersioningSpec,
 )

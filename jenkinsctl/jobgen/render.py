@@ -15,8 +15,14 @@ from typing import Any, Iterable
 
 from jenkinsctl.errors import UsageError
 from jenkinsctl.jobgen.marks import Mark, config_hash
-from jenkinsctl.jobgen.params import (FOLDER_TEMPLATE, PREVIEWS_GROUP, PROMOTION_GROUP, SERVICE_GROUP, folder_entries,
-                                      service_params)
+from jenkinsctl.jobgen.params import (
+    FOLDER_TEMPLATE,
+    PREVIEWS_GROUP,
+    PROMOTION_GROUP,
+    SERVICE_GROUP,
+    folder_entries,
+    service_params,
+)
 
 MAGIC = "<!-- Managed by Jenkins Job Builder -->"
 ITEM_CLASSES = {"flow-definition": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
