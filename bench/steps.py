@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/steps.py            # everything (starts a private registry + moto)
     .venv/bin/python bench/steps.py --quick    # fewer repetitions
+    .venv/bin/python bench/steps.py --imports  # only the start-up figures (no engine, registry, moto)
 
 1. `jenkinsctl step version` vs `git describe --tags` on a repo with 5,000 commits and 200 tags
 2. start-up of `jenkinsctl step build --help` vs `python -c pass` (target: < 0.25 s above it)
+2b. each step's own imports vs `python -c pass` (budget: +0.12 s; PASS/MISS per step)
 3. `step build` of unchanged source with cache vs the cold build (target: < 20% of cold)
 4. a second `step push` of an unchanged image (target: 0 layer bytes uploaded)
 """
@@ -77,6 +79,38 @@ def in_process_version(repo: Path, runs: int) -> float:
     return statistics.median(samples)
 
 
+STEPS = ("version", "build", "test", "push", "deploy", "promote", "rollback")
+IMPORT_BUDGET = 0.12  # seconds above bare Python for the modules one step loads
+
+
+def step_modules(step: str) -> list[str]:
+    """What `jenkinsctl step STEP` imports to run: its CLI module, its step module, the workspace
+    (every step loads it) and every import inside the step module, module level or in a function."""
+    import ast
+
+    source = REPO / "jenkinsctl" / "steps" / f"{step}.py"
+    found = [f"jenkinsctl.cli.steps.{step}", f"jenkinsctl.steps.{step}", "jenkinsctl.workspace"]
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level and node.module != "__future__":
+            found.append(node.module)
+    return list(dict.fromkeys(found))
+
+
+def step_imports(runs: int) -> list[str]:
+    """Each step's own import cost: `python -c "import <its modules>"` minus `python -c pass`,
+    medians of `runs` runs each, against the budget."""
+    bare = timed([PY, "-c", "pass"], runs * 2)
+    out = [row("bare python (python -c pass)", bare, bare, "s", f"budget per step: +{IMPORT_BUDGET:.2f} s")]
+    for step in STEPS:
+        cost = timed([PY, "-c", "import " + ", ".join(step_modules(step))], runs) - bare
+        verdict = "PASS" if cost <= IMPORT_BUDGET else "MISS"
+        out.append(row(f"  step {step}: its imports", bare + cost, bare, "s",
+                       f"+{cost:.3f} s, {(bare + cost) / bare:.1f}x bare (budget +{IMPORT_BUDGET:.2f} s) {verdict}"))
+    return out
+
+
 def row(name: str, ours: float, base: float, unit: str, target: str) -> str:
     return f"{name:<44} {ours:>9.3f} {unit:<3} {base:>9.3f} {unit:<3} {target}"
 
@@ -84,6 +118,7 @@ def row(name: str, ours: float, base: float, unit: str, target: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--imports", action="store_true", help="only the start-up figures (1, 2 and 2b)")
     args = parser.parse_args()
     runs = 3 if args.quick else 7
     work = Path(tempfile.mkdtemp(prefix="bench-steps-"))
@@ -105,8 +140,9 @@ def main() -> int:
         lines.append(row("step build --help start-up", helps, bare, "s",
                          f"vs python -c pass: +{helps - bare:.3f} s (target < 0.25 s) "
                          f"{'OK' if helps - bare < 0.25 else 'MISSED'}"))
-        # 3 and 4 need the engine, a registry and moto: the sandbox code on free ports
-        lines += build_and_push(work, env, runs)
+        lines += step_imports(runs)
+        if not args.imports:  # 3 and 4 need the engine, a registry and moto: the sandbox code on free ports
+            lines += build_and_push(work, env, runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("\n".join(lines))

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
     from jenkinsctl.aws.session import AwsClients
+    from jenkinsctl.config.loader import LoadedConfig
     from jenkinsctl.dockerengine import DockerEngine
     from jenkinsctl.jenkins.client import JenkinsClient
+    from jenkinsctl.workspace import Workspace
 
 
 class Factory:
@@ -19,12 +21,12 @@ class Factory:
         self.environ: Mapping[str, str] = dict(environ)
         self.config_path = config_path
         self._aws: dict[tuple, "AwsClients"] = {}
-        self._loaded = None
-        self._workspace = None
+        self._loaded: LoadedConfig | None = None
+        self._workspace: Workspace | None = None
 
     # ---- the config and the descriptors ----
 
-    def config(self):
+    def config(self) -> LoadedConfig:
         """The loaded jenkinsctl.yaml (`LoadedConfig`), environment overrides applied; loaded once."""
         if self._loaded is None:
             from jenkinsctl.config.loader import load_config
@@ -32,7 +34,7 @@ class Factory:
             self._loaded = load_config(self.config_path, self.environ)
         return self._loaded
 
-    def workspace(self, paths=None):
+    def workspace(self, paths=None) -> Workspace:
         """The validated workspace (every descriptor); loaded once unless `paths` narrows it."""
         from jenkinsctl.workspace import Workspace
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from jenkinsctl.config.loader import LoadedConfig, display_path, load_config
 from jenkinsctl.descriptor.checks import check_across_files, check_service
@@ -18,6 +18,9 @@ from jenkinsctl.descriptor.resolved import ResolvedService
 from jenkinsctl.errors import DescriptorError, Problem, UsageError
 from jenkinsctl.validation import validate_document
 from jenkinsctl.yamlfile import YamlDocument, YamlLoadError, load_yaml_file, load_yaml_text
+
+if TYPE_CHECKING:
+    from jenkinsctl.config.model import Config
 
 
 @dataclass
@@ -39,7 +42,7 @@ class Workspace:
     services: dict[str, Service]
 
     @property
-    def config(self):
+    def config(self) -> Config:
         return self.loaded.config
 
     @property

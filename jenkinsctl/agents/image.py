@@ -147,8 +147,8 @@ def build(loaded, inputs: Inputs, engine, workdir: Path, policy: str = "error", 
 def push(loaded, ecr, engine, registry_for, report: Callable[[str], None] = _noop,
          dry_run: bool = False) -> dict[str, str]:
     """Push what `build` recorded, as its immutable tag; record the digest for `jenkinsctl-agent`."""
-    from jenkinsctl.steps import results
     from jenkinsctl.registry.addressing import own_image_target
+    from jenkinsctl.steps import results
     from jenkinsctl.steps.push import push_image
 
     try:

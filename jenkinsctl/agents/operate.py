@@ -176,7 +176,7 @@ def render_status(data: dict) -> str:
         rows.append((i["id"], i["type"], i["market"], i["state"], str(i["builds"]),
                      "yes" if i["protected"] else "no", note or "-"))
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     r = data["refresh"]
     lines.append("instance refresh: done (every instance on the current launch template)" if r["done"] else
                  f"instance refresh: {r['current']}/{r['total']} on the current launch template; "

@@ -18,7 +18,7 @@ def plot(results, path: str, title: str = "", target_wait: float = 90.0) -> None
         raise UsageError("--plot needs matplotlib, which is not installed", INSTALL_HINT) from None
     rows = len(results)
     fig, axes = plt.subplots(rows, 3, figsize=(16, 2.3 * rows + 0.8), sharex=True, squeeze=False)
-    for r, (res, ax) in enumerate(zip(results, axes)):
+    for r, (res, ax) in enumerate(zip(results, axes, strict=False)):
         hours = [p[0] / 3600 for p in res.timeline]
         ax[0].fill_between(hours, [p[1] for p in res.timeline], step="post", color="tab:red", alpha=0.6)
         ax[0].set_ylabel(f"{res.policy}\n\nqueued builds")

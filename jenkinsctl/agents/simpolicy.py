@@ -13,11 +13,11 @@ group launches its replacement."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from jenkinsctl.agents.scaler import Build, Expected, Group, Instance, WarmPool, decide
 from jenkinsctl.agents.simtrace import TraceBuild
-from jenkinsctl.agents.simulator import (TICK, Conditions, Result, Sim, SimInstance, drain_on_warning,
-                                        on_demand_price, shape)
+from jenkinsctl.agents.simulator import TICK, Conditions, Result, Sim, SimInstance, drain_on_warning, on_demand_price, shape
 from jenkinsctl.config.fleet import FleetSpec
 
 
@@ -54,13 +54,13 @@ class History:
                 for k, (label, cpu, mem) in enumerate(kids)]
 
 
-def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, tuning: Tuning = Tuning(),
+def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, tuning: Tuning = Tuning(),  # noqa: B008 (frozen)
                     name: str = "policy") -> Result:
     boot = cond.boot
     sim = Sim(name, trace, cond, list(spec.instance_types), start_overhead=boot.agent_connect)
     shapes = {t: shape(t) for t in spec.instance_types}
     burst_type = tuning.burst_type or spec.instance_types[0]
-    state = {"desired": spec.min_size, "short": None, "fallback": None, "burst": 0, "last": -1e9}
+    state: dict[str, Any] = {"desired": spec.min_size, "short": None, "fallback": None, "burst": 0, "last": -1e9}
     pool: list[SimInstance] = []
     for _ in range(tuning.warm_pool):  # the warm pool was filled before the trace starts
         inst = sim.launch(-boot.cold, "on-demand", burst_type, "burst", boot.cold)
@@ -170,6 +170,6 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
         expected.pop(b.id, None)
         Sim.on_done(sim, b, t)
 
-    sim.on_done = on_done
+    sim.on_done = on_done  # type: ignore[method-assign]  # the policy learns fan-out from every finished build
     return sim.run(tick, on_warning=lambda inst, t: drain_on_warning(sim, inst, t, estimate),
                    on_rebalance=lambda inst, t: setattr(inst, "draining", True))

@@ -49,7 +49,8 @@ def read_trace(text: str) -> list[TraceBuild]:
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise TraceError(f"line 1: expected {','.join(REQUIRED)}[,id,job,parent] (missing {', '.join(missing)})")
-    rows, names = [], {}
+    rows: list[tuple[int, TraceBuild, str]] = []
+    names: dict[str, tuple[int, int]] = {}
     for n, r in enumerate(reader, start=2):
         try:
             b = TraceBuild(len(rows), float(r["arrival"]), r["label"], int(r["cpu"]), int(r["memory"]),
@@ -93,7 +94,7 @@ KINDS = [("docker", 1024, 2048, 0.6), ("small", 512, 1024, 0.3), ("large", 2048,
 
 def _kind(rng: random.Random) -> tuple[str, int, int]:
     r, acc = rng.random(), 0.0
-    for label, cpu, mem, share in KINDS:
+    for label, cpu, mem, share in KINDS:  # noqa: B007 (the kind picked is used after the break)
         acc += share
         if r <= acc:
             break
@@ -182,7 +183,8 @@ def default_market(on_demand: dict[str, float], seconds: float, seed: int, short
     shortages (a pool has no spot for 20-90 min) about twice a day per pool."""
     rng = random.Random(seed * 7919 + 1)
     steps = int(seconds // PRICE_STEP) + 2
-    prices, dry = {}, {}
+    prices: dict[str, list[float]] = {}
+    dry: dict[str, tuple[tuple[float, float], ...]] = {}
     days = max(1.0, seconds / 86400)
     for t in sorted(on_demand):
         level, series = rng.uniform(0.38, 0.48), []
@@ -197,11 +199,11 @@ def default_market(on_demand: dict[str, float], seconds: float, seed: int, short
                 for k in range(a, min(b, steps)):
                     series[k] = max(series[k], peak)
         prices[t] = [round(on_demand[t] * x, 5) for x in series]
-        windows = []
+        windows: list[tuple[float, float]] = []
         if shortages:
             for _ in range(_poisson(rng, 2 * days)):
-                a = rng.uniform(0, seconds)
-                windows.append((a, a + rng.uniform(20 * 60, 90 * 60)))
+                start = rng.uniform(0, seconds)
+                windows.append((start, start + rng.uniform(20 * 60, 90 * 60)))
         dry[t] = tuple(sorted(windows))
     return Market(prices, dry)
 

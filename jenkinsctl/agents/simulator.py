@@ -247,7 +247,7 @@ class Sim:
         return inst
 
     def terminate(self, inst: SimInstance, t: float) -> None:
-        for bid, (b, _, _) in list(inst.running.items()):
+        for b, _, _ in list(inst.running.values()):
             self._cut(inst, b, t)
         inst.running.clear()
         inst.ended = t
@@ -441,7 +441,8 @@ def render(results: list[Result]) -> str:
             ("completed", "completed", "{}"), ("launches", "instances_launched", "{}")]
     rows = [[h for h, _, _ in cols]] + [[f.format(getattr(r, a)) for _, a, f in cols] for r in results]
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
-    out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+    out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+           for row in rows]
     others = [r for r in results if r.policy != "policy"]
     policy = next((r for r in results if r.policy == "policy"), None)
     if policy and others:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from jenkinsctl.agents.resources import (BRANCH_TAG, ECS_SERVICE_LINKED_ROLE, HOOK, MANAGED_TAG, OWNER_TAG, Names,
-                                         Resource)
+from jenkinsctl.agents.resources import BRANCH_TAG, ECS_SERVICE_LINKED_ROLE, HOOK, MANAGED_TAG, OWNER_TAG, Names, Resource
 from jenkinsctl.aws.autoscaling import normalize_group
 
 

@@ -226,7 +226,7 @@ class AwsClients:
             kwargs: dict[str, Any] = {"profile_name": self.profile} if self.profile else {}
             if self.static_credentials:  # (key id, secret[, session token])
                 kwargs = dict(zip(("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
-                                  self.static_credentials))
+                                  self.static_credentials, strict=False))  # the token is optional
             self._session = boto3.session.Session(region_name=self.region, **kwargs)
         return self._session
 

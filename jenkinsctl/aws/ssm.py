@@ -8,7 +8,6 @@ import json
 from jenkinsctl.aws.session import AwsNotFound, Service
 from jenkinsctl.errors import AwsError
 
-
 # https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
 STANDARD_VALUE_BYTES = 4096
 

@@ -81,7 +81,8 @@ def apply(app: AppContext, branch, live_branches) -> None:
     """Create or update the fleet's resources so AWS matches the config; prints the plan first.
 
     A second apply reports no changes and makes no mutating AWS call."""
-    _show_then_execute(app, *_plan(app, branch, live_branches), "applied")
+    p, clients = _plan(app, branch, live_branches)
+    _show_then_execute(app, p, clients, "applied")
 
 
 @agents.command("destroy")
@@ -92,7 +93,8 @@ def destroy(app: AppContext, branch) -> None:
     """Remove the fleet's own resources (tagged as owned by it), in dependency order.
 
     With --branch, only that branch's agent templates."""
-    _show_then_execute(app, *_plan(app, branch, None, destroy=True), "destroyed")
+    p, clients = _plan(app, branch, None, destroy=True)
+    _show_then_execute(app, p, clients, "destroyed")
 
 
 def _show_then_execute(app: AppContext, plan, clients, done: str) -> None:
@@ -114,7 +116,8 @@ def status(app: AppContext, as_json: bool) -> None:
     """The group, its instances (builds, protection, draining) and instance refresh progress."""
     import json
 
-    from jenkinsctl.agents.operate import render_status, status as fleet_status
+    from jenkinsctl.agents.operate import render_status
+    from jenkinsctl.agents.operate import status as fleet_status
 
     _, spec, clients = _setup(app)
     data = fleet_status(clients, spec)
@@ -209,7 +212,7 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
     drainer = Drainer(clients, _jenkins(app, loaded.config), spec.cluster, book)
     reports = []
     try:
-        if event_file:
+        if event is not None:
             reports.append(drainer.handle(event))
         elif pending:
             reports.append(drainer.resume())
@@ -283,7 +286,8 @@ def simulate(app: AppContext, trace_file, synthetic, bursty, seed, interruption_
     instance per build, a static fleet sized by schedule); print cost, waits and lost builds."""
     import json
 
-    from jenkinsctl.agents import simtrace, simulator as sim
+    from jenkinsctl.agents import simtrace
+    from jenkinsctl.agents import simulator as sim
     from jenkinsctl.agents.load import load_fleet
     from jenkinsctl.errors import UsageError
 

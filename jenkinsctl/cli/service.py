@@ -33,12 +33,11 @@ def new(app: AppContext, name: str, team: str | None, port: int | None, repo_url
 
     Refuses to overwrite an existing file. With --dry-run, prints it instead.
     """
+    from jenkinsctl.config.loader import display_path
     from jenkinsctl.descriptor.scaffold import render_scaffold
     from jenkinsctl.errors import UsageError
-    from jenkinsctl.config.loader import display_path
-    from jenkinsctl.workspace import load_services
-
     from jenkinsctl.names import NAME_HINT, name_problem
+    from jenkinsctl.workspace import load_services
 
     for label, value in (("NAME", name), ("--team", team)):
         problem = value is not None and name_problem(value)
@@ -97,8 +96,8 @@ def list_(app: AppContext) -> None:
         port = next((str(e.port) for e in r.environments.values() if e.port), "-")
         rows.append((r.name, r.team, r.image.repository, port, envs))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        app.out("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1])
+    for row in rows:  # the last column is not padded
+        app.out("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])
 
 
 @service.command("show")

@@ -16,7 +16,8 @@ from jenkinsctl.values import Cpu, GitBranch, Memory, SemVer, Strategy
 Region = matching(r"^[a-z]{2}(-[a-z]+)+-\d$", "'{value}' is not an AWS region", "e.g. us-east-1 or eu-west-1")
 RoleArn = matching(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", "'{value}' is not an IAM role ARN",
                    "e.g. arn:aws:iam::222222222222:role/jenkinsctl-deploy")
-Folder = matching(r"^(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$", "'{value}' is not a Jenkins folder path",
+Folder = matching(r"^(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\.{1,2}(/|$))[A-Za-z0-9_.-]+)*$",
+                  "'{value}' is not a Jenkins folder path",
                   "folder names separated by /, e.g. services or teams/delivery")
 
 

@@ -80,7 +80,7 @@ def _hook(h, role: str | None) -> dict:
 def load_balancers(container: str, port: int | None, strategy: str, w: Wiring) -> list[dict]:
     if not w.load_balanced or port is None:
         return []
-    lb = {"targetGroupArn": w.primary_tg, "containerName": container, "containerPort": port}
+    lb: dict[str, object] = {"targetGroupArn": w.primary_tg, "containerName": container, "containerPort": port}
     if strategy in NATIVE:
         adv = {"alternateTargetGroupArn": w.alternate_tg, "productionListenerRule": w.production_rule,
                "roleArn": w.infrastructure_role}

@@ -76,7 +76,7 @@ class Migration:
         t = self.t
         name = t.res.ecs_service_name
         svc = t.ecs.services(t.res.cluster, [name]).get(name)
-        status = service_rollout("migration", svc, name, self.revision, self.seen)
+        status = service_rollout("migration", svc, name, self.revision or "", self.seen)
         if svc is not None:
             t.service = svc
         return status

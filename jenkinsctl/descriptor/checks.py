@@ -111,21 +111,23 @@ def _environments_used(doc: YamlDocument, data: dict, config: Config) -> list[Pr
         return [doc.problem(("environments",), "every environment is disabled: this service deploys nowhere",
                             "enable one (remove enabled: false), or remove the descriptor")]
     base = _map(data.get("deploy")).get("cluster")
-    clusters, where = {}, {}
+    clusters: dict[str, str] = {}
+    where: dict[str, tuple[str | int, ...] | None] = {}
     for env in enabled:
         own = _map(overrides.get(env)).get("cluster")
         cluster = own if isinstance(own, str) else base if isinstance(base, str) else config.environments[env].cluster
         clusters[env] = cluster
         where[env] = ("environments", env, "cluster") if isinstance(own, str) else ("deploy", "cluster") \
             if isinstance(base, str) else None
-    out = []
+    out: list[Problem] = []
     for env, earlier, message, hint in cluster_overlaps(config, clusters):
         if where[env] is None and where[earlier] is not None:  # the descriptor moved the earlier one here
             env, message = earlier, f"cluster '{clusters[env]}' is also environment {env}'s"
         if where[env] == ("deploy", "cluster"):
             message = f"every environment would deploy to cluster '{clusters[env]}'"
-        if where[env] is not None and not any(p.path == dotted(where[env]) for p in out):
-            out.append(doc.problem(where[env], message, hint))
+        at = where[env]
+        if at is not None and not any(p.path == dotted(at) for p in out):
+            out.append(doc.problem(at, message, hint))
     return out
 
 
@@ -184,8 +186,8 @@ def _dns_pair(doc: YamlDocument, env_name: str, override: dict, base: dict, conf
                             ("deploy", "strategy"), f"dns-blue-green (in {env_name}) needs deploy.dnsBlueGreen",
                             "give the weighted record: dnsBlueGreen: {zoneId: Z..., record: orders.example.com, "
                             "ttl: 60, pair: [prod-blue, prod-green]}")]
-    pair = spec.get("pair") if isinstance(spec.get("pair"), list) else []
-    out = []
+    pair: list = spec["pair"] if isinstance(spec.get("pair"), list) else []
+    out: list[Problem] = []
     for name in pair:
         if name not in config.environment_names:
             out.append(doc.problem(where + ("pair",), f"dns-blue-green pair names '{name}', which is not declared "
@@ -209,7 +211,7 @@ def check_across_files(entries: list[tuple[ServiceSpec, YamlDocument]]) -> list[
         for value, group in owners.items():
             if len(group) < 2:
                 continue
-            for spec, doc in group:
+            for _spec, doc in group:
                 others = [f"{d.file}:{':'.join(map(str, d.where(field_path)))}" for s, d in group if d is not doc]
                 path = field_path if field_path in doc.values else ("name",)
                 problems.append(doc.problem(path, f"{label} '{value}' is also used by " + ", ".join(others),

@@ -75,7 +75,7 @@ def split_name(full_name: str) -> tuple[str, str]:
 class JenkinsClient:
     """Jenkins over HTTP, with retries and translated errors. Thread-safe counters."""
 
-    def __init__(self, url: str, user: str | None = None, token: str | None = None, *,
+    def __init__(self, url: str | None, user: str | None = None, token: str | None = None, *,
                  timeout: float = 30.0, attempts: int = 5, backoff_max: float = 4.0,
                  backoff_min: float = 0.1, on_retry: Callable[[str], None] | None = None):
         if not url:
@@ -135,7 +135,7 @@ class JenkinsClient:
         exc = state.outcome.exception() if state.outcome else None
         with self._lock:
             self.calls.retries += 1
-        if self.on_retry and exc is not None:
+        if self.on_retry and isinstance(exc, JenkinsError):  # only TransientJenkinsError is retried
             self.on_retry(f"retrying after: {exc.message}")
 
     def _translate(self, exc: Exception, what: str) -> JenkinsError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+
 def render_workspace(ws: Any, names: Iterable[str] = (), environ: Mapping[str, str] | None = None,
                      templates: Path | None = None):
     """Every job of the selected services (all when none are named)."""

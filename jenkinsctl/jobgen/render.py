@@ -197,7 +197,7 @@ def _generate(templates: Path, projects: list[dict]) -> list[tuple[str, Any, dic
         xml_jobs = _xml_generator(registry).generateXML(jobs)
     finally:
         jjb_log.setLevel(level)
-    return [(x.name, x, dict(j.data)) for x, j in zip(xml_jobs, jobs)]
+    return [(x.name, x, dict(j.data)) for x, j in zip(xml_jobs, jobs, strict=True)]
 
 
 def _loc(value: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Callable
 
 from jenkinsctl.errors import JenkinsctlError, PolicyError, UsageError
@@ -62,7 +63,7 @@ def plan(resolved, through: str | None) -> list[Stage]:
     envs = resolved.environment_order
     stages = [Stage(s.capitalize(), s) for s in BUILD_STAGES]
     stages.append(Stage(f"Deploy {envs[0]}", "deploy", envs[0]))
-    for previous, env in zip(envs, envs[1:]):
+    for previous, env in pairwise(envs):
         source = resolved.environment(env).promote_from or previous
         stages.append(Stage(f"Promote {env}", "promote", env, source))
     through = through or envs[0]
@@ -80,8 +81,8 @@ def check_approvals(resolved, stages: list[Stage], approved_by: str | None, envi
     gated = [s.env for s in stages if s.env and resolved.environment(s.env).approval]
     if gated and not (approved_by or environ.get(APPROVAL_VAR)):
         raise PolicyError(f"the run goes through {', '.join(gated)}, which requires approval",
-                          f"pass --approved-by USER (what the Jenkins job's input step records), or stop "
-                          f"earlier with --through")
+                          "pass --approved-by USER (what the Jenkins job's input step records), or stop "
+                          "earlier with --through")
 
 
 def run(ctx: StepContext, through: str | None = None, approved_by: str | None = None, interval: float = 10.0,

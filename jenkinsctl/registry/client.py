@@ -312,7 +312,7 @@ class Registry:
             for child in manifest.children():
                 self._copy_manifest(source, src_repo, dst_repo, source.manifest_get(src_repo, child), stats)
         else:
-            for digest, size in manifest.blobs():
+            for digest, _size in manifest.blobs():
                 self.copy_blob(source, src_repo, dst_repo, digest, stats)
         self.manifest_put(dst_repo, manifest.digest, manifest)
 

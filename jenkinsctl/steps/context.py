@@ -6,22 +6,30 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from jenkinsctl.errors import UsageError
 from jenkinsctl.steps import results
 
+if TYPE_CHECKING:  # types only: a step imports what it uses, when it uses it
+    from jenkinsctl.aws.session import AwsClients
+    from jenkinsctl.config.model import Config
+    from jenkinsctl.descriptor.resolved import ResolvedService
+    from jenkinsctl.factory import Factory
+    from jenkinsctl.workspace import Service, Workspace
+
 
 def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 @dataclass
 class StepContext:
-    workspace: "object"  # jenkinsctl.workspace.Workspace
-    service: "object"  # jenkinsctl.workspace.Service
+    workspace: Workspace
+    service: Service
     workdir: Path
-    factory: "object"  # jenkinsctl.factory.Factory: every client, built once
+    factory: Factory  # every client, built once
     dry_run: bool = False
     report: Callable[[str], None] = _stderr
 
@@ -30,18 +38,18 @@ class StepContext:
         """The Jenkins environment the step runs in (GIT_COMMIT, BRANCH_NAME...), as the factory got it."""
         return self.factory.environ
 
-    def aws(self):
+    def aws(self) -> AwsClients:
         """The AWS clients of the identity jenkinsctl runs as (one per process, so every
         environment's assumed role is cached for the whole run); `aws().for_environment(env)`
         acts in one environment."""
         return self.factory.aws(self.config)
 
     @property
-    def resolved(self):
+    def resolved(self) -> ResolvedService:
         return self.service.resolved
 
     @property
-    def config(self):
+    def config(self) -> Config:
         return self.workspace.config
 
     @property

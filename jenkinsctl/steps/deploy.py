@@ -140,7 +140,6 @@ def branch_target(resolved, branch: str) -> tuple[str, str]:
 
 def run_preview(ctx, branch, version=None, image=None, timeout=None, interval=10.0) -> StepResult:
     from jenkinsctl.previews import manager
-    from jenkinsctl.previews.naming import env_name
 
     clients = ctx.aws()
     image_uri, version, git_sha = find_image(ctx, clients, version, image)

@@ -9,7 +9,6 @@ from jenkinsctl.errors import PolicyError, RegistryError, UsageError
 from jenkinsctl.registry.addressing import image_target
 from jenkinsctl.steps.context import StepContext, StepResult
 
-
 TAKEN_HINT = "commit a change so `jenkinsctl step version` computes a new version, then build and push again"
 
 

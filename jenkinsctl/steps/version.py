@@ -10,7 +10,7 @@ from jenkinsctl.versioning import VersionInput, VersionResult, next_version
 
 def compute(ctx: StepContext, fetch: bool = True) -> tuple[Git, VersionResult]:
     spec = ctx.resolved.versioning
-    git = Git(ctx.workdir)
+    git = Git(ctx.workdir, ctx.environ)
     facts = git.facts(ctx.environ, spec.tag_prefix, fetch=fetch)
     result = next_version(VersionInput(
         sha=facts.sha, branch=facts.branch, main_branch=ctx.resolved.main_branch,

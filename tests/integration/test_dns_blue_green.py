@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from awsstub import scoped
-from deploy_support import Sandbox, image
+from deploy_support import Sandbox
+
 from jenkinsctl.devkit import sandbox_infra
 from jenkinsctl.errors import DeployError, UsageError
 

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import subprocess
 
-from support import REPO
-
+from jenkinsctl.devkit.jenkins_fake import FakeJenkins
 from jenkinsctl.jenkins.client import JenkinsClient
+from jenkinsctl.jobgen import render_workspace
 from jenkinsctl.jobsync.apply import sync
 from jenkinsctl.jobsync.remote import read_remote
-from jenkinsctl.devkit.jenkins_fake import FakeJenkins
-from jenkinsctl.jobgen import render_workspace
 from jenkinsctl.workspace import Workspace
 
 CI = "services/payments/orders-api/ci"

@@ -42,7 +42,7 @@ def test_names_fit_aws_limits():
     assert env_name(BRANCH) == "pv-feature-login"
 
 
-def test_a_branch_gets_its_own_preview_and_down_removes_all_of_it(sandbox):
+def test_a_branch_gets_its_own_preview_and_down_removes_all_of_it(sandbox):  # noqa: F811
     svc = sandbox.service("orders-api")
     sandbox.deploy("orders-api", "dev", 1, "1.0.0")
     listener = svc.environment("dev").load_balancer.listener_arn
@@ -84,7 +84,7 @@ def test_a_branch_gets_its_own_preview_and_down_removes_all_of_it(sandbox):
         Path="/jenkinsctl/orders-api/pv-feature-login", Recursive=True)["Parameters"] == []
 
 
-def test_gc_removes_previews_of_deleted_branches_and_expired_ones(sandbox, tmp_path):
+def test_gc_removes_previews_of_deleted_branches_and_expired_ones(sandbox, tmp_path):  # noqa: F811
     svc = sandbox.service("orders-api")
     repo = tmp_path / "orders-api.git"
     subprocess.run(["git", "init", "--bare", "-q", str(repo)], check=True)

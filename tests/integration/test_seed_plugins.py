@@ -63,8 +63,9 @@ JOB_DSL.update({"periodicFolderTrigger": "cloudbees-folder", "interval": "cloudb
 JOB_DSL.update({name: "multibranch-action-triggers" for name in (
     "pipelineTriggerProperty", "createActionJobsToTrigger", "deleteActionJobsToTrigger",
     "actionJobsToTriggerOnRunDelete", "branchIncludeFilter", "branchExcludeFilter", "additionalParameters")})
+# what the created items themselves need
 JOB_DSL_NEEDS = {"cps": "workflow-cps", "cpsScm": "workflow-cps", "pipelineJob": "workflow-job",
-                 "folder": "cloudbees-folder", "git": "git", "multibranchPipelineJob": "workflow-multibranch"}  # what the created items themselves need
+                 "folder": "cloudbees-folder", "git": "git", "multibranchPipelineJob": "workflow-multibranch"}
 
 # JCasC root (path) -> plugin.
 CASC = {"jenkins.globalNodeProperties": "configuration-as-code", "credentials": "credentials",

@@ -48,10 +48,9 @@ def deploy(app: AppContext, service_name, workdir, env, branch, config_only, ver
     timed out or was aborted, and says which; on success records the digest and task
     definition as ENV's last known good (SSM /jenkinsctl/<service>/<env>/). Writes
     .jenkinsctl/deploy.properties."""
+    from jenkinsctl.errors import UsageError
     from jenkinsctl.steps import deploy as step
     from jenkinsctl.steps.context import make_context
-
-    from jenkinsctl.errors import UsageError
 
     if (env is None) == (branch is None):
         raise UsageError("give one of --env ENV or --branch BRANCH", "jenkinsctl step deploy --env dev, or in a "

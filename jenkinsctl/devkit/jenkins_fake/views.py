@@ -44,8 +44,10 @@ def item_json(state: State, base: str, item: Item) -> dict[str, Any]:
             out["disabled"] = item.disabled
         return out
     builds = sorted(item.builds.values(), key=lambda b: -b.number)
-    ref = (lambda b: {"_class": RUN_CLASSES.get(item.cls, "hudson.model.Run"), "number": b.number,
-                      "url": f"{url}{b.number}/"} if b else None)
+
+    def ref(b):
+        return {"_class": RUN_CLASSES.get(item.cls, "hudson.model.Run"), "number": b.number,
+                "url": f"{url}{b.number}/"} if b else None
     done = [b for b in builds if not b.building]
     out.update({
         "color": color(item),
