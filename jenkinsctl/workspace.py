@@ -15,7 +15,7 @@ from jenkinsctl.descriptor.checks import check_across_files, check_service
 from jenkinsctl.descriptor.model import ServiceSpec
 from jenkinsctl.descriptor.resolve import Origins, resolve
 from jenkinsctl.descriptor.resolved import ResolvedService
-from jenkinsctl.errors import DescriptorError, Problem, UsageError
+from jenkinsctl.errors import ConfigError, DescriptorError, JenkinsctlError, Problem, UsageError
 from jenkinsctl.validation import validate_document
 from jenkinsctl.yamlfile import YamlDocument, YamlLoadError, load_yaml_file, load_yaml_text
 
@@ -58,6 +58,12 @@ class Workspace:
             raise DescriptorError(problems, "descriptors")
         return cls(loaded, services)
 
+    def require_services(self) -> None:
+        """'0 descriptors' is not 'ok': a wrong servicesDir or an empty checkout must not validate,
+        diff or sync as if every service were meant to be gone."""
+        if not self.services:
+            raise no_descriptors(self.loaded)
+
     def service(self, name: str) -> Service:
         if name in self.services:
             return self.services[name]
@@ -71,12 +77,33 @@ class Workspace:
         return [self.service(n) for n in names] if names else list(self.services.values())
 
 
+def no_descriptors(loaded: LoadedConfig) -> JenkinsctlError:
+    """The error for a services folder without a descriptor: located at `servicesDir` when the
+    config sets it (the likely typo), else naming the default folder."""
+    folder = display_path(loaded.services_dir)
+    state = "" if loaded.services_dir.is_dir() else " (no such folder)"
+    add = "add one with `jenkinsctl service new NAME --team TEAM`"
+    if ("servicesDir",) in loaded.doc.values:
+        return ConfigError([loaded.doc.problem(("servicesDir",), f"no descriptors in {folder}/{state}",
+                                               f"servicesDir is '{loaded.config.services_dir}', relative to "
+                                               f"{loaded.doc.file}: is it spelled right? Descriptors are "
+                                               f"<servicesDir>/<name>.yaml; {add}")], "config")
+    return UsageError(f"no descriptors in {folder}/{state}: nothing to validate, render or sync",
+                      f"descriptors are {folder}/<name>.yaml; {add}, or set servicesDir in jenkinsctl.yaml")
+
+
 def descriptor_files(loaded: LoadedConfig) -> list[Path]:
     folder = loaded.services_dir
     if not folder.is_dir():
         return []
     # not only regular files: a FIFO, device or directory named *.yaml is refused by the loader
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+
+
+def _where(path: Path) -> Path:
+    """A descriptor's identity and shown name: its folder resolved, its own name kept, so a
+    `services/x.yaml` that is a symlink to /dev/zero is reported as services/x.yaml."""
+    return path.parent.resolve() / path.name
 
 
 def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
@@ -87,15 +114,15 @@ def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
     descriptors not on disk (yet), checked as if they were there (`service new` writes only a
     file that validates, and nothing at all on a dry run)."""
     base = cwd or Path.cwd()
-    unwritten = {p.resolve(): text for p, text in (unwritten or {}).items()}
-    all_files = [p.resolve() for p in descriptor_files(loaded)]
+    unwritten = {_where(p): text for p, text in (unwritten or {}).items()}
+    all_files = [_where(p) for p in descriptor_files(loaded)]
     all_files += sorted(p for p in unwritten if p not in all_files)
-    wanted = [(base / p).resolve() for p in paths] if paths else all_files
+    wanted = [_where(base / p) for p in paths] if paths else all_files
     problems: list[Problem] = []
     entries: list[tuple[Path, ServiceSpec, YamlDocument]] = []
-    wanted_set = {p.resolve() for p in wanted}
+    wanted_set = set(wanted)
     for path in dict.fromkeys([*wanted, *all_files]):
-        is_wanted = path.resolve() in wanted_set
+        is_wanted = path in wanted_set
         name = display_path(path, cwd)
         if path not in unwritten and not path.exists():
             problems.append(Problem(name, 0, 0, "", "no such file"))
@@ -118,7 +145,7 @@ def load_services(loaded: LoadedConfig, paths: Iterable[Path] | None = None,
     services: dict[str, Service] = {}
     if not problems:
         for path, spec, doc in entries:
-            if path.resolve() in wanted_set:
+            if path in wanted_set:
                 resolved, origins = resolve(spec, doc, loaded)
                 services[spec.name] = Service(path, spec, doc, resolved, origins)
     problems.sort(key=lambda p: (p.file, p.line, p.col))

@@ -16,8 +16,15 @@ def digest(n: int) -> str:
     return "sha256:" + f"{n:02x}" * 32
 
 
-def image(resolved, n: int) -> str:
-    return f"{resolved.image.reference}@{digest(n)}"
+def image(resolved, n: int, version: str | None = None) -> str:
+    """The image by digest; with `version`, `<repo>:<version>@<digest>` (how `step deploy --image` records it)."""
+    return f"{resolved.image.reference}{':' + version if version else ''}@{digest(n)}"
+
+
+def tagged(reference: str, version: str) -> str:
+    """`<repo>@<digest>` -> `<repo>:<version>@<digest>`."""
+    repo, _, dig = reference.partition("@")
+    return f"{repo}:{version}@{dig}"
 
 
 def edit(project: Path, service: str, old: str, new: str) -> None:

@@ -34,8 +34,11 @@ class DrainEvent:
     token: str | None = None
 
 
-def parse_event(raw: Any, source: str = "event") -> DrainEvent:
-    """One event (a dict, or JSON text) -> DrainEvent; unknown shapes are invalid input."""
+def parse_event(raw: Any, source: str = "event", prefix: str = "") -> DrainEvent:
+    """One event (a dict, or JSON text) -> DrainEvent; unknown shapes and every field of the wrong
+    type are invalid input, named (`agents.events`). `prefix`: where this event sits (SNS `Message.`)."""
+    from jenkinsctl.agents import events as ev
+
     data = raw
     if isinstance(raw, bytes):
         try:
@@ -52,34 +55,38 @@ def parse_event(raw: Any, source: str = "event") -> DrainEvent:
     if not isinstance(data, dict):
         raise _bad(source, "is not a JSON object")
     if data.get("Type") == "Notification" and isinstance(data.get("Message"), str):  # SNS envelope
-        inner = parse_event(data["Message"], source)
-        return inner if inner.id else DrainEvent(**{**asdict(inner), "id": data.get("MessageId", "")})
+        inner = parse_event(data["Message"], source, f"{prefix}Message.")
+        return inner if inner.id else DrainEvent(**{**asdict(inner), "id": ev.text(data, "MessageId", source,
+                                                                                     f"{prefix}MessageId")})
     detail_type = data.get("detail-type")
-    detail = data.get("detail") or {}
     if detail_type in ("EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation"):
+        detail = ev.detail_of(data, source, prefix)
         kind = "spot-interruption" if "Interruption" in detail_type else "rebalance"
-        return DrainEvent(kind, detail.get("instance-id"), data.get("id", ""), data.get("time", ""))
+        return DrainEvent(kind, ev.instance_id(detail, "instance-id", source, f"{prefix}detail.instance-id"),
+                          ev.text(data, "id", source, f"{prefix}id"), ev.text(data, "time", source, f"{prefix}time"))
     if detail_type == "EC2 Instance-terminate Lifecycle Action":
-        return DrainEvent("terminate-lifecycle", detail.get("EC2InstanceId"), data.get("id", ""), data.get("time", ""),
-                          detail.get("AutoScalingGroupName"), detail.get("LifecycleHookName"),
-                          detail.get("LifecycleActionToken"))
+        detail = ev.detail_of(data, source, prefix)
+        return DrainEvent("terminate-lifecycle",
+                          ev.instance_id(detail, "EC2InstanceId", source, f"{prefix}detail.EC2InstanceId"),
+                          ev.text(data, "id", source, f"{prefix}id"), ev.text(data, "time", source, f"{prefix}time"),
+                          *(ev.text(detail, k, source, f"{prefix}detail.{k}") or None
+                            for k in ("AutoScalingGroupName", "LifecycleHookName", "LifecycleActionToken")))
     if data.get("LifecycleTransition") == "autoscaling:EC2_INSTANCE_TERMINATING":
-        return DrainEvent("terminate-lifecycle", data.get("EC2InstanceId"),
-                          data.get("RequestId") or data.get("LifecycleActionToken", ""), data.get("Time", ""),
-                          data.get("AutoScalingGroupName"), data.get("LifecycleHookName"),
-                          data.get("LifecycleActionToken"))
+        group, hook, token = (ev.text(data, k, source, f"{prefix}{k}") or None
+                              for k in ("AutoScalingGroupName", "LifecycleHookName", "LifecycleActionToken"))
+        return DrainEvent("terminate-lifecycle", ev.instance_id(data, "EC2InstanceId", source, f"{prefix}EC2InstanceId"),
+                          ev.text(data, "RequestId", source, f"{prefix}RequestId") or token or "",
+                          ev.text(data, "Time", source, f"{prefix}Time"), group, hook, token)
     if data.get("Event") == "autoscaling:TEST_NOTIFICATION":
-        return DrainEvent("test", None, data.get("RequestId", ""))
+        return DrainEvent("test", None, ev.text(data, "RequestId", source, f"{prefix}RequestId"))
     raise _bad(source, "is neither a spot interruption warning, a rebalance recommendation nor an Auto "
                "Scaling terminate lifecycle event")
 
 
 def _bad(source: str, what: str) -> InvalidInputError:
-    return InvalidInputError([Problem(source, 0, 0, "", f"the event {what}",
-                                      "pass the EventBridge event (or the SQS message body) as it arrived")], "event",
-                             "nothing was drained: pass an EventBridge spot interruption warning or rebalance "
-                             "recommendation, or an Auto Scaling terminate lifecycle event, as JSON (raw, wrapped "
-                             "by SNS, or an SQS message body)")
+    from jenkinsctl.agents.events import event_error, event_problem
+
+    return event_error(source, [event_problem(source, "", f"the event {what}")])
 
 
 class Ledger:
@@ -89,9 +96,11 @@ class Ledger:
         self.path = Path(path)
         self.data: dict = {"instances": {}, "builds": {}, "events": []}
         if self.path.exists():
+            from jenkinsctl.agents.events import checked_ledger
+
             try:
-                self.data = json.loads(self.path.read_text())
-            except ValueError as exc:
+                self.data = checked_ledger(json.loads(self.path.read_text()), str(self.path))
+            except (ValueError, RecursionError) as exc:
                 raise InvalidInputError([Problem(str(self.path), 0, 0, "", "the drain ledger is not JSON",
                                                  "restore it, or move it away to start a fresh ledger")], "ledger",
                                         "nothing was drained: restore the ledger, or move it away to start a fresh "

@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every error becomes a message and a code."""
     from jenkinsctl.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_INVALID, JenkinsctlError
+    from jenkinsctl.secrets import mask
 
     verbose = _verbosity(argv if argv is not None else sys.argv[1:])
     try:
@@ -105,7 +106,7 @@ def run(argv: list[str] | None = None) -> int:
     except JenkinsctlError as exc:
         if verbose >= 2:
             _print_traceback()
-        click.echo(exc.render(), err=True)
+        click.echo(mask(exc.render()), err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
@@ -123,7 +124,7 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: say so plainly
         if verbose >= 2:
             _print_traceback()
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\n  hint: run again with -vv for the "
+        click.echo(f"internal error: {type(exc).__name__}: {mask(str(exc))}\n  hint: run again with -vv for the "
                    "traceback and report it", err=True)
         return EXIT_FAILURE
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from jenkinsctl.cli.arguments import FiniteFloatRange
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
 
 branch_option = click.option("--branch", metavar="BRANCH", help="Work on BRANCH's agent templates "
@@ -238,13 +239,14 @@ def drain(app: AppContext, event_file, queue_url, pending, ledger, max_messages,
 
 
 def _read_event(name: str) -> bytes:
-    """The event file's bytes: a regular file (or '-', stdin) of at most 256 KiB (SQS's limit)."""
+    """The event file's bytes: a regular file (or '-', stdin) of at most 1 MiB (an SQS message's
+    limit since 2025; EventBridge events and SNS messages are at most 256 KiB)."""
     import sys
 
     from jenkinsctl.errors import InvalidInputError, Problem
     from jenkinsctl.yamlfile import NotRegularFile, TooLarge, read_capped
 
-    limit = 256 * 1024
+    limit = 1024 * 1024
     try:
         if name == "-":
             raw = sys.stdin.buffer.read(limit + 1)
@@ -271,7 +273,7 @@ def _read_event(name: str) -> bytes:
 @click.option("--bursty", type=click.IntRange(1, 500), metavar="MERGES",
               help="Instead of a trace: MERGES merges, each a build job fanning out 30-70 tests from zero.")
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--interruption-rate", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+@click.option("--interruption-rate", type=FiniteFloatRange(0, 1), default=0.05, show_default=True,
               help="Spot interruptions per instance per hour.")
 @click.option("--spot-prices", type=click.File("r"), metavar="FILE",
               help="The JSON of `aws ec2 describe-spot-price-history` (or CSV Timestamp,InstanceType,SpotPrice).")

@@ -34,16 +34,22 @@ class AppContext:
         return self.factory.config()
 
     def out(self, text: str = "") -> None:
-        """Results: stdout."""
-        click.echo(text)
+        """Results: stdout. Every line printed goes through `secrets.mask` (URL credentials, tokens)."""
+        click.echo(_mask(text))
 
     def info(self, text: str) -> None:
         """Progress and notes: stderr, so stdout stays pipeable."""
-        click.echo(text, err=True)
+        click.echo(_mask(text), err=True)
 
     def debug(self, text: str) -> None:
         if self.verbose:
-            click.echo(text, err=True)
+            click.echo(_mask(text), err=True)
+
+
+def _mask(text: str) -> str:
+    from jenkinsctl.secrets import mask
+
+    return mask(text)
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -80,10 +80,11 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
     with a unified diff of config.xml for every update. Changes nothing."""
     from jenkinsctl.jobgen import render_workspace
     from jenkinsctl.jobsync.normalize import diff_action
-    from jenkinsctl.jobsync.plan import plan_sync
+    from jenkinsctl.jobsync.plan import mass_prune_refusal, plan_sync
     from jenkinsctl.jobsync.remote import read_remote
 
     ws = app.workspace()
+    ws.require_services()
     jobset = render_workspace(ws, (), app.environ)
     client = app.factory.jenkins(ws.config, on_retry=app.debug)
     plan = plan_sync(jobset, read_remote(client, jobset.root), prune=prune,
@@ -96,6 +97,9 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
         if action.op == "update" and not no_xml:
             app.out(diff_action(client, action).rstrip() or "  (only the ownership mark differs)")
     app.info(f"{client.url}: {plan.summary()}")
+    refusal = mass_prune_refusal(plan) if prune else None
+    if refusal:
+        app.info(f"note: `jobs sync --prune` {refusal}; it refuses that without --allow-mass-prune")
     if config_deploys:
         drifts = _config_drift(app, ws, services)
         for d in drifts:
@@ -117,12 +121,14 @@ def _config_drift(app, ws, services=()):
               default=None, help="Disable jobs this namespace owns that are no longer generated, and delete "
               "them after jenkins.pruneGraceDays (--prune=delete: delete at once); then delete this "
               "namespace's folders that are no longer generated and are left empty.")
+@click.option("--allow-mass-prune", is_flag=True, help="Let --prune retire more than half of this namespace's "
+              "services (or all of them, with no descriptor left); refused without it (exit 3).")
 @click.option("--config-deploys", is_flag=True, help="Also compare each environment's deploy record (AWS) with "
               "the descriptors' runtime configuration: environments whose configuration changed are redeployed "
               "(same image) through their deploy job.")
 @dry_run_option
 @pass_app
-def sync(app: AppContext, prune: str | None, config_deploys: bool) -> None:
+def sync(app: AppContext, prune: str | None, allow_mass_prune: bool, config_deploys: bool) -> None:
     """Create and update this namespace's jobs in Jenkins; with --prune, retire stale ones.
 
     Unchanged jobs are not written (decided from the marks in Jenkins, no cache). Jobs without a
@@ -130,36 +136,46 @@ def sync(app: AppContext, prune: str | None, config_deploys: bool) -> None:
     when some changes still fail, the report lists what was and was not applied (exit 4) and the
     next sync finishes the work.
     """
-    from jenkinsctl.errors import JenkinsError
+    from jenkinsctl.errors import JenkinsError, PolicyError
     from jenkinsctl.jobgen import render_workspace
     from jenkinsctl.jobsync.apply import sync as run_sync
+    from jenkinsctl.jobsync.plan import conflict_lines
 
     ws = app.workspace()
+    if not (prune and ws.loaded.services_dir.is_dir()):
+        ws.require_services()  # with --prune, the mass-prune guard decides (retiring all takes --allow-mass-prune)
     jobset = render_workspace(ws, (), app.environ)
     client = app.factory.jenkins(ws.config, on_retry=app.debug)
     result = run_sync(client, jobset, prune=prune, grace_days=ws.config.jenkins.prune_grace_days,
-                      dry_run=app.dry_run, progress=app.debug)
+                      dry_run=app.dry_run, progress=app.debug, allow_mass_prune=allow_mass_prune)
     for line in result.plan.render():
         app.out(line)
     calls = f"{client.calls.reads} reads, {client.calls.writes} writes"
     drifts = _config_drift(app, ws) if config_deploys else []
     if result.report is None:
         app.info(f"dry run against {client.url}: {result.plan.summary()}; nothing was changed ({calls})")
-        for d in drifts:
-            for line in d.render():
+    else:
+        app.info(f"{client.url}: {result.plan.summary()} ({calls})")
+        if result.report.ok and result.report.applied:
+            app.out(result.report.done())
+        if not result.report.ok:
+            for line in result.report.render():
                 app.out(line)
-        return
-    app.info(f"{client.url}: {result.plan.summary()} ({calls})")
-    if drifts and result.report.ok:
+    for d in drifts:
+        for line in d.render():
+            app.out(line)
+    if drifts and result.report is not None and result.report.ok:
         from jenkinsctl.deploy.drift import start_redeploys
 
-        for d in drifts:
-            for line in d.render():
-                app.out(line)
         start_redeploys(client, drifts, app.info)
-    if not result.report.ok:
-        for line in result.report.render():
-            app.out(line)
+    conflicts, hints = conflict_lines(result.plan)
+    if conflicts:
+        n = len(conflicts)
+        done = ("nothing was changed (dry run)" if result.report is None else
+                "everything else was synced" if result.report.ok else "the rest is reported above")
+        raise PolicyError(f"{n} generated item{'s' if n != 1 else ''} collide{'s' if n == 1 else ''} with "
+                          f"items not this namespace's; they were left alone, {done}", "; ".join(hints), conflicts)
+    if result.report is not None and not result.report.ok:
         raise JenkinsError(f"sync incomplete: {len(result.report.failed)} changes failed, "
                            f"{len(result.report.skipped)} not attempted; {len(result.report.applied)} applied",
                            "fix the cause above and run `jenkinsctl jobs sync` again: it picks up where this one stopped")

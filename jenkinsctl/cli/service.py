@@ -43,6 +43,12 @@ def new(app: AppContext, name: str, team: str | None, port: int | None, repo_url
         problem = value is not None and name_problem(value)
         if problem:
             raise UsageError(f"{label}: {problem}", NAME_HINT)
+    if repo_url is not None:  # credentials are refused before they reach any text (the scaffold checks the rest)
+        from jenkinsctl.descriptor.model import GIT_URL_CREDENTIALS_HINT
+        from jenkinsctl.secrets import url_credentials
+
+        if url_credentials(repo_url):
+            raise UsageError("--repo: must not contain credentials", GIT_URL_CREDENTIALS_HINT)
     loaded = app.config()
     team = team or loaded.config.namespace
     target = loaded.services_dir / f"{name}.yaml"
@@ -80,6 +86,7 @@ def validate(app: AppContext, paths: tuple[Path, ...]) -> None:
     FILE:LINE:COL: field.path: message, and a hint.
     """
     ws = app.workspace(paths=list(paths) or None)
+    ws.require_services()
     n = len(ws.services)
     app.out(f"ok: {n} descriptor{'s' if n != 1 else ''} valid ({', '.join(sorted(ws.services)) or 'none'})")
 

@@ -64,8 +64,8 @@ def find_config(start: Path) -> Path | None:
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
     cwd = cwd or Path.cwd()
-    try:
-        return str(path.resolve().relative_to(cwd.resolve()))
+    try:  # the folder resolved, the name kept: a symlink is shown by its own name
+        return str((path.parent.resolve() / path.name).relative_to(cwd.resolve()))
     except ValueError:
         return str(path)
 
@@ -94,14 +94,34 @@ def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] |
         doc = load_yaml_file(path, name)
     except YamlLoadError as exc:
         raise ConfigError([exc.problem], "config") from exc
+    in_file = _credentials_in_file(doc)  # before the environment's values: JENKINS_URL may carry them (masked)
     overrides = _apply_environment(doc, environ)
     config, problems = validate_document(doc, Config)
     if config is not None:
         problems = cross_checks(config, doc)
+    problems = sorted(in_file + problems, key=lambda p: (p.line, p.col))
     problems = [_blame_override(p, overrides) for p in problems]
     if problems:
         raise ConfigError(problems, "config")
     return LoadedConfig(config, path, doc, overrides)
+
+
+URL_KEYS = (("jenkins", "url"), ("aws", "endpointUrl"))
+
+
+def _credentials_in_file(doc: YamlDocument) -> list[Problem]:
+    """URLs written in jenkinsctl.yaml (a file in a repository) must not carry credentials."""
+    from jenkinsctl.config.model import URL_CREDENTIALS_HINT
+    from jenkinsctl.secrets import url_credentials
+
+    out = []
+    for path in URL_KEYS:
+        node: object = doc.data
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str) and url_credentials(node):
+            out.append(doc.problem(path, "must not contain credentials", URL_CREDENTIALS_HINT))
+    return out
 
 
 def _apply_environment(doc: YamlDocument, environ: Mapping[str, str]) -> dict[tuple, str]:

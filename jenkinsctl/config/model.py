@@ -27,11 +27,11 @@ def _http_url(value: str | None) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
         raise invalid(f"must be an http(s) URL; got '{mask_url(value)}'", "e.g. https://jenkins.example.com/")
-    if parts.username or parts.password or "token=" in parts.query.lower():
-        raise invalid("must not contain credentials",
-                      "put the user and API token in JENKINS_USER and JENKINS_TOKEN (AWS: its own credential "
-                      "chain), never in a URL")
-    return value
+    return value  # credentials: refused where written in jenkinsctl.yaml (config.loader), masked when from $JENKINS_URL
+
+
+URL_CREDENTIALS_HINT = ("put the user and API token in JENKINS_USER and JENKINS_TOKEN (AWS: its own credential chain), "
+                        "never in a URL")
 
 
 HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
@@ -51,9 +51,13 @@ class JenkinsSettings(Model):
     days_to_keep: int = Field(30, ge=1, le=3650)
 
 
+AWS_HINT = ('the AWS account and region the services deploy to, e.g. aws: {region: us-east-1, accountId: '
+            '"123456789012"}; jenkinsctl never assumes one (JENKINSCTL_AWS_ACCOUNT_ID and AWS_REGION override it)')
+
+
 class AwsSettings(Model):
     region: Region = "us-east-1"
-    account_id: AccountId = "123456789012"
+    account_id: AccountId = Field(description=AWS_HINT)
     endpoint_url: HttpUrl = Field(None, description="Sandbox: the moto server URL")
 
 
@@ -155,7 +159,7 @@ class Config(Model):
     jenkinsctl: ToolSettings | None = Field(None, description="The jenkinsctl the seed job installs")
     services_dir: str = "services"
     jenkins: JenkinsSettings = Field(default_factory=JenkinsSettings)
-    aws: AwsSettings = Field(default_factory=AwsSettings)
+    aws: AwsSettings = Field(description=AWS_HINT)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     trusted_registries: list[str] = Field(default_factory=list)
     environments: dict[Name, EnvironmentSettings]

@@ -23,9 +23,17 @@ LIFECYCLE_STAGES = ("RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_
 LAMBDA_ARN = re.compile(r"^arn:aws[a-z\-]*:lambda:[a-z0-9\-]+:\d{12}:function:[A-Za-z0-9_\-]{1,64}(:[A-Za-z0-9_\-$]+)?$")
 
 
+GIT_URL_CREDENTIALS_HINT = ("Jenkins clones with the credentials named by jenkins.gitCredentialsId (a Jenkins "
+                            "credential), never from the URL: write the URL without user:password@ or token")
+
+
 def _git_url(value: str) -> str:
+    from jenkinsctl.secrets import mask_url, url_credentials
+
+    if url_credentials(value):  # they would be copied into job descriptions and parameters
+        raise invalid("must not contain credentials", GIT_URL_CREDENTIALS_HINT)
     if not GIT_URL.match(value):
-        raise invalid(f"'{value}' is not a git repository URL",
+        raise invalid(f"'{mask_url(value)}' is not a git repository URL",
                       "e.g. https://github.com/acme/orders-api.git or git@github.com:acme/orders-api.git")
     return value
 

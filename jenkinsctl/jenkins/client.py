@@ -43,6 +43,10 @@ class TransientJenkinsError(JenkinsError):
     """A failure worth retrying (5xx, timeout, reset connection, expired crumb)."""
 
 
+class AnswerLost(TransientJenkinsError):
+    """The connection was cut mid-answer: Jenkins got the request (a write may have been applied)."""
+
+
 @dataclass
 class Calls:
     """Read (GET) and write (POST) calls made, successful or not; retries count again."""
@@ -98,15 +102,25 @@ class JenkinsClient:
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 data: Any = None, headers: Mapping[str, str] | None = None, what: str | None = None,
-                kind: str | None = None) -> requests.Response:
-        """Send one request (path relative to the Jenkins root), retrying transient failures."""
+                kind: str | None = None, applied: Callable[[], bool] | None = None,
+                idempotent: bool = True) -> requests.Response | None:
+        """Send one request (path relative to the Jenkins root), retrying transient failures.
+        `applied` (writes): reads back whether an earlier attempt took effect although its answer
+        was lost (a connection cut mid-answer); asked before each retry, and when it says yes the
+        write is done and not sent again (the answer is then None). A write that is not
+        `idempotent` and has no read-back (triggering a build) is not sent again once Jenkins may
+        have applied it: the cut answer is the error."""
         url = self.url + path.lstrip("/")
         if params:
             url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
         what = what or f"{method} {path}"
         write = method.upper() != "GET"
+        tried = [0]
 
-        def once() -> requests.Response:
+        def once() -> requests.Response | None:
+            if tried[0] and applied is not None and applied():
+                return None  # the earlier attempt was applied; only its answer was lost
+            tried[0] += 1
             with self._lock:
                 if write:
                     self.calls.writes += 1
@@ -125,7 +139,8 @@ class JenkinsClient:
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=wait_exponential(multiplier=self.backoff_min, max=self.backoff_max),
-            retry=retry_if_exception(lambda e: isinstance(e, TransientJenkinsError)),
+            retry=retry_if_exception(lambda e: isinstance(e, TransientJenkinsError) and (
+                idempotent or applied is not None or not isinstance(e, AnswerLost))),
             before_sleep=self._before_retry,
             reraise=True,
         )
@@ -145,6 +160,9 @@ class JenkinsClient:
                                    "`jenkinsctl jobs diff` shows what jenkinsctl expects to exist")
         if isinstance(exc, jenkins.TimeoutException) or isinstance(exc, req_exc.Timeout):
             return TransientJenkinsError(f"{where}: timed out", "Jenkins is slow or overloaded; try again later")
+        if isinstance(exc, (req_exc.ChunkedEncodingError, req_exc.ContentDecodingError)):
+            return AnswerLost(f"{where}: the connection was cut mid-answer ({_short(str(exc), 80)})",
+                              "check the network path to Jenkins (proxies, load balancers) and try again")
         if isinstance(exc, req_exc.ConnectionError):
             reason = str(exc)
             if "refused" in reason.lower():
@@ -182,7 +200,7 @@ class JenkinsClient:
         if depth is not None:
             params["depth"] = depth
         base = path.rstrip("/") + "/api/json" if path.strip("/") else "api/json"
-        resp = self.request("GET", base, params=params, what=what, kind=kind)
+        resp = self._answer(self.request("GET", base, params=params, what=what, kind=kind))
         try:
             return json.loads(resp.text)
         except ValueError as exc:
@@ -199,20 +217,26 @@ class JenkinsClient:
             return None
 
     def get_config(self, full_name: str) -> str:
-        resp = self.request("GET", job_path(full_name) + "config.xml", what=f"read config of {full_name}",
-                            kind="get-config")
+        resp = self._answer(self.request("GET", job_path(full_name) + "config.xml",
+                                         what=f"read config of {full_name}", kind="get-config"))
         return resp.content.decode("utf-8")
 
-    def create_item(self, full_name: str, config_xml: str) -> None:
-        """Create a job or folder from its config.xml (folders are created by their XML too)."""
+    def create_item(self, full_name: str, config_xml: str, applied: Callable[[], bool] | None = None) -> None:
+        """Create a job or folder from its config.xml (folders are created by their XML too).
+        `applied`: the read-back asked before a retry (see `request`)."""
         parent, short = split_name(full_name)
         self.request("POST", job_path(parent) + "createItem", params={"name": short},
                      data=config_xml.encode("utf-8"), headers=jenkins.DEFAULT_HEADERS,
-                     what=f"create {full_name}", kind="create")
+                     what=f"create {full_name}", kind="create", applied=applied)
 
-    def update_config(self, full_name: str, config_xml: str) -> None:
+    def update_config(self, full_name: str, config_xml: str, applied: Callable[[], bool] | None = None) -> None:
         self.request("POST", job_path(full_name) + "config.xml", data=config_xml.encode("utf-8"),
-                     headers=jenkins.DEFAULT_HEADERS, what=f"update {full_name}", kind="update")
+                     headers=jenkins.DEFAULT_HEADERS, what=f"update {full_name}", kind="update", applied=applied)
+
+    @staticmethod
+    def _answer(resp: requests.Response | None) -> requests.Response:
+        assert resp is not None, "only a write with a read-back answers None"
+        return resp
 
     def disable(self, full_name: str) -> None:
         self.request("POST", job_path(full_name) + "disable", what=f"disable {full_name}", kind="disable")
@@ -228,7 +252,8 @@ class JenkinsClient:
     def build(self, full_name: str, parameters: Mapping[str, str] | None = None) -> int:
         """Trigger a build; returns the queue item id."""
         path = job_path(full_name) + ("buildWithParameters" if parameters else "build")
-        resp = self.request("POST", path, params=dict(parameters or {}), what=f"build {full_name}", kind="build")
+        resp = self._answer(self.request("POST", path, params=dict(parameters or {}), what=f"build {full_name}",
+                                         kind="build", idempotent=False))  # sent twice, it would queue twice
         location = resp.headers.get("Location", "").rstrip("/")
         if not location.split("/")[-1].isdigit():
             raise JenkinsError(f"build {full_name}: Jenkins did not answer with a queue item",

@@ -7,12 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
-from jenkinsctl.errors import JenkinsError
+from jenkinsctl.errors import JenkinsError, PolicyError, UsageError
 from jenkinsctl.jenkins.client import JenkinsClient, JenkinsConflict, JenkinsNotFound
 from jenkinsctl.jobgen.marks import Mark, mark_of_xml, parse_mark, set_mark
 from jenkinsctl.jobgen.render import JobSet
 from jenkinsctl.jobsync.normalize import folder_credentials
-from jenkinsctl.jobsync.plan import Action, Plan, plan_sync
+from jenkinsctl.jobsync.plan import Action, Plan, mass_prune_refusal, plan_sync
 from jenkinsctl.jobsync.remote import read_remote
 
 
@@ -25,6 +25,12 @@ class ApplyReport:
     @property
     def ok(self) -> bool:
         return not self.failed and not self.skipped
+
+    def done(self) -> str:
+        """What was applied, e.g. `applied: 9 (9 created)`."""
+        past = {"create": "created", "update": "updated", "disable": "disabled", "delete": "deleted"}
+        counts = {op: sum(1 for a in self.applied if a.op == op) for op in past}
+        return f"applied: {len(self.applied)} (" + ", ".join(f"{n} {past[op]}" for op, n in counts.items() if n) + ")"
 
     def render(self) -> list[str]:
         lines = [f"applied: {len(self.applied)}, failed: {len(self.failed)}, not attempted: {len(self.skipped)}"]
@@ -41,12 +47,15 @@ def apply_plan(client: JenkinsClient, plan: Plan, today: dt.date | None = None,
     Re-running sync after a failure converges: the next plan is read from Jenkins."""
     today = today or dt.datetime.now(dt.timezone.utc).date()
     report = ApplyReport()
-    broken_folders: list[str] = []
+    # nothing is created inside a generated folder that a job not ours is in the way of
+    in_the_way = [a.name for a in plan.of("conflict") if a.kind == "folder"]
+    broken_folders: list[str] = list(in_the_way)
     undeleted: list[str] = []  # deletions that failed or were not attempted
     for action in plan.writes:
         blocked = next((f for f in broken_folders if action.name.startswith(f + "/")), None)
         if blocked:
-            report.skipped.append((action, f"folder {blocked} could not be created"))
+            report.skipped.append((action, f"folder {blocked} could not be created"
+                                   + (" (an item not ours is in the way)" if blocked in in_the_way else "")))
             continue
         held = min((n for n in undeleted if n.startswith(action.name + "/")), key=len, default=None)
         if held and action.op == "delete":
@@ -74,7 +83,7 @@ def _apply_one(client: JenkinsClient, namespace: str, action: Action, today: dt.
     if action.op == "create":
         assert action.job is not None
         try:
-            client.create_item(action.name, action.job.xml)
+            client.create_item(action.name, action.job.xml, applied=_carries(client, action.name, action.job.xml))
         except JenkinsConflict:
             _after_create_conflict(client, namespace, action)
     elif action.op == "replace":  # another item class: Jenkins' updateByXml refuses it ("Expecting ...")
@@ -86,7 +95,7 @@ def _apply_one(client: JenkinsClient, namespace: str, action: Action, today: dt.
         client.create_item(action.name, action.job.xml)
     elif action.op == "update":
         assert action.job is not None
-        client.update_config(action.name, action.job.xml)
+        client.update_config(action.name, action.job.xml, applied=_carries(client, action.name, action.job.xml))
         if action.enable:
             client.enable(action.name)
     elif action.op == "disable":
@@ -106,6 +115,20 @@ def _apply_one(client: JenkinsClient, namespace: str, action: Action, today: dt.
             client.delete(action.name)
         except JenkinsNotFound:
             pass  # already gone (e.g. the answer to an earlier attempt was lost)
+
+
+def _carries(client: JenkinsClient, name: str, xml: str) -> Callable[[], bool]:
+    """The read-back of a create or update whose answer was lost: does the item now carry the mark
+    (namespace, service, config hash) of what was sent? Then the write was applied."""
+    sent = mark_of_xml(xml)
+
+    def applied() -> bool:
+        try:
+            return sent is not None and mark_of_xml(client.get_config(name)) == sent
+        except JenkinsNotFound:
+            return False
+
+    return applied
 
 
 def _folder_still_deletable(client: JenkinsClient, namespace: str, name: str) -> bool:
@@ -153,9 +176,23 @@ class SyncResult:
 
 def sync(client: JenkinsClient, desired: JobSet, *, prune: str | None = None, grace_days: int = 7,
          dry_run: bool = False, today: dt.date | None = None,
-         progress: Callable[[str], None] | None = None) -> SyncResult:
+         progress: Callable[[str], None] | None = None, allow_mass_prune: bool = False) -> SyncResult:
+    """Read, plan, apply. With `prune`, a plan retiring every service of the namespace or most of
+    them is refused (a dry run too) unless `allow_mass_prune`, and so is a sync with no service
+    at all that has nothing to retire (UsageError). Items colliding with ones not ours are left
+    alone: the caller refuses them after the rest is applied (`plan.conflict_lines`)."""
     remote = read_remote(client, desired.root)
     plan = plan_sync(desired, remote, prune=prune, grace_days=grace_days, today=today)
+    if prune and not allow_mass_prune:
+        refusal = mass_prune_refusal(plan)
+        if refusal:
+            retiring = [line for a, line in zip(plan.actions, plan.render(), strict=True) if a.op in ("disable", "delete")]
+            raise PolicyError(f"jobs sync --prune {refusal}; nothing was changed",
+                              "if that is meant, run again with --allow-mass-prune; otherwise check servicesDir in "
+                              "jenkinsctl.yaml and that every descriptor is checked out", retiring)
+    if not plan.wanted and not plan.retired and not allow_mass_prune:
+        raise UsageError(f"no service is generated and namespace '{plan.namespace}' has nothing left to retire; "
+                         "nothing was changed", "add a descriptor (`jenkinsctl service new`), or check servicesDir")
     if dry_run or not plan.writes:
         return SyncResult(plan, None if dry_run else ApplyReport())
     return SyncResult(plan, apply_plan(client, plan, today, progress))

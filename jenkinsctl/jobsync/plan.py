@@ -53,6 +53,9 @@ class Plan:
     unchanged: list[str]
     unmanaged: list[str]      # items under the root folder without a mark (left alone)
     foreign: list[str]        # items marked by other namespaces (left alone)
+    owned: frozenset[str] = frozenset()    # services this namespace has jobs or folders for in Jenkins
+    retired: frozenset[str] = frozenset()  # of those, the ones no descriptor generates any more
+    wanted: frozenset[str] = frozenset()   # services the descriptors generate
 
     def of(self, *ops: str) -> list[Action]:
         return [a for a in self.actions if a.op in ops]
@@ -175,7 +178,23 @@ def plan_sync(desired: JobSet, remote: dict[str, RemoteItem] | None, *, prune: s
     rest = sorted((a for a in actions if a.op != "create"),
                   key=lambda a: (order[a.op], a.kind == "folder", -a.name.count("/") if a.kind == "folder" else 0,
                                  a.name))
-    return Plan(ns, desired.root, creates + rest, unchanged, unmanaged, foreign)
+    owned = frozenset(it.mark.service for it in remote.values()
+                      if it.mark is not None and it.mark.namespace == ns and it.mark.service not in ("-", ""))
+    wanted_services = frozenset(desired.services)
+    return Plan(ns, desired.root, creates + rest, unchanged, unmanaged, foreign, owned, owned - wanted_services,
+                wanted_services)
+
+
+def mass_prune_refusal(plan: Plan) -> str | None:
+    """Why pruning this plan needs `--allow-mass-prune`: it would retire every service of the
+    namespace, or more than half of them (a wrong servicesDir, a partial checkout). None when fine."""
+    retired, owned = len(plan.retired), len(plan.owned)
+    if not retired or retired * 2 <= owned:
+        return None
+    shown = ", ".join(sorted(plan.retired)[:5]) + (", ..." if retired > 5 else "")
+    if retired == owned:
+        return f"would retire every service of namespace '{plan.namespace}' ({retired} of {owned}): {shown}"
+    return f"would retire {retired} of the {owned} services of namespace '{plan.namespace}': {shown}"
 
 
 def _gone(mark: Mark, desired: JobSet) -> str:
@@ -221,3 +240,24 @@ def _parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         return dt.date.min  # an unreadable date: the grace period counts as over
+
+
+def conflict_lines(plan: Plan) -> tuple[list[str], list[str]]:
+    """(one line per generated item that collides with an item not ours, the hints that fit them):
+    a sync with collisions did not do its job (the service's jobs do not exist), so it is refused
+    (exit 3), its dry run too, saying how to adopt or rename."""
+    lines, hints = [], []
+    for a in plan.of("conflict"):
+        lines.append(f"! {a.name}: {a.reason}")
+        if "not managed by jenkinsctl" in a.reason:
+            hint = (f"to adopt an unmanaged job, end its description in Jenkins with [jenkinsctl "
+                    f"namespace={plan.namespace} service=<service> config=adopt] (the next sync rewrites it); "
+                    "otherwise rename or delete it in Jenkins, or rename the service")
+        elif "owned by namespace" in a.reason:
+            hint = ("another namespace's seed generates the same name: give the services distinct names, or each "
+                    "namespace its own jenkins.folder; never adopt another seed's job")
+        else:
+            hint = "rename or move the item that is in the way in Jenkins (or rename the service)"
+        if hint not in hints:
+            hints.append(hint)
+    return lines, hints

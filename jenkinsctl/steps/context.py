@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # types only: a step imports what it uses, when it uses it
 
 
 def _stderr(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    from jenkinsctl.secrets import mask
+
+    sys.stderr.write(mask(line) + "\n")
     sys.stderr.flush()
 
 

@@ -100,7 +100,8 @@ def test_diff_and_sync_against_jenkins(cli, project, jenkins_env):
     assert "1 to update, 7 to delete, 17 unchanged" in planned.err
     pruned = cli("jobs", "sync", "--prune=delete", cwd=project, env=env)
     assert pruned.code == 0 and pruned.out.count("x delete") == 7 and "1 to update" in pruned.err
-    assert "x delete   services/billing  (" in pruned.out.splitlines()[-1]
+    assert "x delete   services/billing  (" in pruned.out.splitlines()[-2]
+    assert pruned.out.splitlines()[-1] == "applied: 8 (1 updated, 7 deleted)"
     assert not any(n.startswith("services/billing") for n in fake.jobs())
     assert "(1 reads, 0 writes)" in cli("jobs", "sync", "--prune", cwd=project, env=env).err
 

@@ -10,7 +10,8 @@ from deploy_support import image, sandbox  # noqa: F401  (fixture)
 def test_branch_builds_deploy_where_the_descriptor_says(cli, sandbox, moto_endpoint):  # noqa: F811
     env = {"JENKINSCTL_AWS_ENDPOINT_URL": moto_endpoint}
     orders, worker = sandbox.service("orders-api"), sandbox.service("invoice-worker")
-    args = ("--image", image(orders, 5), "--version", "1.1.0-feature-login.1", "--poll-interval", "0")
+    tagged = image(orders, 5).replace("@", ":1.1.0-feature-login.1@")  # <repo>:<version>@<digest>
+    args = ("--image", tagged, "--poll-interval", "0")
     branch = cli("step", "deploy", "--service", "orders-api", "--branch", "feature/login", *args,
                  cwd=sandbox.project, env=env)
     assert branch.code == 0, branch.err

@@ -16,7 +16,7 @@ def run_env(moto_endpoint) -> dict[str, str]:
 
 def deploy(cli, sandbox, env, n, version, *extra):  # noqa: F811
     svc = sandbox.service("invoice-worker")
-    return cli("step", "deploy", "--env", "dev", "--image", image(svc, n), "--version", version,
+    return cli("step", "deploy", "--env", "dev", "--image", image(svc, n, version),
                "--poll-interval", "0", *extra, cwd=sandbox.project, env=env)
 
 
@@ -60,7 +60,7 @@ def test_deploy_prints_the_plan_writes_results_and_rollback_returns_to_the_last_
 def test_approval_gate_exit_code_3_unless_the_job_passed_its_input_step(cli, sandbox, moto_endpoint):  # noqa: F811
     env = run_env(moto_endpoint)
     svc = sandbox.service("invoice-worker")
-    args = ("step", "deploy", "--env", "prod", "--image", image(svc, 1), "--version", "1.0.0", "--poll-interval", "0")
+    args = ("step", "deploy", "--env", "prod", "--image", image(svc, 1, "1.0.0"), "--poll-interval", "0")
     refused = cli(*args, cwd=sandbox.project, env=env)
     assert refused.code == 3
     assert "error: environment prod requires approval; this deploy was not approved" in refused.err
@@ -84,7 +84,7 @@ def test_rollback_of_a_blue_green_service_is_a_blue_green_deploy_of_the_previous
     env = {**run_env(moto_endpoint), "JENKINSCTL_SERVICE": "orders-api"}
     svc = sandbox.service("orders-api")
     for n, version in ((1, "1.0.0"), (2, "1.1.0")):
-        r = cli("step", "deploy", "--env", "dev", "--image", image(svc, n), "--version", version, "--poll-interval", "0",
+        r = cli("step", "deploy", "--env", "dev", "--image", image(svc, n, version), "--poll-interval", "0",
                 cwd=sandbox.project, env=env)
         assert r.code == 0, r.err
     back = cli("step", "rollback", "--env", "dev", "--poll-interval", "0", cwd=sandbox.project, env=env)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
-from deploy_support import image, sandbox  # noqa: F401  (fixture)
+from deploy_support import image, sandbox, tagged  # noqa: F401  (fixture)
 from jenkinsctl.aws.session import AwsClients, session_name
 from jenkinsctl.factory import Factory
 from jenkinsctl.devkit import sandbox_infra
@@ -51,8 +51,8 @@ def prod_account(sandbox, aws, moto_endpoint):  # noqa: F811
 
 
 def deploy_prod(cli, sandbox, env, n: int, version: str, *extra):  # noqa: F811
-    return cli(*extra, "step", "deploy", "--env", "prod", "--image", image(sandbox.service(SERVICE), n),
-               "--version", version, "--poll-interval", "0", "--timeout", "20", cwd=sandbox.project, env=env)
+    return cli(*extra, "step", "deploy", "--env", "prod", "--image", image(sandbox.service(SERVICE), n, version),
+               "--poll-interval", "0", "--timeout", "20", cwd=sandbox.project, env=env)
 
 
 def test_a_deploy_through_the_environments_role_acts_in_its_account_only(cli, sandbox, aws, prod_account):  # noqa: F811
@@ -172,7 +172,7 @@ def test_promote_into_another_accounts_registry_uses_its_token_and_deploys_there
     set_env(sandbox.project, "prod", registry=prod_registry.registry_endpoint)
     env = {**prod_account, "JENKINSCTL_REGISTRY_ENDPOINT": registry.endpoint}
     source = f"{registry.endpoint}/{REPO_NAME}@{digest}"
-    dev = cli("step", "deploy", "--env", "dev", "--image", source, "--version", "1.0.0", "--poll-interval", "0",
+    dev = cli("step", "deploy", "--env", "dev", "--image", tagged(source, "1.0.0"), "--poll-interval", "0",
               "--timeout", "20", cwd=sandbox.project, env=env)
     assert dev.code == 0, dev.err
 

@@ -38,6 +38,31 @@ def test_5xx_dropped_connections_and_expired_crumbs_are_retried(fake):
     assert any("crumb" in n for n in notes) and any("server error" in n for n in notes)
 
 
+def test_an_answer_cut_mid_body_is_retried_and_a_write_is_read_back_before_it_is_sent_again(fake):
+    client = client_for(fake)
+    fake.fail_next("cut")
+    assert client.item_tree("", "jobs[name]")["jobs"] == []  # a read: simply asked again
+    assert client.calls.retries == 1
+    fake.fail_path("createItem", 1, "cut")  # applied, then the answer is cut
+    checks: list[str] = []
+
+    def applied() -> bool:
+        checks.append("read back")
+        return "a" in fake.jobs()
+
+    writes = client.calls.writes
+    client.create_item("a", JOB, applied=applied)
+    assert checks == ["read back"] and client.calls.writes - writes == 1  # not sent twice
+    assert list(fake.jobs()) == ["a"]
+    fake.fail_path("createItem", 1, "drop-before")  # not applied: the read-back says so, and it is sent again
+    client.create_item("b", JOB, applied=lambda: "b" in fake.jobs())
+    assert sorted(fake.jobs()) == ["a", "b"]
+    fake.fail_path("/build", 1, "cut")  # a build trigger cannot be read back: never sent twice
+    with pytest.raises(TransientJenkinsError, match="cut mid-answer"):
+        client.build("a")
+    assert len(fake.state.queue) == 1
+
+
 def test_retries_give_up_with_a_located_error(fake):
     client = client_for(fake, attempts=3)
     fake.set_faults(error_rate=1.0, seed=3)

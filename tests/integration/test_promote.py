@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from deploy_support import sandbox  # noqa: F401  (fixture)
+from deploy_support import sandbox, tagged  # noqa: F401  (fixture)
 
 REPO_NAME = "payments/orders-api"
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -40,7 +40,7 @@ def test_promote_refuses_a_digest_never_deployed_to_the_source(cli, sandbox, pro
 def test_promote_by_digest_mounts_into_the_target_repository_and_deploys(cli, sandbox, promo, registry):  # noqa: F811
     env, digest, reg = promo
     source = f"{registry.endpoint}/{REPO_NAME}@{digest}"
-    r = cli("step", "deploy", "--env", "dev", "--image", source, "--version", "1.0.0", "--poll-interval", "0", "--timeout", "20",
+    r = cli("step", "deploy", "--env", "dev", "--image", tagged(source, "1.0.0"), "--poll-interval", "0", "--timeout", "20",
             cwd=sandbox.project, env=env)
     assert r.code == 0, r.err
 
@@ -72,7 +72,7 @@ def test_promote_by_digest_mounts_into_the_target_repository_and_deploys(cli, sa
 def test_promote_with_deploy_to_an_approval_environment_is_refused_before_copying(cli, sandbox, promo, registry):  # noqa: F811
     env, digest, reg = promo
     source = f"{registry.endpoint}/{REPO_NAME}@{digest}"
-    assert cli("step", "deploy", "--env", "dev", "--image", source, "--version", "1.0.0", "--poll-interval", "0", "--timeout", "20",
+    assert cli("step", "deploy", "--env", "dev", "--image", tagged(source, "1.0.0"), "--poll-interval", "0", "--timeout", "20",
                cwd=sandbox.project, env=env).code == 0
     r = cli("step", "promote", "--from", "dev", "--to", "prod", "--deploy", cwd=sandbox.project, env=env)
     assert r.code == 3 and "environment prod requires approval" in r.err

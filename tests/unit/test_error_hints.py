@@ -102,4 +102,20 @@ def test_the_traceback_at_vv_masks_secrets_in_chained_causes(capsys):
         _print_traceback()
     err = capsys.readouterr().err
     assert "The above exception was the direct cause" in err and "registry unreachable" in err
-    assert "hunter2" not in err and "ConnectionError: cannot reach ****git.example.com/x.git" in err
+    assert "hunter2" not in err and "ConnectionError: cannot reach https://***@git.example.com/x.git" in err
+
+
+@pytest.mark.parametrize("url, masked, refused", [
+    ("http://admin:11d0c0ffee@jenkins:8080/job/x", "http://***@jenkins:8080/job/x", True),
+    ("https://ghp_token0123@github.com/acme/x.git", "https://***@github.com/acme/x.git", True),
+    ("ssh://git:hunter2@git.example.com/x.git", "ssh://***@git.example.com/x.git", True),
+    ("https://git.example.com/x.git?private_token=glpat-1", "https://git.example.com/x.git?private_token=***", True),
+    ("ssh://git@git.example.com/x.git", "ssh://git@git.example.com/x.git", False),  # a user name, no secret
+    ("git@github.com:acme/x.git", "git@github.com:acme/x.git", False),
+    ("https://jenkins.example.com/job/a@b/", "https://jenkins.example.com/job/a@b/", False),
+])
+def test_urls_with_credentials_are_refused_where_written_and_masked_where_printed(url, masked, refused):
+    from jenkinsctl.secrets import mask, url_credentials
+
+    assert url_credentials(url) is refused
+    assert mask(f"error: GET {url} failed") == f"error: GET {masked} failed"

@@ -231,3 +231,36 @@ def test_credentials_an_admin_stored_in_a_folder_are_found(jobset):
     assert folder_credentials(folder) == []
     assert folder_credentials(folder.replace("<properties />", FOLDER_CREDENTIALS.format(""))) == []
     assert folder_credentials(folder.replace("<properties />", FOLDER_CREDENTIALS.format(DEPLOY_KEY))) == ["deploy-key"]
+
+
+def _keeping(jobset, *services: str):
+    """The job set as if only `services` had descriptors (their folders and the shared ones stay)."""
+    from jenkinsctl.jobgen.render import JobSet
+
+    return JobSet(jobset.namespace, jobset.root, [j for j in jobset.jobs if j.service in ("", *services)])
+
+
+def test_pruning_most_or_all_services_needs_saying_so(jobset):
+    from jenkinsctl.jobsync.plan import mass_prune_refusal
+
+    remote = remote_from(jobset)
+    assert plan_sync(jobset, remote, prune="delete").owned == {"invoice-worker", "orders-api", "search-api"}
+    one_gone = plan_sync(_keeping(jobset, "orders-api", "search-api"), remote, prune="delete")
+    assert one_gone.retired == {"invoice-worker"} and mass_prune_refusal(one_gone) is None
+    two_gone = plan_sync(_keeping(jobset, "orders-api"), remote, prune="disable")
+    assert mass_prune_refusal(two_gone) == ("would retire 2 of the 3 services of namespace 'platform': "
+                                            "invoice-worker, search-api")
+    all_gone = plan_sync(_keeping(jobset), remote, prune="delete")
+    assert mass_prune_refusal(all_gone) == ("would retire every service of namespace 'platform' (3 of 3): "
+                                            "invoice-worker, orders-api, search-api")
+    assert mass_prune_refusal(plan_sync(jobset, {}, prune="delete")) is None  # nothing in Jenkins yet
+
+
+def test_collisions_say_how_to_adopt_or_rename(jobset):
+    from jenkinsctl.jobsync.plan import conflict_lines
+
+    ci = "services/payments/orders-api/ci"
+    remote = remote_from(jobset, **{ci: RemoteItem(ci, "job", "made by hand", False, False)})
+    lines, hints = conflict_lines(plan_sync(jobset, remote))
+    assert lines == [f"! {ci}: exists, not managed by jenkinsctl; left alone"]
+    assert "[jenkinsctl namespace=platform service=<service> config=adopt]" in hints[0] and "rename" in hints[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from jenkinsctl.cli.arguments import ENVIRONMENT, VERSION
 from jenkinsctl.cli.context import AppContext, dry_run_option, pass_app
 from jenkinsctl.cli.steps import json_option, service_option, workdir_option
 from jenkinsctl.cli.steps.deploy import interval_option, timeout_option
@@ -13,8 +14,8 @@ from jenkinsctl.cli.steps.render import render_result
 @click.command()
 @service_option
 @workdir_option
-@click.option("--env", "env", required=True, metavar="ENV", help="The environment to roll back.")
-@click.option("--to", "to_version", metavar="VERSION", help="Return to this version (default: the last known "
+@click.option("--env", "env", required=True, metavar="ENV", type=ENVIRONMENT, help="The environment to roll back.")
+@click.option("--to", "to_version", metavar="VERSION", type=VERSION, help="Return to this version (default: the last known "
               "good deploy before the one running).")
 @timeout_option
 @interval_option
