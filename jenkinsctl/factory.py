@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from jenkinsctl.config.loader import LoadedConfig
     from jenkinsctl.dockerengine import DockerEngine
     from jenkinsctl.jenkins.client import JenkinsClient
+    from jenkinsctl.stepcache import StepWorkspace
     from jenkinsctl.workspace import Workspace
 
 
@@ -23,6 +24,7 @@ class Factory:
         self._aws: dict[tuple, "AwsClients"] = {}
         self._loaded: LoadedConfig | None = None
         self._workspace: Workspace | None = None
+        self._step_workspace: StepWorkspace | None = None
 
     # ---- the config and the descriptors ----
 
@@ -43,6 +45,15 @@ class Factory:
         if self._workspace is None:
             self._workspace = Workspace.load(self.config_path, self.environ)
         return self._workspace
+
+    def step_workspace(self) -> StepWorkspace:
+        """What a pipeline step reads (the config and every resolved service): from the step
+        cache when nothing it depends on changed, else validated in full and cached."""
+        if self._step_workspace is None:
+            from jenkinsctl import stepcache
+
+            self._step_workspace = stepcache.load(self.config_path, self.environ, self.workspace)
+        return self._step_workspace
 
     # ---- AWS ----
 

@@ -5,12 +5,12 @@ only when every descriptor and the config are valid."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from jenkinsctl.config.loader import LoadedConfig, display_path, load_config
+from jenkinsctl.config.loader import LoadedConfig, load_config
+from jenkinsctl.config.locate import descriptor_files_in, display_path, unknown_service
 from jenkinsctl.descriptor.checks import check_across_files, check_service
 from jenkinsctl.descriptor.model import ServiceSpec
 from jenkinsctl.descriptor.resolve import Origins, resolve
@@ -67,10 +67,7 @@ class Workspace:
     def service(self, name: str) -> Service:
         if name in self.services:
             return self.services[name]
-        close = difflib.get_close_matches(name, list(self.services), n=1)
-        raise UsageError(f"no service named '{name}' in {display_path(self.loaded.services_dir)}/",
-                         f"did you mean '{close[0]}'?" if close else
-                         "`jenkinsctl service list` shows the services; `jenkinsctl service new` adds one")
+        raise unknown_service(name, list(self.services), self.loaded.services_dir)
 
     def select(self, names: Iterable[str]) -> list[Service]:
         names = list(names)
@@ -93,11 +90,7 @@ def no_descriptors(loaded: LoadedConfig) -> JenkinsctlError:
 
 
 def descriptor_files(loaded: LoadedConfig) -> list[Path]:
-    folder = loaded.services_dir
-    if not folder.is_dir():
-        return []
-    # not only regular files: a FIFO, device or directory named *.yaml is refused by the loader
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+    return descriptor_files_in(loaded.services_dir)
 
 
 def _where(path: Path) -> Path:

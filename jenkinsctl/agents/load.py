@@ -42,7 +42,7 @@ def _resolve_agent_image(spec: FleetSpec, root, doc, where: tuple) -> FleetSpec:
 
 
 def _load(loaded):
-    from jenkinsctl.config.loader import display_path
+    from jenkinsctl.config.locate import display_path
 
     path = loaded.root / AGENTS_FILE
     inline = loaded.config.agents

@@ -95,7 +95,8 @@ def environment_names(ctx: click.Context | None) -> list[str]:
     app = ctx.find_object(AppContext) if ctx is not None else None
     if app is None:  # not under the jenkinsctl group (a test calling the command alone)
         app = AppContext()
-    return list(app.config().config.environment_names)
+    # the step's own workspace (the step cache when warm): a step's arguments cost no model import
+    return list(app.factory.step_workspace().config.environment_names)
 
 
 def check_exclusive(given: dict[str, object], hint: str) -> None:

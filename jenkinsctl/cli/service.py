@@ -33,7 +33,7 @@ def new(app: AppContext, name: str, team: str | None, port: int | None, repo_url
 
     Refuses to overwrite an existing file. With --dry-run, prints it instead.
     """
-    from jenkinsctl.config.loader import display_path
+    from jenkinsctl.config.locate import display_path
     from jenkinsctl.descriptor.scaffold import render_scaffold
     from jenkinsctl.errors import UsageError
     from jenkinsctl.names import NAME_HINT, name_problem

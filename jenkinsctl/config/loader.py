@@ -6,26 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from jenkinsctl.config.locate import ENV_OVERRIDES, config_path, display_path
 from jenkinsctl.config.model import Config
-from jenkinsctl.errors import ConfigError, Problem, UsageError
+from jenkinsctl.errors import ConfigError, Problem
 from jenkinsctl.validation import validate_document
 from jenkinsctl.yamlfile import YamlDocument, YamlLoadError, dotted, load_yaml_file
-
-CONFIG_NAME = "jenkinsctl.yaml"
-
-# Highest priority last: a later variable overrides an earlier one for the same key.
-ENV_OVERRIDES: list[tuple[str, tuple[str, ...]]] = [
-    ("JENKINSCTL_NAMESPACE", ("namespace",)),
-    ("JENKINS_URL", ("jenkins", "url")),
-    ("JENKINSCTL_JENKINS_FOLDER", ("jenkins", "folder")),
-    ("AWS_DEFAULT_REGION", ("aws", "region")),
-    ("AWS_REGION", ("aws", "region")),
-    ("JENKINSCTL_AWS_ACCOUNT_ID", ("aws", "accountId")),
-    ("AWS_ENDPOINT_URL", ("aws", "endpointUrl")),
-    ("JENKINSCTL_AWS_ENDPOINT_URL", ("aws", "endpointUrl")),
-    ("JENKINSCTL_REGISTRY", ("registry", "host")),
-    ("JENKINSCTL_REGISTRY_ENDPOINT", ("registry", "endpoint")),
-]
 
 
 @dataclass
@@ -54,41 +39,11 @@ class LoadedConfig:
         return "built-in default"
 
 
-def find_config(start: Path) -> Path | None:
-    for folder in [start, *start.parents]:
-        candidate = folder / CONFIG_NAME
-        if candidate.exists():  # a FIFO or directory here is refused by the loader, not skipped
-            return candidate
-    return None
-
-
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    cwd = cwd or Path.cwd()
-    try:  # the folder resolved, the name kept: a symlink is shown by its own name
-        return str((path.parent.resolve() / path.name).relative_to(cwd.resolve()))
-    except ValueError:
-        return str(path)
-
-
 def load_config(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None,
                 cwd: Path | None = None) -> LoadedConfig:
     environ = {} if environ is None else environ  # the factory passes the process environment
     cwd = cwd or Path.cwd()
-    explicit = explicit or environ.get("JENKINSCTL_CONFIG")
-    if explicit:
-        path = Path(explicit)
-        if path.exists() and not path.is_file():
-            raise ConfigError([Problem(str(explicit), 0, 0, "", "is not a regular file",
-                                       "pass the path of a jenkinsctl.yaml with --config")], "config")
-        if not path.is_file():
-            raise UsageError(f"config file {explicit} does not exist",
-                             "pass the path of a jenkinsctl.yaml with --config")
-    else:
-        found = find_config(cwd)
-        if found is None:
-            raise UsageError(f"no {CONFIG_NAME} in {cwd} or any folder above it",
-                             "run jenkinsctl from your descriptors repository, or pass --config PATH")
-        path = found
+    path = config_path(explicit, environ, cwd)
     name = display_path(path, cwd)
     try:
         doc = load_yaml_file(path, name)

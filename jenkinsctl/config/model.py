@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
+from jenkinsctl.config.derived import environment_names, pip_spec
 from jenkinsctl.config.fleet import FleetSpec
 from jenkinsctl.modelbase import AccountId, Model, Name, invalid, matching
 from jenkinsctl.registry.addressing import registry_host
@@ -149,7 +150,7 @@ class ToolSettings(Model):
 
     @property
     def pip_spec(self) -> str:
-        return self.wheel or f"jenkinsctl=={self.version}"
+        return pip_spec(self)
 
 
 class Config(Model):
@@ -178,4 +179,4 @@ class Config(Model):
 
     @property
     def environment_names(self) -> list[str]:
-        return list(self.environments)
+        return environment_names(self)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from jenkinsctl.config.model import LoadBalancerSettings, NetworkSettings
+from jenkinsctl.descriptor.derived import environment_access, image_reference, service_environment
 from jenkinsctl.descriptor.model import (
     Autoscaling,
     BlueGreenSpec,
@@ -31,7 +32,7 @@ class ResolvedImage(Model):
 
     @property
     def reference(self) -> str:
-        return f"{self.registry}/{self.repository}"
+        return image_reference(self)
 
 
 class ResolvedAgent(Model):
@@ -76,12 +77,9 @@ class ResolvedEnvironment(Model):
     preview_of: str | None = None   # a branch's preview: the environment it is a copy of
     branch: str | None = None
 
-
     def access(self) -> str:
         """Where and as whom jenkinsctl acts in this environment (plans and dry runs say it)."""
-        who = f"through role {self.role_arn}" + (" (with external ID)" if self.external_id else "") \
-            if self.role_arn else "with jenkinsctl's own credentials"
-        return f"account {self.account_id} ({self.region}) {who}"
+        return environment_access(self)
 
 
 class ResolvedService(Model):
@@ -104,9 +102,4 @@ class ResolvedService(Model):
         return list(self.environments)
 
     def environment(self, name: str) -> ResolvedEnvironment:
-        from jenkinsctl.errors import UsageError
-
-        if name not in self.environments:
-            raise UsageError(f"service {self.name} has no environment '{name}'",
-                             "its environments are: " + ", ".join(self.environments))
-        return self.environments[name]
+        return service_environment(self, name)

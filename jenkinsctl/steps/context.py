@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # types only: a step imports what it uses, when it uses it
     from jenkinsctl.config.model import Config
     from jenkinsctl.descriptor.resolved import ResolvedService
     from jenkinsctl.factory import Factory
-    from jenkinsctl.workspace import Service, Workspace
+    from jenkinsctl.stepcache import StepService, StepWorkspace
 
 
 def _stderr(line: str) -> None:
@@ -28,8 +28,8 @@ def _stderr(line: str) -> None:
 
 @dataclass
 class StepContext:
-    workspace: Workspace
-    service: Service
+    workspace: StepWorkspace
+    service: StepService
     workdir: Path
     factory: Factory  # every client, built once
     dry_run: bool = False
@@ -75,7 +75,7 @@ class StepResult:
 
 def make_context(app, service_name: str | None, workdir: str | None) -> StepContext:
     """Pick the service (--service, $JENKINSCTL_SERVICE, or the only one) and the source checkout."""
-    ws = app.workspace()
+    ws = app.factory.step_workspace()
     if service_name:
         svc = ws.service(service_name)
     elif len(ws.services) == 1:
