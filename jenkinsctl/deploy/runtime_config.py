@@ -21,9 +21,15 @@ def runtime_config(env: Any) -> dict[str, Any]:
         "cpu": env.cpu,
         "memory": env.memory,
         "desiredCount": env.desired_count,
-        "healthCheck": env.health_check.model_dump(by_alias=True),
-        "autoscaling": env.autoscaling.model_dump(by_alias=True) if env.autoscaling else None,
+        "healthCheck": _camel(env.health_check.model_dump()),
+        "autoscaling": _camel(env.autoscaling.model_dump()) if env.autoscaling else None,
     }
+
+
+def _camel(fields: dict[str, Any]) -> dict[str, Any]:
+    """Field names in the descriptor's spelling (grace_seconds -> graceSeconds), the same from a
+    pydantic model and from a step cache record (whose model_dump has no by_alias)."""
+    return {k.split("_")[0] + "".join(w.title() for w in k.split("_")[1:]): v for k, v in fields.items()}
 
 
 def config_hash(config: dict[str, Any]) -> str:

@@ -29,3 +29,13 @@ def test_field_diff_names_each_change():
     assert field_diff(old, new) == ["deploy.cpu: 512 -> 1024", "deploy.env.LOG_LEVEL: 'info' -> 'debug'",
                                     "deploy.env.NEW: added '1'"]
     assert field_diff(old, old) == []
+
+
+def test_a_step_cache_record_hashes_like_the_model():
+    """Steps may read the resolved service from the step cache (records, no pydantic): the same
+    environment must give the same hash and fields, or every cached step would see drift."""
+    from jenkinsctl import records
+
+    env = _env("prod")
+    assert runtime_config(records.build(records.dump(env))) == runtime_config(env)
+    assert runtime_config(env)["healthCheck"]["path"] == "/healthz" and "graceSeconds" in runtime_config(env)["healthCheck"]
