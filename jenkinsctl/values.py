@@ -11,8 +11,9 @@ from pydantic import AfterValidator, BeforeValidator
 
 from jenkinsctl.modelbase import invalid
 
-Strategy = Literal["rolling", "blue-green", "canary", "linear"]  # a new strategy: here and descriptor.model
-STRATEGIES = ("rolling", "blue-green", "canary", "linear")
+# a new strategy: here and descriptor.model
+Strategy = Literal["rolling", "blue-green", "canary", "linear", "dns-blue-green"]
+STRATEGIES = ("rolling", "blue-green", "canary", "linear", "dns-blue-green")
 TASK_CPU = (256, 512, 1024, 2048, 4096, 8192, 16384)
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -33,7 +33,8 @@ class AwsUnsupported(AwsError):
 
 class Ecs(Service):
     name = "ecs"
-    PLANNED = frozenset({"create_capacity_provider", "update_capacity_provider", "delete_capacity_provider",
+    PLANNED = frozenset({"update_service", "delete_service", "delete_task_definitions",  # previews' down
+                         "create_capacity_provider", "update_capacity_provider", "delete_capacity_provider",
                          "create_cluster", "put_cluster_capacity_providers", "delete_cluster", "tag_resource",
                          "register_task_definition", "deregister_task_definition",
                          "update_container_instances_state", "stop_task", "deregister_container_instance",
@@ -73,6 +74,23 @@ class Ecs(Service):
     def update_service(self, **params) -> dict:
         """`params`: UpdateService's request (built by `deploy.strategy.Target`)."""
         return self._call("update_service", **params)["service"]
+
+    def service_tags(self, cluster: str, name: str) -> dict[str, str] | None:
+        """The tags of an ACTIVE service; None when there is none (previews' `down` checks them)."""
+        try:
+            out = self._call("describe_services", cluster=cluster, services=[name], include=["TAGS"])
+        except AwsNotFound:
+            return None
+        for svc in out.get("services", []):
+            if svc.get("status") == "ACTIVE":
+                return _tags(svc.get("tags"))
+        return None
+
+    def revisions(self, family: str) -> list[str]:
+        """Every ACTIVE revision of exactly this family (the API matches family prefixes)."""
+        arns = [a for page in self._pages("list_task_definitions", "nextToken", familyPrefix=family, status="ACTIVE")
+                for a in page["taskDefinitionArns"]]
+        return [a for a in arns if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family]
 
     def delete_service(self, cluster: str, service: str) -> None:
         """Delete a service (force: ECS stops what still runs)."""

@@ -28,7 +28,7 @@ def forward_weights(rule: dict) -> dict[str, int]:
 
 class Elbv2(Service):
     name = "elbv2"
-    PLANNED = frozenset({"create_target_group", "create_rule", "modify_rule"})
+    PLANNED = frozenset({"delete_rule", "delete_target_group", "create_target_group", "create_rule", "modify_rule"})
 
     def target_group(self, name: str) -> dict | None:
         return self._target_group(Names=[name])
@@ -42,6 +42,15 @@ class Elbv2(Service):
         except AwsNotFound:
             return None
         return groups[0] if groups else None
+
+    def tags(self, arn: str) -> dict[str, str]:
+        out = self._call("describe_tags", ResourceArns=[arn])["TagDescriptions"]
+        return {t["Key"]: t["Value"] for d in out for t in d.get("Tags", [])}
+
+    def load_balancer_dns(self, listener_arn: str) -> str:
+        """The DNS name of the load balancer a listener belongs to (dns-blue-green's record values)."""
+        lb = self._call("describe_listeners", ListenerArns=[listener_arn])["Listeners"][0]["LoadBalancerArn"]
+        return self._call("describe_load_balancers", LoadBalancerArns=[lb])["LoadBalancers"][0]["DNSName"]
 
     def rules(self, listener_arn: str) -> list[dict]:
         return self._call("describe_rules", ListenerArn=listener_arn)["Rules"]

@@ -30,7 +30,8 @@ def assume_policy(service: str) -> str:
 
 class Iam(Service):
     name = "iam"
-    PLANNED = frozenset({"create_role", "update_assume_role_policy", "attach_role_policy", "detach_role_policy",
+    PLANNED = frozenset({"delete_role_policy",  # previews' down
+                         "create_role", "update_assume_role_policy", "attach_role_policy", "detach_role_policy",
                          "tag_role", "delete_role", "create_instance_profile", "add_role_to_instance_profile",
                          "remove_role_from_instance_profile", "tag_instance_profile", "delete_instance_profile",
                          "put_role_policy", "delete_role_policy", "create_service_linked_role"})
@@ -50,6 +51,9 @@ class Iam(Service):
     def create_role(self, name: str, trust: dict, tags: dict[str, str]) -> dict:
         return self._call("create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
                           Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]
+
+    def inline_policy_names(self, role: str) -> list[str]:
+        return self._call("list_role_policies", RoleName=role)["PolicyNames"]
 
     def inline_policy(self, role: str, policy: str) -> dict | None:
         try:

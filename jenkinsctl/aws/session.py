@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the typed classes, imported when first used
     from jenkinsctl.aws.iam import Iam
     from jenkinsctl.aws.lambdas import Lambdas
     from jenkinsctl.aws.logs import Logs
+    from jenkinsctl.aws.route53 import Route53
     from jenkinsctl.aws.secretsmanager import SecretsManager
     from jenkinsctl.aws.sqs import Sqs
     from jenkinsctl.aws.ssm import Ssm
@@ -119,7 +120,7 @@ SERVICES = {
     "elbv2": ("elbv2", "Elbv2"), "events": ("events", "Events"), "iam": ("iam", "Iam"), "logs": ("logs", "Logs"),
     "lambda": ("lambdas", "Lambdas"),
     "secretsmanager": ("secretsmanager", "SecretsManager"), "sqs": ("sqs", "Sqs"), "ssm": ("ssm", "Ssm"),
-    "sts": ("sts", "Sts"),
+    "sts": ("sts", "Sts"), "route53": ("route53", "Route53"),
 }
 
 
@@ -310,6 +311,10 @@ class AwsClients:
     @property
     def sqs(self) -> "Sqs":
         return self.service("sqs")  # type: ignore[return-value]
+
+    @property
+    def route53(self) -> "Route53":
+        return self.service("route53")  # type: ignore[return-value]
 
     @property
     def ssm(self) -> "Ssm":

@@ -14,6 +14,12 @@ STANDARD_VALUE_BYTES = 4096
 
 class Ssm(Service):
     name = "ssm"
+    PLANNED = frozenset({"delete_parameters"})
+
+    def names_under(self, path: str) -> list[str]:
+        """Names of every parameter below `path` (recursive)."""
+        return [p["Name"] for page in self._pages("get_parameters_by_path", "NextToken", Path=path, Recursive=True)
+                for p in page["Parameters"]]
 
     def get_json(self, name: str):
         try:

@@ -17,6 +17,7 @@ from jenkinsctl.cli.context import AppContext
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "service": ("jenkinsctl.cli.service", "service", "Create, validate and inspect service descriptors."),
     "jobs": ("jenkinsctl.cli.jobs", "jobs", "Render Jenkins jobs from descriptors; diff and sync them."),
+    "env": ("jenkinsctl.cli.env", "env", "Preview environments per branch: list, up, down, gc."),
     "step": ("jenkinsctl.cli.step", "step", "Pipeline steps: version, build, test, push, deploy, promote..."),
     "pipeline": ("jenkinsctl.cli.pipeline", "pipeline", "Run a service's pipeline locally, stage by stage."),
     "sandbox": ("jenkinsctl.cli.sandbox", "sandbox", "Start/stop the local sandbox: Docker, registry, moto."),

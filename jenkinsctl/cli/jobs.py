@@ -71,8 +71,11 @@ def render(app: AppContext, services: tuple[str, ...], out_dir: Path | None, fmt
 @click.option("--prune", type=click.Choice(["disable", "delete"]), is_flag=False, flag_value="disable",
               default=None, help="Also show what pruning would disable or delete.")
 @click.option("--no-xml", is_flag=True, help="Only the list of changes, no config.xml diffs.")
+@click.option("--config-deploys", is_flag=True, help="Also compare each environment's deploy record (AWS) with "
+              "the descriptors' runtime configuration: environments whose configuration changed are redeployed "
+              "(same image) through their deploy job.")
 @pass_app
-def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: bool) -> None:
+def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: bool, config_deploys: bool) -> None:
     """Show what `jobs sync` would create, update, disable or delete (SERVICES: only their jobs and folders),
     with a unified diff of config.xml for every update. Changes nothing."""
     from jenkinsctl.jobgen import render_workspace
@@ -97,6 +100,20 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
     refusal = mass_prune_refusal(plan) if prune else None
     if refusal:
         app.info(f"note: `jobs sync --prune` {refusal}; it refuses that without --allow-mass-prune")
+    if config_deploys:
+        drifts = _config_drift(app, ws, services)
+        for d in drifts:
+            for line in d.render():
+                app.out(line)
+        app.info(f"config deploys: {sum(d.state == 'drift' for d in drifts)} environments would redeploy")
+
+
+def _config_drift(app, ws, services=()):
+    from jenkinsctl.deploy.drift import config_drift
+    from jenkinsctl.jobgen.params import job_root
+
+    resolved = [s.resolved for s in ws.select(services)]
+    return config_drift(app.factory.aws(ws.config), resolved, lambda r: job_root(ws.config, r.team, r.name))
 
 
 @jobs.command("sync")
@@ -106,9 +123,12 @@ def diff(app: AppContext, services: tuple[str, ...], prune: str | None, no_xml: 
               "namespace's folders that are no longer generated and are left empty.")
 @click.option("--allow-mass-prune", is_flag=True, help="Let --prune retire more than half of this namespace's "
               "services (or all of them, with no descriptor left); refused without it (exit 3).")
+@click.option("--config-deploys", is_flag=True, help="Also compare each environment's deploy record (AWS) with "
+              "the descriptors' runtime configuration: environments whose configuration changed are redeployed "
+              "(same image) through their deploy job.")
 @dry_run_option
 @pass_app
-def sync(app: AppContext, prune: str | None, allow_mass_prune: bool) -> None:
+def sync(app: AppContext, prune: str | None, allow_mass_prune: bool, config_deploys: bool) -> None:
     """Create and update this namespace's jobs in Jenkins; with --prune, retire stale ones.
 
     Unchanged jobs are not written (decided from the marks in Jenkins, no cache). Jobs without a
@@ -131,6 +151,7 @@ def sync(app: AppContext, prune: str | None, allow_mass_prune: bool) -> None:
     for line in result.plan.render():
         app.out(line)
     calls = f"{client.calls.reads} reads, {client.calls.writes} writes"
+    drifts = _config_drift(app, ws) if config_deploys else []
     if result.report is None:
         app.info(f"dry run against {client.url}: {result.plan.summary()}; nothing was changed ({calls})")
     else:
@@ -140,6 +161,13 @@ def sync(app: AppContext, prune: str | None, allow_mass_prune: bool) -> None:
         if not result.report.ok:
             for line in result.report.render():
                 app.out(line)
+    for d in drifts:
+        for line in d.render():
+            app.out(line)
+    if drifts and result.report is not None and result.report.ok:
+        from jenkinsctl.deploy.drift import start_redeploys
+
+        start_redeploys(client, drifts, app.info)
     conflicts, hints = conflict_lines(result.plan)
     if conflicts:
         n = len(conflicts)

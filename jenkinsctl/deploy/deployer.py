@@ -3,14 +3,16 @@ the waiter, tell the truth, and record the last known good on success."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
+from jenkinsctl.deploy import dns_blue_green  # noqa: F401  (registers strategy dns-blue-green)
 from jenkinsctl.deploy import plan as planning
 from jenkinsctl.deploy import taskdef as td
 from jenkinsctl.deploy.lastgood import LastKnownGood, Record
 from jenkinsctl.deploy.resources import resources_for
-from jenkinsctl.deploy.strategy import SUCCEEDED, Target, make_strategy, short
+from jenkinsctl.deploy.runtime_config import config_hash, runtime_config
+from jenkinsctl.deploy.strategy import STRATEGIES, SUCCEEDED, Target, make_strategy, short
 from jenkinsctl.deploy.waiter import WaitResult, wait
 from jenkinsctl.errors import DeployError, PolicyError, UsageError
 
@@ -78,11 +80,16 @@ def make_deploy_plan(clients, resolved, req: DeployRequest):
         env = env.model_copy(update={"strategy": strategy, **_strategy_defaults(env, strategy)})
     res = resources_for(resolved, env)
     request = td.render(res, env, req.image_uri, req.version, req.git_sha)
-    observed = planning.observe(clients, res, env, strategy, request)
+    # what ECS runs inside the environment (dns-blue-green: a rolling update of the idle side)
+    ecs_strategy = getattr(STRATEGIES[strategy], "ecs_strategy", strategy)
+    observed = planning.observe(clients, res, env, ecs_strategy, request)
     image_check = req.image_check(req.image_uri) if req.image_check else None
     # a rollback to a recorded revision reuses it as it was registered
-    plan = planning.make_plan(res, env, strategy, req.version, req.image_uri, request, observed, req.taskdef_arn,
+    plan = planning.make_plan(res, env, ecs_strategy, req.version, req.image_uri, request, observed, req.taskdef_arn,
                               sandbox=req.health == "ecs", image_check=image_check)
+    then = getattr(STRATEGIES[strategy], "plan_lines", None)
+    if then is not None:
+        plan = replace(plan, strategy=strategy, service_changes=plan.service_changes + tuple(then(env)))
     return env, res, plan
 
 
@@ -90,7 +97,7 @@ def _strategy_defaults(env, strategy: str) -> dict:
     from jenkinsctl.descriptor.model import STRATEGY_PARAMS
 
     key, cls = STRATEGY_PARAMS[strategy]
-    attr = {"blueGreen": "blue_green"}.get(key, key)
+    attr = {"blueGreen": "blue_green", "dnsBlueGreen": "dns_blue_green"}.get(key, key)
     return {} if getattr(env, attr) is not None else {attr: cls()}
 
 
@@ -115,6 +122,9 @@ def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
     if dry_run:
         return DeployOutcome(**base, taskdef_arn=plan.reuse_taskdef_arn or "", registered=False,
                              outcome="planned", reason="dry run: nothing changed")
+    preflight = getattr(STRATEGIES[plan.strategy], "preflight", None)
+    if preflight is not None:  # a strategy's own refusal, before anything changes
+        preflight(clients, env)
     applied = planning.apply(plan, clients, res, env)
     arn = applied["taskdef"]
     if plan.registers:
@@ -139,7 +149,9 @@ def deploy(clients, resolved, req: DeployRequest, report: Callable[[str], None],
     if outcome != SUCCEEDED:
         raise DeployError(f"deploy of {resolved.name} {req.version} to {env.name} {outcome}: {reason}", outcome,
                           hint=_hint(outcome, resolved.name, env.name))
-    done.record = LastKnownGood(clients, res).record(req.version, req.image_uri, arn, req.git_sha, plan.strategy)
+    runtime = runtime_config(env)
+    done.record = LastKnownGood(clients, res).record(req.version, req.image_uri, arn, req.git_sha, plan.strategy,
+                                                     config_hash(runtime), runtime)
     report(f"deployed {resolved.name} {req.version} to {env.name}: {short(arn)}, {done.digest[:19]}; "
            "recorded as last known good")
     return done
@@ -157,7 +169,7 @@ def _target(clients, res, env, plan, applied, arn: str, req: DeployRequest) -> T
     fresh = any(c.kind == "role" and c.name == res.infrastructure_role for c in plan.changes)
     return Target(clients, res, env, plan.strategy, arn, plan.observed.service, plan.observed.current_taskdef_arn,
                   wiring, sandbox=req.health == "ecs" or bool(getattr(clients, "endpoint_url", None)),
-                  fresh_role=fresh, sleep=req.sleep)
+                  fresh_role=fresh, sleep=req.sleep, health=req.health)
 
 
 def _migrate(target: Target, plan, clients, timeout: float, interval: float, report, service: str, env: str) -> None:

@@ -8,13 +8,17 @@ KEEP are kept, older ones deleted as new ones come. Reads are bounded: the names
 head's `seq`, read 10 per call (`history(limit)`). The history of jenkinsctl before this layout
 (`/history`, ten records in one parameter) moves to it on first read or write.
 
-A record: version, digest, image (by digest), repository, taskDefinition, gitSha, strategy, at."""
+A record: version, digest, image (by digest), repository, taskDefinition, gitSha, strategy, at, and
+config: the hash of the runtime configuration deployed with it (deploy/runtime_config.py); the
+newest record also keeps that configuration's fields (`runtime`), for a field-level diff."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, field, replace
 
+from jenkinsctl.aws.ssm import STANDARD_VALUE_BYTES
 from jenkinsctl.deploy.resources import Resources
 
 KEEP = 100  # records kept per service and environment: 100 Standard parameters (10,000 per account)
@@ -31,10 +35,12 @@ class Record:
     gitSha: str
     strategy: str
     at: str
+    config: str = ""
+    runtime: dict | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, data: dict) -> "Record":
-        return cls(**{k: data.get(k, "") for k in cls.__dataclass_fields__})
+        return cls(**{k: data.get(k, None if k == "runtime" else "") for k in cls.__dataclass_fields__})
 
 
 class LastKnownGood:
@@ -106,17 +112,23 @@ class LastKnownGood:
                 return record
         return None
 
-    def record(self, version: str, image: str, taskdef_arn: str, git_sha: str, strategy: str) -> Record:
+    def record(self, version: str, image: str, taskdef_arn: str, git_sha: str, strategy: str,
+               config: str = "", runtime: dict | None = None) -> Record:
         repository, _, digest = image.partition("@")
         rec = Record(version, digest, image, repository, taskdef_arn, git_sha, strategy,
-                     dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                     dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), config, runtime)
         head = self._head()
         last = Record.of(head) if head else None
         seq = (head or {}).get("seq", 0)
         if last is None or (last.digest, last.taskDefinition) != (rec.digest, rec.taskDefinition):
             seq += 1  # the same deploy again replaces the newest record
-        self.ssm.put_json(self._name(seq), asdict(rec), self._what + f" (#{seq})")
-        self._known = {**asdict(rec), "seq": seq}
+        # the runtime fields only in the head (for the field-level diff), while they fit its 4 KB:
+        # the config hash in every record says whether the config changed either way
+        self.ssm.put_json(self._name(seq), asdict(replace(rec, runtime=None)), self._what + f" (#{seq})")
+        known = {**asdict(rec), "seq": seq}
+        if len(json.dumps(known, sort_keys=True, separators=(",", ":")).encode()) > STANDARD_VALUE_BYTES:
+            known["runtime"] = None
+        self._known = known
         self.ssm.put_json(self._current, self._known, self._what)
         if seq > KEEP:
             self.ssm.delete_many([self._name(seq - KEEP)])

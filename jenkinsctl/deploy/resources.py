@@ -5,6 +5,7 @@ Pure: no AWS calls. One place decides every name, so plan, deploy, rollback and 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from jenkinsctl.registry.addressing import ecr_account, ecr_region, pull_repository
@@ -41,6 +42,8 @@ class Resources:
     repository: str  # the image repository path, e.g. payments/orders-api
     registry_account: str = ""  # the account owning the registry the environment pulls from ("": its own)
     registry_region: str = ""  # that registry's region ("": the environment's)
+    preview_of: str = ""  # a branch's preview (jenkinsctl.previews): the environment it copies
+    branch: str = ""
 
     @property
     def family(self) -> str:
@@ -83,13 +86,15 @@ class Resources:
 
     @property
     def ecs_service_name(self) -> str:
-        """The one ECS service of this service in this environment, whatever the strategy."""
-        return self.service
+        """The one ECS service of this service in this environment, whatever the strategy; a
+        preview's is `orders-api-pv-<branch>`, beside its base environment's in the same cluster."""
+        return f"{self.service}-{self.env}" if self.preview_of else self.service
 
     def legacy_service(self, slot: str) -> str:
         """`orders-api-blue` / `-green`: the two services jenkinsctl ran before ECS shifted traffic
-        itself; found only to migrate them."""
-        return f"{self.service}-{slot}"
+        itself; found only to migrate them. A preview never had them: its names cannot match the
+        base environment's services in the cluster they share."""
+        return f"{self.ecs_service_name}-{slot}" if self.preview_of else f"{self.service}-{slot}"
 
     def target_group(self, slot: str | None) -> str:
         suffix = {None: "", "blue": "-b", "green": "-g"}[slot]
@@ -121,7 +126,10 @@ class Resources:
 
     @property
     def tags(self) -> dict[str, str]:
-        return {"service": self.service, "environment": self.env, "managed-by": "jenkinsctl"}
+        tags = {"service": self.service, "environment": self.env, "managed-by": "jenkinsctl"}
+        if self.preview_of:  # what `env down` looks for before it deletes anything
+            tags.update({"preview-of": self.preview_of, "branch": re.sub(r"[^\w.:/=+@ -]", "_", self.branch)[:256]})
+        return tags
 
     # ---- secrets -----------------------------------------------------------------------------
     def secret_value_from(self, ref: str) -> str:
@@ -211,4 +219,4 @@ def resources_for(resolved, env) -> Resources:
     """Resources of `resolved` (ResolvedService) in `env` (ResolvedEnvironment)."""
     host = env.registry.partition("/")[0]
     return Resources(resolved.name, env.name, env.cluster, env.region, env.account_id, pull_repository(resolved, env),
-                     ecr_account(host) or "", ecr_region(host) or "")
+                     ecr_account(host) or "", ecr_region(host) or "", env.preview_of or "", env.branch or "")

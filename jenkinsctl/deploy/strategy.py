@@ -38,6 +38,7 @@ class Target:
     wiring: ecs_config.Wiring = field(default_factory=ecs_config.Wiring)
     sandbox: bool = False  # the endpoint is not AWS's: follow the service itself when ECS records nothing
     fresh_role: bool = False  # the plan just created the infrastructure role: IAM may not have propagated
+    health: str = "targets"  # the deploy's --health: "ecs" judges by running tasks (the sandbox)
     sleep: Callable[[float], None] | None = field(default=None, repr=False)  # injected by tests; time.sleep
 
     def __post_init__(self):

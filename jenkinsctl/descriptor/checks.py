@@ -69,6 +69,13 @@ def check_service(doc: YamlDocument, config: Config, file: Path) -> list[Problem
     problems += _strategies(doc, data, config)
     problems += _fargate_sizes(doc, data, config)
     problems += _derived_names(doc, data, config, service)
+    previews = _map(data.get("previews"))
+    base = previews.get("from")
+    disabled = {e for e, o in _map(data.get("environments")).items() if _map(o).get("enabled") is False}
+    if isinstance(base, str) and (base not in declared or base in disabled):
+        problems.append(doc.problem(("previews", "from"), f"previews come from '{base}', which this service "
+                                    "does not deploy to", "name one of its environments: " +
+                                    ", ".join(e for e in declared if e not in disabled)))
     problems += _build_paths(doc, _map(data.get("build")))
     problems += _environments_used(doc, data, config)
     return problems
@@ -155,6 +162,8 @@ def _strategies(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
         if not isinstance(strategy, str):
             continue  # not a name: the model's validation says so, with its location
         used.add(strategy)
+        if strategy == "dns-blue-green":
+            out += _dns_pair(doc, env_name, override, base, config)
         if strategy != "rolling" and port is None:
             where = ("environments", env_name, "strategy") if override.get("strategy") else \
                 ("deploy", "strategy") if base.get("strategy") else ("name",)
@@ -168,6 +177,29 @@ def _strategies(doc: YamlDocument, data: dict, config: Config) -> list[Problem]:
             out.append(doc.problem(("deploy", key), f"{key} settings are given but no environment deploys "
                                    f"with strategy {strategy}",
                                    f"set deploy.strategy: {strategy}, or remove deploy.{key}", key=True))
+    return out
+
+
+def _dns_pair(doc: YamlDocument, env_name: str, override: dict, base: dict, config: Config) -> list[Problem]:
+    where = ("environments", env_name, "dnsBlueGreen") if "dnsBlueGreen" in override else ("deploy", "dnsBlueGreen")
+    spec = _map(override.get("dnsBlueGreen") or base.get("dnsBlueGreen"))
+    if not spec:
+        return [doc.problem(("environments", env_name, "strategy") if override.get("strategy") else
+                            ("deploy", "strategy"), f"dns-blue-green (in {env_name}) needs deploy.dnsBlueGreen",
+                            "give the weighted record: dnsBlueGreen: {zoneId: Z..., record: orders.example.com, "
+                            "ttl: 60, pair: [prod-blue, prod-green]}")]
+    pair: list = spec["pair"] if isinstance(spec.get("pair"), list) else []
+    out: list[Problem] = []
+    for name in pair:
+        if name not in config.environment_names:
+            out.append(doc.problem(where + ("pair",), f"dns-blue-green pair names '{name}', which is not declared "
+                                   "in jenkinsctl.yaml", "declared: " + ", ".join(config.environment_names)))
+        elif config.environments[name].load_balancer is None:
+            out.append(doc.problem(where + ("pair",), f"dns-blue-green needs a load balancer in {name}",
+                                   f"set environments.{name}.loadBalancer.listenerArn in jenkinsctl.yaml"))
+    if pair and env_name not in pair:
+        out.append(doc.problem(where + ("pair",), f"{env_name} deploys with dns-blue-green but is not in its pair "
+                               f"{pair}", f"add {env_name} to the pair, or give {env_name} another strategy"))
     return out
 
 

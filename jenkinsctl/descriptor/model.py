@@ -67,6 +67,8 @@ SecretRefs = dict[EnvKey, Annotated[str, AfterValidator(_secret_ref)]]
 
 class BuildSpec(Model):
     dockerfile: str = "Dockerfile"
+    jenkinsfile: str = Field("Jenkinsfile", description="The pipeline every branch's CI job runs (a copy of "
+                             "jenkinsctl's standard Jenkinsfile), relative to the repository root")
     context: str = "."
     target: str | None = None
     args: EnvVars = Field(default_factory=dict)
@@ -188,6 +190,28 @@ class HookSpec(Model):
     on_timeout: Literal["rollback", "continue"] = "rollback"
 
 
+ZoneId = matching(r"^(/hostedzone/)?[A-Z0-9]{1,32}$", "'{value}' is not a Route 53 hosted zone id",
+                  "e.g. Z0123456789ABCDEFGHIJ")
+DnsName = matching(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$", "'{value}' is not a DNS name",
+                   "e.g. orders.example.com")
+
+
+class DnsBlueGreenSpec(Model):
+    """dns-blue-green: two environments, each with its own load balancer, behind one Route 53
+    weighted record set (CNAMEs; SetIdentifier = the environment's name)."""
+
+    zone_id: ZoneId
+    record: DnsName
+    ttl: int = Field(60, ge=0, le=86400, description="Seconds resolvers may keep the old answer: waited out")
+    pair: list[Name] = Field(min_length=2, max_length=2, description="The two environments, e.g. [prod-blue, prod-green]")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "DnsBlueGreenSpec":
+        if self.pair[0] == self.pair[1]:
+            raise invalid(f"pair names {self.pair[0]} twice", "name two environments, e.g. [prod-blue, prod-green]")
+        return self
+
+
 class Autoscaling(Model):
     min: int = Field(ge=0, le=1000)
     max: int = Field(ge=1, le=1000)
@@ -215,6 +239,7 @@ class DeploySettings(Model):
     rolling: RollingSpec | None = None
     blue_green: BlueGreenSpec | None = None
     canary: CanarySpec | None = None
+    dns_blue_green: DnsBlueGreenSpec | None = None
     linear: LinearSpec | None = None
     alarms: list[Annotated[str, aws_limit("cloudwatch.alarm")]] | None = Field(
         None, description="CloudWatch alarms: ECS rolls the deployment back when one "
@@ -236,6 +261,33 @@ class EnvironmentOverride(DeploySettings):
     enabled: bool = True
     approval: bool | None = None
     promote_from: Name | None = None
+
+
+HOST_LABEL = re.compile(r"^(\{branch\}|\{service\}|[a-z0-9*?]([a-z0-9*?-]*[a-z0-9*?])?)+$")
+
+
+def _host_template(value: str) -> str:
+    import string
+
+    fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+    if "branch" not in fields or fields - {"branch", "service"}:
+        raise invalid(f"'{value}' must contain {{branch}} and no other placeholder than {{service}}",
+                      'e.g. "{branch}.{service}.dev.example.com"')
+    sample = value.format(branch="b" * 20, service="s" * 40)
+    if len(sample) > 128 or any(not 0 < len(label) <= 63 for label in sample.split(".")) or \
+            not all(HOST_LABEL.match(label) for label in value.split(".")):
+        raise invalid(f"'{value}' is not a host name an ALB host-header condition accepts",
+                      "lowercase DNS labels (letters, digits, '-'), at most 63 characters each and 128 in all")
+    return value
+
+
+class PreviewSpec(Model):
+    """`previews:`: every branch but the main one deploys to its own short-lived environment."""
+
+    from_env: Name = Field(alias="from", description="The environment previews are copied from")
+    ttl_hours: int = Field(72, ge=1, le=720, description="Hours without a deploy after which env gc removes one")
+    host: Annotated[str, AfterValidator(_host_template)] | None = Field(
+        None, description="Listener rule host header, e.g. {branch}.{service}.dev.example.com")
 
 
 class AgentSpec(Model):
@@ -260,6 +312,7 @@ class ServiceSpec(Model):
     deploy: DeploySettings = Field(default_factory=DeploySettings)
     environments: dict[str, EnvironmentOverride] = Field(default_factory=dict)
     agent: AgentSpec = Field(default_factory=AgentSpec)
+    previews: PreviewSpec | None = None
 
     @property
     def repository(self) -> str:
@@ -269,4 +322,5 @@ class ServiceSpec(Model):
 # strategy name -> (its settings' key in a descriptor, their model): resolution, checks, the deployer
 # and the CLI read this one table (a new strategy is one entry here and one `deploy.strategy.register`)
 STRATEGY_PARAMS = {"rolling": ("rolling", RollingSpec), "blue-green": ("blueGreen", BlueGreenSpec),
-                   "canary": ("canary", CanarySpec), "linear": ("linear", LinearSpec)}
+                   "canary": ("canary", CanarySpec), "linear": ("linear", LinearSpec),
+                   "dns-blue-green": ("dnsBlueGreen", DnsBlueGreenSpec)}  # no default: the record is the user's

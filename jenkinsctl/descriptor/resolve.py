@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from jenkinsctl.config.loader import LoadedConfig
 from jenkinsctl.config.model import role_account
-from jenkinsctl.descriptor.model import STRATEGY_PARAMS, HealthCheck, ServiceSpec
+from jenkinsctl.descriptor.model import STRATEGY_PARAMS, HealthCheck, RollingSpec, ServiceSpec
 from jenkinsctl.descriptor.resolved import ResolvedService
 from jenkinsctl.yamlfile import YamlDocument
 
@@ -112,6 +112,8 @@ def resolve(spec: ServiceSpec, doc: YamlDocument, loaded: LoadedConfig) -> tuple
     put_cfg(("agent", "cpu"), d.agent_cpu, ("defaults", "agentCpu"))
     put_cfg(("agent", "memory"), d.agent_memory, ("defaults", "agentMemory"))
     L.overlay(("agent",), spec.agent, _where(doc, ("agent",)))
+    if spec.previews is not None:
+        L.put(("previews",), spec.previews, _where(doc, ())(("previews",)))
     for key in ("mainBranch", "description", "owners"):
         name = {"mainBranch": "main_branch"}.get(key, key)
         if name in spec.model_fields_set:
@@ -149,10 +151,13 @@ def resolve(spec: ServiceSpec, doc: YamlDocument, loaded: LoadedConfig) -> tuple
             L.get(base).pop("enabled", None)
         strategy = L.get(base + ("strategy",))
         key, default_cls = _STRATEGY_PARAMS[strategy]
+        keep = {key, "rolling"} if strategy == "dns-blue-green" else {key}  # it rolls inside each environment
         for other_key, _ in _STRATEGY_PARAMS.values():
-            if other_key != key:
+            if other_key not in keep:
                 L.get(base).pop(other_key, None)
-        if L.get(base + (key,)) is None:
+        if strategy == "dns-blue-green" and L.get(base + ("rolling",)) is None:
+            L.put(base + ("rolling",), RollingSpec(), BUILTIN)
+        if L.get(base + (key,)) is None and strategy != "dns-blue-green":
             L.put(base + (key,), default_cls(), BUILTIN)
         previous = env_name
 

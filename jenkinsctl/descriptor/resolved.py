@@ -12,9 +12,11 @@ from jenkinsctl.descriptor.model import (
     BlueGreenSpec,
     BuildSpec,
     CanarySpec,
+    DnsBlueGreenSpec,
     HealthCheck,
     HookSpec,
     LinearSpec,
+    PreviewSpec,
     RollingSpec,
     VersioningSpec,
 )
@@ -64,6 +66,7 @@ class ResolvedEnvironment(Model):
     rolling: RollingSpec | None = None
     blue_green: BlueGreenSpec | None = None
     canary: CanarySpec | None = None
+    dns_blue_green: DnsBlueGreenSpec | None = None
     linear: LinearSpec | None = None
     alarms: list[str] = Field(default_factory=list)
     hooks: list[HookSpec] = Field(default_factory=list)
@@ -71,6 +74,8 @@ class ResolvedEnvironment(Model):
     timeout_seconds: int
     host: str | None = None
     path: str | None = None
+    preview_of: str | None = None   # a branch's preview: the environment it is a copy of
+    branch: str | None = None
 
     def access(self) -> str:
         """Where and as whom jenkinsctl acts in this environment (plans and dry runs say it)."""
@@ -90,6 +95,7 @@ class ResolvedService(Model):
     versioning: VersioningSpec
     agent: ResolvedAgent
     environments: dict[str, ResolvedEnvironment]
+    previews: PreviewSpec | None = None
 
     @property
     def environment_order(self) -> list[str]:

@@ -30,6 +30,8 @@ def job_dsl(name: str, xml: str) -> str:
         return _folder(name, root)
     if root.tag == "flow-definition":
         return _pipeline(name, root)
+    if root.tag == MULTIBRANCH:
+        return _multibranch(name, root)
     raise _unsupported(name, f"<{root.tag}> items")
 
 
@@ -92,6 +94,79 @@ def _pipeline(name: str, root: ET.Element) -> str:
             f"            script({gstr(definition.findtext('script') or '')})",
             f"            sandbox({'true' if definition.findtext('sandbox') == 'true' else 'false'})",
             "        }", "    }", "}"]
+    return "\n".join(out)
+
+
+MULTIBRANCH = "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject"
+_MB_DEFAULTS = {"views", "viewsTabBar", "folderViews", "healthMetrics", "icon", "actions", "keepDependencies",
+                "blockBuildWhenDownstreamBuilding", "blockBuildWhenUpstreamBuilding", "concurrentBuild",
+                "canRoam", "publishers", "buildWrappers"}  # JJB writes these for every job type; Jenkins' defaults
+_TRAITS = {"jenkins.plugins.git.traits.BranchDiscoveryTrait"}
+_INTERVALS = {"60000": "1m", "120000": "2m", "300000": "5m", "600000": "10m", "900000": "15m", "1200000": "20m",
+              "1500000": "25m", "1800000": "30m", "3600000": "1h", "7200000": "2h", "14400000": "4h",
+              "28800000": "8h", "43200000": "12h", "86400000": "1d", "172800000": "2d", "604800000": "1w",
+              "1209600000": "2w", "2419200000": "4w"}
+TRIGGER_PROP = "org.jenkinsci.plugins.workflow.multibranch.PipelineTriggerProperty"
+
+
+def _multibranch(name: str, root: ET.Element) -> str:
+    """Job DSL's multibranchPipelineJob (job-dsl-plugin core: branchSources/git, orphanedItemStrategy/
+    discardOldItems; dynamic DSL: periodicFolderTrigger, workflowBranchProjectFactory,
+    pipelineTriggerProperty) for exactly what the ci template emits."""
+    known = {"description", "properties", "orphanedItemStrategy", "triggers", "sources", "factory", "disabled"}
+    for child in root:
+        if child.tag not in known and child.tag not in _MB_DEFAULTS:
+            raise _unsupported(name, f"<{child.tag}> in a multibranch project")
+    out = [f"multibranchPipelineJob({gstr(name)}) {{", f"    description({gstr(root.findtext('description') or '')})"]
+    sources = root.findall("sources/data/jenkins.branch.BranchSource")
+    if not sources:
+        raise _unsupported(name, "a multibranch project without a branch source")
+    out.append("    branchSources {")
+    for bs in sources:
+        src = bs.find("source")
+        if src is None or src.get("class") != "jenkins.plugins.git.GitSCMSource":
+            raise _unsupported(name, f"branch source {src.get('class') if src is not None else '(none)'}")
+        traits = [t.tag for t in src.find("traits") or []]
+        extra = [t for t in traits if t not in _TRAITS]
+        if extra or "jenkins.plugins.git.traits.BranchDiscoveryTrait" not in traits:
+            raise _unsupported(name, f"git source traits {extra or traits}")
+        out += ["        git {", f"            id({gstr(src.findtext('id') or '')})",
+                f"            remote({gstr(src.findtext('remote') or '')})",
+                f"            credentialsId({gstr(src.findtext('credentialsId') or '')})", "        }"]
+    out.append("    }")
+    ois = root.find("orphanedItemStrategy")
+    if ois is not None:
+        if ois.findtext("pruneDeadBranches") != "true":
+            raise _unsupported(name, "an orphaned item strategy that keeps dead branches")
+        out += ["    orphanedItemStrategy {", "        discardOldItems {",
+                f"            daysToKeep({int(ois.findtext('daysToKeep') or -1)})",
+                f"            numToKeep({int(ois.findtext('numToKeep') or -1)})", "        }", "    }"]
+    triggers = list(root.find("triggers") or [])
+    if triggers:
+        out.append("    triggers {")
+        for trig in triggers:
+            interval = _INTERVALS.get(trig.findtext("interval") or "")
+            if not trig.tag.endswith("PeriodicFolderTrigger") or interval is None:
+                raise _unsupported(name, f"trigger <{trig.tag}>")
+            out.append(f"        periodicFolderTrigger {{ interval({gstr(interval)}) }}")
+        out.append("    }")
+    props = list(root.find("properties") or [])
+    if props:
+        out.append("    properties {")
+        for prop in props:
+            if prop.tag != TRIGGER_PROP:
+                raise _unsupported(name, f"folder property <{prop.tag}>")
+            fields = ("createActionJobsToTrigger", "deleteActionJobsToTrigger", "actionJobsToTriggerOnRunDelete",
+                      "branchIncludeFilter", "branchExcludeFilter")
+            out += ["        pipelineTriggerProperty {",
+                    *[f"            {f}({gstr(prop.findtext(f) or '')})" for f in fields],
+                    "            additionalParameters {}", "        }"]
+        out.append("    }")
+    factory = root.find("factory")
+    if factory is None or factory.get("class") != "org.jenkinsci.plugins.workflow.multibranch.WorkflowBranchProjectFactory":
+        raise _unsupported(name, "a branch project factory other than a Jenkinsfile from SCM")
+    out += ["    factory {", "        workflowBranchProjectFactory {",
+            f"            scriptPath({gstr(factory.findtext('scriptPath') or 'Jenkinsfile')})", "        }", "    }", "}"]
     return "\n".join(out)
 
 

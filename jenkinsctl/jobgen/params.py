@@ -12,6 +12,20 @@ from typing import Any
 FOLDER_TEMPLATE = "jenkinsctl-folder"
 SERVICE_GROUP = "jenkinsctl-service"
 PROMOTION_GROUP = "jenkinsctl-promotion"
+PREVIEWS_GROUP = "jenkinsctl-previews"
+TRIGGER_PROPERTY = "org.jenkinsci.plugins.workflow.multibranch.PipelineTriggerProperty"
+
+
+def trigger_property(delete_jobs: str) -> dict:
+    """multibranch-action-triggers' folder property (its @DataBoundConstructor fields): Jenkins
+    starts `delete_jobs` when it deletes a branch's job."""
+    xml = (f'<{TRIGGER_PROPERTY} plugin="multibranch-action-triggers">'
+           "<createActionJobsToTrigger></createActionJobsToTrigger>"
+           f"<deleteActionJobsToTrigger>{delete_jobs}</deleteActionJobsToTrigger>"
+           "<actionJobsToTriggerOnRunDelete></actionJobsToTriggerOnRunDelete>"
+           "<branchIncludeFilter>*</branchIncludeFilter><branchExcludeFilter></branchExcludeFilter>"
+           f"<additionalParameters/></{TRIGGER_PROPERTY}>")
+    return {"raw": {"xml": xml}}
 
 
 def literal(text: str) -> str:
@@ -28,10 +42,12 @@ def service_params(resolved: Any, config: Any) -> dict[str, Any]:
     envs = list(resolved.environments.values())
     pairs = [(e.promote_from, e.name) for e in envs if e.promote_from]
     approval_envs = [e.name for e in envs if e.approval]
+    root = job_root(config, resolved.team, resolved.name)
+    previews = resolved.previews
     return {
         "service": resolved.name,
         "team": resolved.team,
-        "job-root": job_root(config, resolved.team, resolved.name),
+        "job-root": root,
         "service-description": f" ({literal(resolved.description)})" if resolved.description else "",
         "repo": literal(resolved.repo),
         "branch": literal(resolved.main_branch),
@@ -51,7 +67,21 @@ def service_params(resolved: Any, config: Any) -> dict[str, Any]:
         "promote_to": [b for _, b in pairs],
         "approval-envs": ",".join(approval_envs) or "none",
         "has-promotions": bool(pairs),
+        "jenkinsfile": resolved.build.jenkinsfile,
+        "git-credentials-id": config.jenkins.git_credentials_id or "",
+        # a list reaches a template only through a \w+ parameter name
+        "ci_properties": [trigger_property(f"{root}/env-gc")] if previews else [],
+        "branch-deploys": literal(_branch_deploys(resolved.name, previews)),
+        "preview-ttl": previews.ttl_hours if previews else 0,
+        "has-previews": previews is not None,
     }
+
+
+def _branch_deploys(service: str, previews: Any) -> str:
+    if previews is None:
+        return "other branches deploy nowhere"
+    host = previews.host.replace("{branch}", "<branch>").replace("{service}", service) if previews.host else ""
+    return f"other branches to their preview (from {previews.from_env}" + (f", host {host})" if host else ")")
 
 
 def folder_entries(services: list[Any], config: Any) -> list[tuple[str, str, str]]:

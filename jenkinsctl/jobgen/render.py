@@ -15,9 +15,18 @@ from typing import Any, Iterable
 
 from jenkinsctl.errors import UsageError
 from jenkinsctl.jobgen.marks import Mark, config_hash
-from jenkinsctl.jobgen.params import FOLDER_TEMPLATE, PROMOTION_GROUP, SERVICE_GROUP, folder_entries, service_params
+from jenkinsctl.jobgen.params import (
+    FOLDER_TEMPLATE,
+    PREVIEWS_GROUP,
+    PROMOTION_GROUP,
+    SERVICE_GROUP,
+    folder_entries,
+    service_params,
+)
 
 MAGIC = "<!-- Managed by Jenkins Job Builder -->"
+ITEM_CLASSES = {"flow-definition": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
+                "project": "hudson.model.FreeStyleProject"}
 FOLDER_TAG = "com.cloudbees.hudson.plugins.folder.Folder"
 # What a Folder persists (cloudbees-folder: AbstractItem's displayName/description, actions,
 # AbstractFolder's properties, folderViews, healthMetrics, icon). JJB's folder type also writes the
@@ -37,6 +46,12 @@ class RenderedJob:
     @property
     def is_folder(self) -> bool:
         return self.kind == "folder"
+
+    @property
+    def item_class(self) -> str:
+        """The Jenkins class of the item (its config.xml root element; `flow-definition` is a WorkflowJob)."""
+        tag = self.xml.split("?>", 1)[-1].lstrip().lstrip("<").split(None, 1)[0].split(">", 1)[0].rstrip("/")
+        return ITEM_CLASSES.get(tag, tag)
 
 
 @dataclass
@@ -135,14 +150,15 @@ def _jjb_message(exc: Any) -> str:
 def job_kind(full_name: str) -> str:
     """ci | promote | rollback | deploy | job, from a job's name."""
     short = full_name.rsplit("/", 1)[-1]
-    if short in ("ci", "promote", "rollback"):
+    if short in ("ci", "promote", "rollback", "env-gc"):
         return short
     return "deploy" if short.startswith("deploy-") else "job"
 
 
 def _project(resolved: Any, config: Any) -> dict:
     params = service_params(resolved, config)
-    groups = [SERVICE_GROUP] + ([PROMOTION_GROUP] if params.pop("has-promotions") else [])
+    groups = [SERVICE_GROUP] + ([PROMOTION_GROUP] if params.pop("has-promotions") else []) + \
+        ([PREVIEWS_GROUP] if params.pop("has-previews") else [])
     return {"project": {"name": resolved.name, **params, "jobs": groups}}
 
 

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from jenkinsctl.jobgen.marks import Mark, parse_mark
 from jenkinsctl.jobgen.render import JobSet, RenderedJob, job_kind
 
-WRITE_OPS = ("create", "update", "disable", "delete")
+WRITE_OPS = ("create", "update", "replace", "disable", "delete")
+KIND_NAMES = {"org.jenkinsci.plugins.workflow.job.WorkflowJob": "single-branch pipeline",
+              "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject": "multibranch pipeline",
+              "hudson.model.FreeStyleProject": "freestyle job"}
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class RemoteItem:
 class Action:
     """One change (or one deliberate non-change) to one item."""
 
-    op: str          # create | update | disable | delete | wait | stale | conflict | keep
+    op: str          # create | update | replace | disable | delete | wait | stale | conflict | keep
     name: str
     kind: str        # folder | ci | deploy | promote | rollback | job
     service: str
@@ -62,14 +65,14 @@ class Plan:
         return [a for a in self.actions if a.is_write]
 
     def counts(self) -> dict[str, int]:
-        out = {op: len(self.of(op)) for op in ("create", "update", "disable", "delete", "wait", "stale", "conflict",
-                                                "keep")}
+        out = {op: len(self.of(op)) for op in ("create", "update", "replace", "disable", "delete", "wait", "stale",
+                                                "conflict", "keep")}
         out["unchanged"] = len(self.unchanged)
         return out
 
     def summary(self) -> str:
         c = self.counts()
-        parts = [f"{c[k]} to {k}" for k in ("create", "update", "disable", "delete") if c[k]]
+        parts = [f"{c[k]} to {k}" for k in ("create", "update", "replace", "disable", "delete") if c[k]]
         parts.append(f"{c['unchanged']} unchanged")
         if c["wait"]:
             parts.append(f"{c['wait']} disabled, awaiting deletion" if not self._folders("wait") else
@@ -89,7 +92,7 @@ class Plan:
         return sum(1 for a in self.of(op) if a.kind == "folder")
 
     def render(self) -> list[str]:
-        symbol = {"create": "+", "update": "~", "disable": "-", "delete": "x", "wait": ".", "stale": "?",
+        symbol = {"create": "+", "update": "~", "replace": "^", "disable": "-", "delete": "x", "wait": ".", "stale": "?",
                   "conflict": "!", "keep": "="}
         return [f"{symbol[a.op]} {a.op:<8} {a.name}  ({a.reason})" for a in self.actions]
 
@@ -122,6 +125,11 @@ def plan_sync(desired: JobSet, remote: dict[str, RemoteItem] | None, *, prune: s
             actions.append(Action("conflict", job.name, job.kind, job.service, f"exists, {owner}; left alone", job))
         elif have.is_folder:
             actions.append(Action("conflict", job.name, job.kind, job.service, "a folder of this name is in the way", job))
+        elif have.cls and have.cls != job.item_class:
+            was, now = (KIND_NAMES.get(c, c.rsplit(".", 1)[-1]) for c in (have.cls, job.item_class))
+            actions.append(Action("replace", job.name, job.kind, job.service,
+                                  f"{was} -> {now}: Jenkins cannot change an item's type in place, so it is "
+                                  "deleted and created again (its build history goes)", job))
         elif mark.pruned:
             actions.append(Action("update", job.name, job.kind, job.service,
                                   f"wanted again: was disabled by prune on {mark.pruned}", job, enable=True))
@@ -163,7 +171,8 @@ def plan_sync(desired: JobSet, remote: dict[str, RemoteItem] | None, *, prune: s
                 actions.append(Action("wait", name, kind, mark.service,
                                       f"{gone}; disabled since {mark.pruned}, deleted on or after {due}"))
     actions += _plan_folders(stale_folders, remote, actions, desired, prune)
-    order = {"create": 0, "update": 1, "conflict": 2, "disable": 3, "delete": 4, "wait": 5, "stale": 6, "keep": 7}
+    order = {"create": 0, "update": 1, "replace": 1, "conflict": 2, "disable": 3, "delete": 4, "wait": 5, "stale": 6,
+             "keep": 7}
     creates = [a for a in actions if a.op == "create"]  # already parents-first
     # jobs before folders, and a folder after the folders inside it: a folder is deleted once empty
     rest = sorted((a for a in actions if a.op != "create"),

@@ -6,15 +6,18 @@ from jenkinsctl.jenkins.client import JenkinsClient
 from jenkinsctl.jobsync.plan import RemoteItem
 
 FOLDER_CLASSES = ("com.cloudbees.hudson.plugins.folder.Folder",)
+# folder-like items whose children Jenkins itself creates and deletes (branch indexing): items of
+# ours, never folders to look into
+COMPUTED_CLASSES = ("org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject",)
 LEVELS_PER_REQUEST = 4
 
 
 def _tree(levels: int) -> str:
     """`jobs[...]` nested `levels` deep; the deepest folders list their children as bare `{_class}`
     entries (Jenkins' answer to an unexpanded `jobs`), which says another request is needed."""
-    q = "name,color,description,jobs"
+    q = "name,color,disabled,description,jobs"
     for _ in range(levels - 1):
-        q = f"name,color,description,jobs[{q}]"
+        q = f"name,color,disabled,description,jobs[{q}]"
     return f"jobs[{q}]"
 
 
@@ -45,5 +48,6 @@ def read_remote(client: JenkinsClient, root: str) -> dict[str, RemoteItem] | Non
 
 def _remote(name: str, obj: dict) -> RemoteItem:
     cls = obj.get("_class", "")
-    folder = cls in FOLDER_CLASSES or ("jobs" in obj and "color" not in obj)
-    return RemoteItem(name, cls, obj.get("description"), (obj.get("color") or "").startswith("disabled"), folder)
+    folder = cls not in COMPUTED_CLASSES and (cls in FOLDER_CLASSES or ("jobs" in obj and "color" not in obj))
+    disabled = (obj.get("color") or "").startswith("disabled") or obj.get("disabled") is True
+    return RemoteItem(name, cls, obj.get("description"), disabled, folder)

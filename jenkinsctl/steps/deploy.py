@@ -1,6 +1,10 @@
 """`step deploy`: deploy the pushed image (by digest) to one environment with the descriptor's
 strategy. Writes SERVICE, ENVIRONMENT, STRATEGY, VERSION, IMAGE_URI, IMAGE_DIGEST,
-TASK_DEFINITION_ARN, PREVIOUS_TASK_DEFINITION_ARN, OUTCOME."""
+TASK_DEFINITION_ARN, PREVIOUS_TASK_DEFINITION_ARN, OUTCOME.
+
+`--branch B` (the Jenkinsfile's): the main branch deploys to the first environment, other branches
+to their preview when the descriptor has `previews:`, else nowhere. `--config-only`: the digest the
+environment runs (its deploy record), again, with the descriptor's current runtime configuration."""
 
 from __future__ import annotations
 
@@ -104,6 +108,80 @@ def image_check(ctx: StepContext, env_name: str, clients):
 def result_of(outcome, step: str = "deploy") -> StepResult:
     summary = f"{outcome.version} on {outcome.env}: {outcome.outcome} ({outcome.taskdef_arn.rsplit('/', 1)[-1]})"
     return StepResult(step, outcome.values(), summary)
+
+
+def run_for_branch(ctx: StepContext, branch: str, version=None, image=None, timeout=None, interval=10.0,
+                   approved_by=None) -> StepResult:
+    kind, where = branch_target(ctx.resolved, branch)
+    if kind == "env":
+        ctx.report(f"branch {branch} is {ctx.resolved.name}'s main branch: deploying to {where}")
+        return run(ctx, where, version, None, image, timeout, interval, approved_by)
+    if kind == "preview":
+        return run_preview(ctx, branch, version, image, timeout, interval)
+    ctx.report(where)
+    result = StepResult("deploy", {"SERVICE": ctx.resolved.name, "BRANCH": branch, "OUTCOME": "skipped"},
+                        f"{branch}: deploys nowhere")
+    if not ctx.dry_run:
+        ctx.write(result)
+    return result
+
+
+def branch_target(resolved, branch: str) -> tuple[str, str]:
+    """Where a CI build of `branch` deploys: ("env", first environment) for the main branch,
+    ("preview", branch) when the descriptor has previews, else ("none", why)."""
+    first = resolved.environment_order[0]
+    if branch == resolved.main_branch:
+        return "env", first
+    if resolved.previews is not None:
+        return "preview", branch
+    return "none", (f"branch {branch} deploys nowhere: only {resolved.main_branch} deploys (to {first}); "
+                    f"previews are off for {resolved.name} (previews: in {resolved.source} turns them on)")
+
+
+def run_preview(ctx, branch, version=None, image=None, timeout=None, interval=10.0) -> StepResult:
+    from jenkinsctl.previews import manager
+
+    clients = ctx.aws()
+    image_uri, version, git_sha = find_image(ctx, clients, version, image)
+    outcome = manager.up(clients, ctx.resolved, branch, image_uri, version, git_sha, ctx.report, ctx.dry_run,
+                         interval, timeout, health_mode(ctx))
+    result = result_of(outcome)
+    result.values["BRANCH"] = branch
+    if not ctx.dry_run:
+        ctx.write(result)
+    return result
+
+
+def run_config_only(ctx, env, timeout, interval, approved_by) -> StepResult:
+    """Redeploy the digest `env` runs (its deploy record) with the descriptor's current runtime config."""
+    from jenkinsctl.deploy.deployer import DeployRequest, check_approval, deploy
+    from jenkinsctl.deploy.lastgood import LastKnownGood
+    from jenkinsctl.deploy.resources import resources_for
+    from jenkinsctl.deploy.runtime_config import config_hash, field_diff, runtime_config
+
+    target = ctx.resolved.environment(env)
+    check_approval(target, approved_by, ctx.environ)
+    clients = clients_for(ctx, env)
+    record = LastKnownGood(clients, resources_for(ctx.resolved, target)).get()
+    if record is None:
+        raise UsageError(f"nothing of {ctx.resolved.name} is deployed in {env}: a config deploy redeploys the "
+                         "running image", f"deploy a version first: jenkinsctl step deploy --env {env}")
+    wanted = runtime_config(target)
+    if record.config == config_hash(wanted):
+        ctx.report(f"{env} runs {record.version} with the current runtime configuration: nothing to deploy")
+        return StepResult("deploy", {"SERVICE": ctx.resolved.name, "ENVIRONMENT": env, "VERSION": record.version,
+                                     "IMAGE_URI": record.image, "IMAGE_DIGEST": record.digest,
+                                     "OUTCOME": "unchanged"}, f"{record.version} on {env}: unchanged")
+    ctx.report(f"config deploy of {ctx.resolved.name} to {env}: {record.version} ({record.digest[:19]}) again, with:")
+    for line in (field_diff(record.runtime, wanted) if record.runtime else ["(the deployed fields were not recorded)"]):
+        ctx.report(f"  {line}")
+    req = DeployRequest(env, record.image, record.version, record.gitSha, None, timeout, interval, health_mode(ctx),
+                        approved_by)
+    outcome = deploy(clients, ctx.resolved, req, ctx.report, ctx.environ, ctx.dry_run)
+    result = result_of(outcome)
+    if not ctx.dry_run:
+        ctx.write(result)
+    return result
 
 
 def run(ctx: StepContext, env: str, version: str | None = None, strategy: str | None = None,

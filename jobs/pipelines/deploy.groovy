@@ -25,7 +25,11 @@ pipeline {
         stage('Deploy') {
             agent { label params.AGENT_LABEL }
             steps {
-                sh 'jenkinsctl step deploy --service "$SERVICE" --env "$ENVIRONMENT" ${VERSION:+--version "$VERSION"}'
+                // CONFIG_ONLY (set by the seed): the running image again, with the current runtime configuration
+                sh '''
+                    if [ "$CONFIG_ONLY" = true ]; then set -- --config-only; else set -- ${VERSION:+--version "$VERSION"}; fi
+                    jenkinsctl step deploy --service "$SERVICE" --env "$ENVIRONMENT" "$@"
+                '''
             }
         }
     }

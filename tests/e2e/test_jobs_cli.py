@@ -26,10 +26,11 @@ def test_render_summarizes_every_service(cli, project):
     assert r.code == 0, r.err
     assert r.out.splitlines() == [
         "invoice-worker       services/billing/invoice-worker/  ci deploy-dev deploy-prod promote rollback",
-        "orders-api           services/payments/orders-api/  ci deploy-dev deploy-prod deploy-staging promote rollback",
+        "orders-api           services/payments/orders-api/  ci deploy-dev deploy-prod deploy-staging env-gc promote "
+        "rollback",
         "search-api           services/discovery/search-api/  ci deploy-dev deploy-prod deploy-staging promote rollback",
     ]
-    assert "17 jobs for 3 services, namespace 'platform'" in r.err
+    assert "18 jobs for 3 services, namespace 'platform'" in r.err
 
 
 def test_render_formats_and_output_folder(cli, project, tmp_path):
@@ -38,7 +39,7 @@ def test_render_formats_and_output_folder(cli, project, tmp_path):
     assert "search-api" not in dsl.out
     out = tmp_path / "xml"
     r = cli("jobs", "render", "-o", str(out), cwd=project)
-    assert r.code == 0 and r.out.strip() == f"wrote 24 files to {out}/ (17 jobs, 3 services)"
+    assert r.code == 0 and r.out.strip() == f"wrote 25 files to {out}/ (18 jobs, 3 services)"
     assert (out / "services/payments/orders-api/ci/config.xml").read_text().startswith("<?xml")
     missing = cli("jobs", "render", "no-such-api", cwd=project)
     assert missing.code == 2 and "no service named 'no-such-api'" in missing.err
@@ -57,7 +58,7 @@ def test_jjb_output_is_plain_jenkins_job_builder_input(cli, project, tmp_path):
                     f"{REPO / 'jobs'}:{tmp_path / 'jjb' / 'projects.yaml'}"], check=True, capture_output=True)
     ours = sorted(p.relative_to(tmp_path / "ours") for p in (tmp_path / "ours").rglob("config.xml"))
     theirs = sorted(p.relative_to(tmp_path / "theirs") for p in (tmp_path / "theirs").rglob("config.xml"))
-    assert ours == theirs and len(ours) == 24
+    assert ours == theirs and len(ours) == 25
     for rel in ours:
         assert _comparable((tmp_path / "ours" / rel).read_text()) == _comparable((tmp_path / "theirs" / rel).read_text())
 
@@ -79,24 +80,24 @@ def test_diff_and_sync_against_jenkins(cli, project, jenkins_env):
     assert dry.code == 0 and "+ create   services/payments/orders-api/ci  (new)" in dry.out
     assert "nothing was changed" in dry.err and fake.jobs() == {}
     done = cli("jobs", "sync", cwd=project, env=env)
-    assert done.code == 0 and "24 to create, 0 unchanged" in done.err and len(fake.jobs()) == 24
+    assert done.code == 0 and "25 to create, 0 unchanged" in done.err and len(fake.jobs()) == 25
     again = cli("jobs", "sync", cwd=project, env=env)
-    assert again.out == "" and "24 unchanged (1 reads, 0 writes)" in again.err
+    assert again.out == "" and "25 unchanged (1 reads, 0 writes)" in again.err
     path = project / "services" / "orders-api.yaml"
     path.write_text(path.read_text().replace("description: Orders REST API", "description: Orders API"))
     diff = cli("jobs", "diff", cwd=project, env=env)
     assert diff.code == 0
     assert "update   services/payments/orders-api/ci  (config changed" in diff.out
     lines = diff.out.splitlines()
-    assert any(l.startswith("-") and "<description>CI pipeline of orders-api (Orders REST API)" in l for l in lines)
-    assert any(l.startswith("+") and "<description>CI pipeline of orders-api (Orders API)" in l for l in lines)
-    assert "1 to update, 23 unchanged" in diff.err
+    assert any(l.startswith("-") and "<description>CI of orders-api (Orders REST API)" in l for l in lines)
+    assert any(l.startswith("+") and "<description>CI of orders-api (Orders API)" in l for l in lines)
+    assert "1 to update, 24 unchanged" in diff.err
     (project / "services" / "invoice-worker.yaml").unlink()
     planned = cli("jobs", "diff", "--prune=delete", "--no-xml", cwd=project, env=env)
     assert planned.out.splitlines()[-2:] == [
         "delete   services/billing/invoice-worker  (service 'invoice-worker' is gone; empty once what it holds is deleted)",
         "delete   services/billing  (no longer generated; empty once what it holds is deleted)"]
-    assert "1 to update, 7 to delete, 16 unchanged" in planned.err
+    assert "1 to update, 7 to delete, 17 unchanged" in planned.err
     pruned = cli("jobs", "sync", "--prune=delete", cwd=project, env=env)
     assert pruned.code == 0 and pruned.out.count("x delete") == 7 and "1 to update" in pruned.err
     assert "x delete   services/billing  (" in pruned.out.splitlines()[-2]
@@ -111,7 +112,7 @@ def test_an_incomplete_sync_says_what_was_not_applied(cli, project, jenkins_env)
     r = cli("jobs", "sync", cwd=project, env=env)
     assert r.code == 4
     assert "failed   create services/discovery/search-api" in r.out and "not attempted: 6" in r.out
-    assert "sync incomplete: 1 changes failed, 6 not attempted; 17 applied" in r.err
+    assert "sync incomplete: 1 changes failed, 6 not attempted; 18 applied" in r.err
     assert "run `jenkinsctl jobs sync` again" in r.err
 
 

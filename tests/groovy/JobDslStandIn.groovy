@@ -14,7 +14,7 @@ class JobDsl {
     // context -> method -> the context its closure runs in (null: takes no closure)
     static final Map<String, Map<String, String>> CONTEXTS = [
         // JobParent
-        top: [pipelineJob: 'pipelineJob', folder: 'folder'],
+        top: [pipelineJob: 'pipelineJob', folder: 'folder', multibranchPipelineJob: 'multibranchPipelineJob'],
         // Folder (Item)
         folder: [description: null, displayName: null],
         // WorkflowJob / Job / Item
@@ -44,6 +44,28 @@ class JobDsl {
         extensions: [cleanAfterCheckout: null, cleanBeforeCheckout: null, wipeOutWorkspace: null,
                      pathRestriction: 'pathRestriction'],
         pathRestriction: [includedRegions: null, excludedRegions: null],
+        // MultibranchWorkflowJob (a Folder): BranchSourcesContext, GitBranchSourceContext,
+        // OrphanedItemStrategyContext, DiscardOldItemsContext, MultibranchWorkflowTriggerContext,
+        // BranchProjectFactoryContext; folder properties and triggers through the dynamic DSL
+        // (cloudbees-folder's PeriodicFolderTrigger, multibranch-action-triggers' PipelineTriggerProperty)
+        multibranchPipelineJob: [description: null, displayName: null, branchSources: 'branchSources',
+                                 orphanedItemStrategy: 'orphanedItemStrategy', triggers: 'folderTriggers',
+                                 properties: 'folderProperties', factory: 'factory'],
+        branchSources: [git: 'gitBranchSource'],
+        gitBranchSource: [id: null, remote: null, credentialsId: null, includes: null, excludes: null,
+                          ignoreOnPushNotifications: null],
+        orphanedItemStrategy: [discardOldItems: 'discardOldItems'],
+        discardOldItems: [daysToKeep: null, numToKeep: null],
+        folderTriggers: [periodic: null, periodicFolderTrigger: 'periodicFolderTrigger'],
+        periodicFolderTrigger: [interval: null],
+        folderProperties: [pipelineTriggerProperty: 'pipelineTriggerProperty'],
+        pipelineTriggerProperty: [createActionJobsToTrigger: null, deleteActionJobsToTrigger: null,
+                                  actionJobsToTriggerOnRunDelete: null, quitePeriod: null, branchIncludeFilter: null,
+                                  branchExcludeFilter: null, additionalParameters: 'additionalParameters'],
+        additionalParameters: [additionalParameter: 'additionalParameter'],
+        additionalParameter: [name: null, value: null],
+        factory: [workflowBranchProjectFactory: 'workflowBranchProjectFactory'],
+        workflowBranchProjectFactory: [scriptPath: null],
     ]
 
     static Object plain(Object value) {
@@ -97,6 +119,8 @@ abstract class JobDslScript extends Script {
     def pipelineJob(String name, Closure body = null) { item('pipelineJob', name, body) }
 
     def folder(String name, Closure body = null) { item('folder', name, body) }
+
+    def multibranchPipelineJob(String name, Closure body = null) { item('multibranchPipelineJob', name, body) }
 
     private item(String kind, String name, Closure body) {
         JobDsl.record('top', ITEMS, kind, body ? [name, body] as Object[] : [name] as Object[])

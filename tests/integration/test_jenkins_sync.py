@@ -150,10 +150,10 @@ def test_unmanaged_and_other_namespace_jobs_are_never_modified(target):
     target.client.create_item(taken, UNMANAGED)
     # a second seed, namespace "data", owns the same folder layout: it must not touch platform's jobs
     other = sync(target.client, target.jobs(namespace="data"), prune="delete", today=TODAY)
-    assert other.plan.writes == [] and len(other.plan.of("conflict")) == 17
+    assert other.plan.writes == [] and len(other.plan.of("conflict")) == 18
     ours = sync(target.client, target.jobs(without=("orders-api",)), prune="delete", today=TODAY)
     deleted = {a.name for a in ours.plan.of("delete")}
-    assert hand_made not in deleted and taken not in deleted and len(deleted) == 5
+    assert hand_made not in deleted and taken not in deleted and len(deleted) == 6
     kept = [(a.op, a.name) for a in ours.plan.of("keep")]  # the folder still holds the hand-made jobs
     assert kept == [("keep", f"{target.root}/payments/orders-api"), ("keep", f"{target.root}/payments")]
     assert target.client.get_config(hand_made) == UNMANAGED or "made by hand" in target.client.get_config(hand_made)
@@ -238,8 +238,8 @@ def test_a_failure_mid_sync_is_reported_and_the_next_sync_finishes(project, tmp_
         assert [a.name for a, _ in first.report.failed] == ["services/payments/orders-api"]
         assert "server error 5" in first.report.failed[0][1].message
         assert {a.name.rsplit("/", 1)[0] for a, _ in first.report.skipped} == {"services/payments/orders-api"}
-        assert len(first.report.skipped) == 6 and len(first.report.applied) == len(desired.jobs) - 7
-        assert any("not attempted: 6" in line for line in first.report.render())
+        assert len(first.report.skipped) == 7 and len(first.report.applied) == len(desired.jobs) - 8
+        assert any("not attempted: 7" in line for line in first.report.render())
         second = sync(t.client, desired, today=TODAY)
         assert sorted(a.name for a in second.plan.writes) == sorted(
             j.name for j in desired.jobs if j.name.startswith("services/payments/orders-api"))

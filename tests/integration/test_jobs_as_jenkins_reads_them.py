@@ -74,6 +74,22 @@ def test_promote_choices_in_the_executed_job_dsl(examples):
     assert env["args"][1] == ["dev", "staging", "prod"]
 
 
+@needs_groovy
+def test_the_ci_multibranch_job_in_the_executed_job_dsl(examples):
+    ws, jobset = examples
+    resolved = ws.select(("orders-api",))[0].resolved
+    items = {i["args"][0]: i for i in run_job_dsl(rendered_files(ws, jobset, "job-dsl")["orders-api.groovy"])}
+    ci = items["services/payments/orders-api/ci"]
+    assert ci["method"] == "multibranchPipelineJob"
+    (remote,) = calls(ci["body"], "branchSources", "git", "remote")
+    assert remote["args"] == [resolved.repo]
+    (script,) = calls(ci["body"], "factory", "workflowBranchProjectFactory", "scriptPath")
+    assert script["args"] == [resolved.build.jenkinsfile]
+    assert calls(ci["body"], "orphanedItemStrategy", "discardOldItems")
+    (gc,) = calls(ci["body"], "properties", "pipelineTriggerProperty", "deleteActionJobsToTrigger")
+    assert gc["args"] == ["services/payments/orders-api/env-gc"] and "services/payments/orders-api/env-gc" in items
+
+
 def test_folders_carry_only_folder_fields(examples):
     _, jobset = examples
     folders = [j for j in jobset.jobs if j.is_folder]

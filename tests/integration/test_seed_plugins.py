@@ -35,7 +35,7 @@ PIPELINE = {
     "timeout": "workflow-basic-steps", "withEnv": "workflow-basic-steps", "echo": "workflow-basic-steps",
     "error": "workflow-basic-steps",
     "sh": "workflow-durable-task-step",
-    "checkout": "workflow-scm-step", "scmGit": "git",
+    "checkout": "workflow-scm-step",
     "readProperties": "pipeline-utility-steps", "readYaml": "pipeline-utility-steps",
     "withCredentials": "credentials-binding", "usernamePassword": "credentials-binding",
     "params": "workflow-cps", "env": "workflow-cps", "currentBuild": "workflow-cps", "scm": "workflow-cps",
@@ -56,8 +56,16 @@ JOB_DSL.update({
     "pollSCM": "job-dsl", "scmpoll_spec": "job-dsl", "cron": "job-dsl", "spec": "job-dsl",  # core triggers
     "pathRestriction": "git", "includedRegions": "git", "excludedRegions": "git",  # no @Symbol: class name
 })
+JOB_DSL.update({name: "job-dsl" for name in (  # multibranchPipelineJob's static contexts
+    "multibranchPipelineJob", "branchSources", "id", "credentialsId", "orphanedItemStrategy", "discardOldItems",
+    "factory", "workflowBranchProjectFactory")})
+JOB_DSL.update({"periodicFolderTrigger": "cloudbees-folder", "interval": "cloudbees-folder"})
+JOB_DSL.update({name: "multibranch-action-triggers" for name in (
+    "pipelineTriggerProperty", "createActionJobsToTrigger", "deleteActionJobsToTrigger",
+    "actionJobsToTriggerOnRunDelete", "branchIncludeFilter", "branchExcludeFilter", "additionalParameters")})
+# what the created items themselves need
 JOB_DSL_NEEDS = {"cps": "workflow-cps", "cpsScm": "workflow-cps", "pipelineJob": "workflow-job",
-                 "folder": "cloudbees-folder", "git": "git"}  # what the created items themselves need
+                 "folder": "cloudbees-folder", "git": "git", "multibranchPipelineJob": "workflow-multibranch"}
 
 # JCasC root (path) -> plugin.
 CASC = {"jenkins.globalNodeProperties": "configuration-as-code", "credentials": "credentials",

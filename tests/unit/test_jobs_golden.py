@@ -59,6 +59,7 @@ def test_examples_generate_the_documented_jobs():
         "services/payments/orders-api/deploy-dev",
         "services/payments/orders-api/deploy-prod",
         "services/payments/orders-api/deploy-staging",
+        "services/payments/orders-api/env-gc",
         "services/payments/orders-api/promote",
         "services/payments/orders-api/rollback",
     ]

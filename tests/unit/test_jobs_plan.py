@@ -30,7 +30,7 @@ def remote_from(jobset, **overrides) -> dict[str, RemoteItem]:
     items = {}
     for j in jobset.jobs:
         desc = ET.fromstring(j.xml.encode()).findtext("description")
-        items[j.name] = RemoteItem(j.name, "folder" if j.is_folder else "job", desc, False, j.is_folder)
+        items[j.name] = RemoteItem(j.name, "folder" if j.is_folder else j.item_class, desc, False, j.is_folder)
     items.update(overrides)
     return items
 
@@ -65,7 +65,7 @@ def test_nothing_to_do_when_jenkins_holds_the_same_marks(jobset):
 
 def test_changed_hash_means_update_of_that_job_only(jobset):
     name = "services/payments/orders-api/deploy-prod"
-    stale = RemoteItem(name, "job", "x\n\n[jenkinsctl namespace=platform service=orders-api config=ffffffffffffffff]",
+    stale = RemoteItem(name, "org.jenkinsci.plugins.workflow.job.WorkflowJob", "x\n\n[jenkinsctl namespace=platform service=orders-api config=ffffffffffffffff]",
                        False, False)
     plan = plan_sync(jobset, remote_from(jobset, **{name: stale}), today=TODAY)
     assert [(a.op, a.name) for a in plan.writes] == [("update", name)]
@@ -105,7 +105,7 @@ def test_a_pruned_job_that_is_wanted_again_is_restored(jobset):
     name = "services/payments/orders-api/rollback"
     job = jobset.by_name()[name]
     desc = f"x\n\n[jenkinsctl namespace=platform service=orders-api config={job.config} pruned=2026-11-20]"
-    plan = plan_sync(jobset, remote_from(jobset, **{name: RemoteItem(name, "job", desc, True, False)}), today=TODAY)
+    plan = plan_sync(jobset, remote_from(jobset, **{name: RemoteItem(name, "org.jenkinsci.plugins.workflow.job.WorkflowJob", desc, True, False)}), today=TODAY)
     assert [(a.op, a.name, a.enable) for a in plan.writes] == [("update", name, True)]
 
 

@@ -225,6 +225,9 @@ class Router:
             if job and method == "POST" and rest == "doDelete":
                 st.delete(full)
                 return self._ok(302)
+            if job and method == "POST" and rest == "build" and st.get(full).is_multibranch:
+                st.index_branches(full)  # "Scan Multibranch Pipeline Now"
+                return self._ok(302)
             if job and method == "POST" and rest in ("build", "buildWithParameters"):
                 params = query if rest == "buildWithParameters" else {}
                 params.update({k: v[-1] for k, v in parse_qs(body.decode() or "").items()}

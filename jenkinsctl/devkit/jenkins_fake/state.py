@@ -5,13 +5,18 @@ Every method takes the state lock; the HTTP layer and the test control API share
 from __future__ import annotations
 
 import re
+import subprocess
 import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 FOLDER_CLASS = "com.cloudbees.hudson.plugins.folder.Folder"
+MULTIBRANCH_CLASS = "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject"
+WORKFLOW_JOB = "org.jenkinsci.plugins.workflow.job.WorkflowJob"
+TRIGGER_PROPERTY = "org.jenkinsci.plugins.workflow.multibranch.PipelineTriggerProperty"
 CLASSES = {  # config.xml root tag -> item class
+    MULTIBRANCH_CLASS: MULTIBRANCH_CLASS,
     "flow-definition": "org.jenkinsci.plugins.workflow.job.WorkflowJob",
     "project": "hudson.model.FreeStyleProject",
     FOLDER_CLASS: FOLDER_CLASS,
@@ -58,9 +63,16 @@ class Item:
     builds: dict[int, Build] = field(default_factory=dict)
     next_build: int = 1
 
+    display_name: str = ""
+
     @property
     def is_folder(self) -> bool:
+        """A folder users create items in (a multibranch project is not one: Jenkins makes its jobs)."""
         return self.cls == FOLDER_CLASS
+
+    @property
+    def is_multibranch(self) -> bool:
+        return self.cls == MULTIBRANCH_CLASS
 
     @property
     def name(self) -> str:
@@ -165,6 +177,50 @@ def parse_config(xml: str) -> str:
     return cls
 
 
+def encode_branch(name: str) -> str:
+    """branch-api's NameEncoder: a branch's job name is its name with URL-unsafe characters escaped."""
+    from urllib.parse import quote
+
+    return quote(name, safe="-._~!$&'()*+,;=:@ ") if name not in ("", ".", "..") else {"": "%00", ".": "%2E",
+                                                                                        "..": "%2E."}[name]
+
+
+def branch_config(branch: str, script_path: str) -> str:
+    return ("<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"workflow-job\">\n"
+            "  <description></description>\n  <properties>\n"
+            "    <org.jenkinsci.plugins.workflow.multibranch.BranchJobProperty plugin=\"workflow-multibranch\">\n"
+            f"      <branch><head class=\"jenkins.plugins.git.GitBranchSCMHead\"><name>{_escape(branch)}</name></head>"
+            "</branch>\n    </org.jenkinsci.plugins.workflow.multibranch.BranchJobProperty>\n  </properties>\n"
+            "  <definition class=\"org.jenkinsci.plugins.workflow.multibranch.SCMBinder\" plugin=\"workflow-multibranch\">\n"
+            f"    <scriptPath>{_escape(script_path)}</scriptPath>\n  </definition>\n  <disabled>false</disabled>\n"
+            "</flow-definition>")
+
+
+def _multibranch_facts(config: str) -> dict:
+    root = ET.fromstring(config)
+    remotes = [s.findtext("remote") or "" for s in root.iter("source")
+               if s.get("class") == "jenkins.plugins.git.GitSCMSource"]
+    prop = root.find(f"properties/{TRIGGER_PROPERTY}")
+    jobs = lambda tag: [j.strip() for j in ((prop.findtext(tag) if prop is not None else "") or "").split(",")  # noqa
+                        if j.strip()]
+    return {"remotes": remotes, "prune": root.findtext("orphanedItemStrategy/pruneDeadBranches") != "false",
+            "script": root.findtext("factory/scriptPath") or "Jenkinsfile",
+            "on_create": jobs("createActionJobsToTrigger"), "on_delete": jobs("deleteActionJobsToTrigger")}
+
+
+def remote_heads(remote: str) -> list[str]:
+    out = subprocess.run(["git", "ls-remote", "--heads", remote], capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise FakeError(500, f"branch indexing of {remote} failed: {out.stderr.strip()}")
+    return [line.split("refs/heads/", 1)[1] for line in out.stdout.splitlines() if "refs/heads/" in line]
+
+
+def _escape(text: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(text)
+
+
 class State:
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -235,12 +291,53 @@ class State:
                 raise FakeError(405, f"{full_name} is a folder")
             item.set_disabled(value)
 
+    def index_branches(self, full_name: str, branches: list[str] | None = None) -> tuple[list[str], list[str]]:
+        """Branch indexing of a multibranch project, as branch-api does it: a job per branch of the
+        source (`git ls-remote` of its remote unless `branches` is given), created by Jenkins and
+        built once; jobs of branches that are gone are deleted (pruneDeadBranches), and the
+        PipelineTriggerProperty's jobs are scheduled with the SOURCE_* parameters. Returns
+        (created, deleted) branch names."""
+        with self.lock:
+            item = self.get(full_name)
+            if item.cls != MULTIBRANCH_CLASS:
+                raise FakeError(400, f"{full_name} is not a multibranch project")
+            facts = _multibranch_facts(item.config)
+        if branches is None:  # outside the lock: git may be slow
+            branches = sorted({b for r in facts["remotes"] for b in remote_heads(r)})
+        with self.lock:
+            have = {c.name: c for c in self.children(full_name)}
+            wanted = {encode_branch(b): b for b in branches}
+            created, deleted = [], []
+            for enc, branch in sorted(wanted.items()):
+                if enc in have:
+                    continue
+                child = Item(f"{full_name}/{enc}", WORKFLOW_JOB, branch_config(branch, facts["script"]),
+                             display_name=branch)
+                self.items[child.full_name] = child
+                self._children.setdefault(full_name, set()).add(child.full_name)
+                created.append(branch)
+                self.enqueue(child.full_name)
+                self._trigger(facts["on_create"], child)
+            for enc, child in sorted(have.items()):
+                if enc not in wanted and facts["prune"]:
+                    deleted.append(child.display_name or enc)
+                    self.delete(child.full_name)
+                    self._trigger(facts["on_delete"], child)
+            return created, deleted
+
+    def _trigger(self, jobs: list[str], branch_job: Item) -> None:
+        for job in jobs:
+            if job in self.items and not self.items[job].is_folder:
+                self.enqueue(job, {"SOURCE_PROJECT_NAME": branch_job.name,
+                                   "SOURCE_PROJECT_FULL_NAME": branch_job.full_name,
+                                   "SOURCE_BRANCH_NAME": "", "TARGET_BRANCH_NAME": ""})
+
     # -- queue and builds ----------------------------------------------------------------------
 
     def enqueue(self, job: str, parameters: dict[str, str] | None = None, label: str | None = None) -> QueueItem:
         with self.lock:
             item = self.get(job)
-            if item.is_folder:
+            if item.is_folder or item.is_multibranch:
                 raise FakeError(405, f"{job} is a folder")
             if item.disabled:
                 raise FakeError(409, f"{job} is disabled")

@@ -33,13 +33,15 @@ def item_json(state: State, base: str, item: Item) -> dict[str, Any]:
         "_class": item.cls,
         "name": item.name,
         "fullName": item.full_name,
-        "displayName": item.name,
+        "displayName": item.display_name or item.name,
         "fullDisplayName": item.full_name.replace("/", " » "),
         "url": url,
         "description": item.description or None,
     }
-    if item.is_folder:
+    if item.is_folder or item.is_multibranch:  # a multibranch project lists its branch jobs, has no color
         out["jobs"] = lambda: [item_json(state, base, c) for c in state.children(item.full_name)]
+        if item.is_multibranch:
+            out["disabled"] = item.disabled
         return out
     builds = sorted(item.builds.values(), key=lambda b: -b.number)
 
