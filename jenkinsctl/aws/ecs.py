@@ -33,7 +33,7 @@ class AwsUnsupported(AwsError):
 
 class Ecs(Service):
     name = "ecs"
-    PLANNED = frozenset({"update_service", "delete_service", "delete_task_definitions",  # previews' down
+    PLANNED = frozenset({"delete_task_definitions",  # previews' down (and the controller's service below)
                          "create_capacity_provider", "update_capacity_provider", "delete_capacity_provider",
                          "create_cluster", "put_cluster_capacity_providers", "delete_cluster", "tag_resource",
                          "register_task_definition", "deregister_task_definition",

@@ -30,8 +30,7 @@ def assume_policy(service: str) -> str:
 
 class Iam(Service):
     name = "iam"
-    PLANNED = frozenset({"delete_role_policy",  # previews' down
-                         "create_role", "update_assume_role_policy", "attach_role_policy", "detach_role_policy",
+    PLANNED = frozenset({"create_role", "update_assume_role_policy", "attach_role_policy", "detach_role_policy",
                          "tag_role", "delete_role", "create_instance_profile", "add_role_to_instance_profile",
                          "remove_role_from_instance_profile", "tag_instance_profile", "delete_instance_profile",
                          "put_role_policy", "delete_role_policy", "create_service_linked_role"})
