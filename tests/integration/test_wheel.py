@@ -69,7 +69,9 @@ def test_installed_wheel_renders_the_same_bytes_as_the_checkout(installed, tmp_p
         if fmt == "xml":
             jobs = [n for n in rendered if n.endswith("config.xml")]
             assert "services/payments/orders-api/promote/config.xml" in jobs and len(jobs) >= 17, jobs
-            assert b"<flow-definition" in rendered["services/payments/orders-api/ci/config.xml"]
+            assert b"<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject" in \
+                rendered["services/payments/orders-api/ci/config.xml"]  # every branch built
+            assert b"<flow-definition" in rendered["services/payments/orders-api/promote/config.xml"]
 
 
 def test_a_repository_s_own_jobs_folder_overrides_the_shipped_templates(installed, tmp_path):
@@ -77,7 +79,8 @@ def test_a_repository_s_own_jobs_folder_overrides_the_shipped_templates(installe
     shutil.copytree(REPO / "jobs", repo / "jobs")
     shutil.copy(REPO / "Jenkinsfile", repo / "Jenkinsfile")  # templates.yaml includes ../Jenkinsfile
     text = (repo / "jobs" / "templates.yaml").read_text()
-    (repo / "jobs" / "templates.yaml").write_text(text.replace("CI pipeline of {service}", "Our CI of {service}", 1))
+    (repo / "jobs" / "templates.yaml").write_text(text.replace("CI of {service}", "Our CI of {service}", 1))
+    assert "Our CI of {service}" in (repo / "jobs" / "templates.yaml").read_text()  # the override took
     out = tmp_path / "out"
     done = _jenkinsctl(installed / "bin" / "jenkinsctl", repo, "jobs", "render", "-o", str(out))
     assert done.returncode == 0, done.stderr
