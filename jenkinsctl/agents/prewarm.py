@@ -69,13 +69,13 @@ class Prewarm:
                 running[(run.job, run.number)] = label or ""
         for key, label in running.items():
             if key not in self.started:
-                state = self.jenkins.build_state(*key)
+                state = self._state(key)
                 self.started[key] = (state.started if state and state.started else now)
                 if state is not None and state.upstream is not None and state.queue_id is not None:
                     self._child(state.upstream, state.queue_id, label)
         for key in [k for k in self.started if k not in running]:
             started = self.started.pop(key)
-            state = self.jenkins.build_state(*key)
+            state = self._state(key)
             took = state.duration_seconds if state is not None and state.duration_seconds else now - started
             self.history.learn(key[0], took)
             changed.add(key[0])
@@ -89,6 +89,14 @@ class Prewarm:
         self._save(changed)
         return [e for key, started in self.started.items() if key not in self.children
                 for e in self.history.predict(key[0], f"{key[0]}#{key[1]}", started)]
+
+    def _state(self, key: Key):
+        """The build's state in Jenkins; None if Jenkins cannot say now (the pass scales anyway)."""
+        try:
+            return self.jenkins.build_state(*key)
+        except JenkinsctlError as exc:
+            self.progress(f"pre-warm: {key[0]} #{key[1]}: {exc.message}")
+            return None
 
     def _child(self, parent: Key, queue_id: int, label: str | None) -> None:
         t = self.spec.templates.get(template_of(label or ""))
