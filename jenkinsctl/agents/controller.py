@@ -12,7 +12,13 @@ behind it, and after the queue's `maxReceiveCount` receives SQS's redrive policy
 the dead-letter queue (`agents status` shows it). A handled message is deleted.
 
 State is in the fleet's DynamoDB table (`sharedstate.DynamoLedger`): a controller restarted
-mid-drain, or two controllers on the same events, never resubmit a build twice nor lose one."""
+mid-drain, or two controllers on the same events, never resubmit a build twice nor lose one.
+
+Pre-warm (`prewarm.Prewarm`): each scale pass learns the jobs' fan-outs and durations from the
+Jenkins queue and nodes (kept in the same table, `sharedstate.HistoryStore`) and passes the
+builds a running parent is expected to release to `decide`, with the fleet's cold boot estimate
+(`simulator.Boot().cold`, the components the simulator justifies, plus one scale period: the
+simulator's policy uses the same), so instances boot before the fan-out is queued."""
 
 from __future__ import annotations
 
@@ -23,6 +29,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from jenkinsctl.agents.drainer import Drainer, parse_event
+from jenkinsctl.agents.prewarm import Prewarm
+from jenkinsctl.agents.sharedstate import HistoryStore
+from jenkinsctl.agents.simulator import Boot
 from jenkinsctl.errors import JenkinsctlError
 
 RETRY_BASE_SECONDS = 2  # a failed message is retried after 2 s, 4 s, 6 s... until the redrive policy takes it
@@ -39,7 +48,8 @@ class PassReport:
 class Controller:
     def __init__(self, clients, jenkins, spec, ledger, queue_url: str, period: float = 10.0,
                  progress: Callable[[str], None] | None = None, clock=time.monotonic, scale: bool = True,
-                 retry_base: float = RETRY_BASE_SECONDS, each_pass: Callable[[int, PassReport], None] | None = None):
+                 retry_base: float = RETRY_BASE_SECONDS, each_pass: Callable[[int, PassReport], None] | None = None,
+                 boot_seconds: float | None = None, wall_clock=time.time):
         self.clients = clients
         self.jenkins = jenkins
         self.spec = spec
@@ -53,6 +63,11 @@ class Controller:
         self.drainer = Drainer(clients, jenkins, spec.cluster, ledger)
         self.stopping = threading.Event()
         self._next_scale = 0.0
+        self.wall_clock = wall_clock  # epoch seconds: what Jenkins' start times and `decide` count in
+        self.boot_seconds = Boot().cold + period if boot_seconds is None else boot_seconds
+        db, table = getattr(ledger, "db", None), getattr(ledger, "table", None)  # a DynamoLedger's table
+        self.prewarm = Prewarm(jenkins, spec, HistoryStore(db, table) if db is not None and table else None,
+                               self.progress)
 
     def run(self) -> int:
         """Passes until `stop()` (SIGTERM); returns the passes run."""
@@ -136,7 +151,8 @@ class Controller:
         from jenkinsctl.agents.operate import carry_out, scale_pass
 
         try:
-            decision, view = scale_pass(self.clients, self.jenkins, self.spec)
+            decision, view = scale_pass(self.clients, self.jenkins, self.spec, self.wall_clock(),
+                                        self.prewarm, self.boot_seconds)
             done = carry_out(self.clients, self.spec, decision, view)
         except JenkinsctlError as exc:
             report.scaled = f"scale: {exc.message}"
@@ -145,6 +161,9 @@ class Controller:
         report.scaled = decision.render().splitlines()[0]
         if done or decision.desired_after != decision.desired_before:
             self.progress(f"scale: {report.scaled}" + (f" ({'; '.join(done)})" if done else ""))
+            for reason in decision.reasons:
+                if reason.startswith("pre-warm"):
+                    self.progress(f"  {reason}")
 
 
 def _why(exc: Exception) -> str:

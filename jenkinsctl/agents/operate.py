@@ -65,16 +65,18 @@ def _float(v: str | None) -> float | None:
         return None
 
 
-def read_builds(jenkins, spec: FleetSpec, agents_on: dict[str, str]) -> tuple[list[Build], list[str]]:
-    """Queued and running builds of the labels this fleet serves, with their template's reservation."""
+def read_builds(jenkins, spec: FleetSpec, agents_on: dict[str, str], queue=None,
+                nodes=None) -> tuple[list[Build], list[str]]:
+    """Queued and running builds of the labels this fleet serves, with their template's reservation.
+    `queue`, `nodes`: what `jenkins.queue()` and `jenkins.nodes()` answered, if already asked."""
     builds, skipped = [], []
-    for q in jenkins.queue():
+    for q in jenkins.queue() if queue is None else queue:
         t = spec.templates.get(template_of(q.label or ""))
         if t is None:
             skipped.append(f"queue item {q.id} ({q.job}) label {q.label!r}")
             continue
         builds.append(Build(f"queue:{q.id}", q.label, t.cpu, t.memory, None, q.waiting_seconds))
-    for node in jenkins.nodes():
+    for node in jenkins.nodes() if nodes is None else nodes:
         label = next((lb for lb in node.labels if template_of(lb) in spec.templates), None)
         if label is None:
             continue
@@ -90,11 +92,17 @@ def shapes_of(clients, spec: FleetSpec) -> dict[str, Shape]:
             clients.ec2.instance_shapes(list(spec.instance_types)).items()}
 
 
-def scale_pass(clients, jenkins, spec: FleetSpec, now: float | None = None) -> tuple[Decision, FleetView]:
+def scale_pass(clients, jenkins, spec: FleetSpec, now: float | None = None, prewarm=None,
+               boot_seconds: float = 0.0) -> tuple[Decision, FleetView]:
+    """`prewarm` (`prewarm.Prewarm`): learn fan-outs from this pass's queue and nodes and count the
+    builds they predict once they are `boot_seconds` (a cold boot) away."""
     now = time.time() if now is None else now
     view = read_fleet(clients, spec)
-    builds, skipped = read_builds(jenkins, spec, view.agents_on)
-    dec = decide(spec, shapes_of(clients, spec), view.group, view.instances, builds, now)
+    queue, nodes = jenkins.queue(), jenkins.nodes()
+    builds, skipped = read_builds(jenkins, spec, view.agents_on, queue, nodes)
+    expected = prewarm.observe(queue, nodes, now) if prewarm is not None else []
+    dec = decide(spec, shapes_of(clients, spec), view.group, view.instances, builds, now,
+                 expected=expected, boot_seconds=boot_seconds)
     dec.reasons += [f"ignored {s}: no template serves it" for s in skipped]
     return dec, view
 

@@ -1,7 +1,8 @@
 """The drain ledger in DynamoDB: shared by every controller, durable across restarts.
 
 One table (`Names.state_table`, created by `agents apply`, on-demand billing, TTL on `expires`),
-one item per event, instance and build (`pk` = `event#ID`, `instance#ID`, `build#JOB#NUMBER`).
+one item per event, instance and build (`pk` = `event#ID`, `instance#ID`, `build#JOB#NUMBER`), and
+the pre-warm history, one item per job (`history#JOB`, `HistoryStore`).
 Every step of a build's life is a conditional write from the state it must be in:
 
     recorded -> keeping (will finish inside the warning) | aborting -> resubmitting -> resubmitted
@@ -21,6 +22,9 @@ import uuid
 EVENT_TTL_SECONDS = 2 * 86400  # EventBridge redelivers within hours; two days is plenty
 RECORD_TTL_SECONDS = 14 * 86400  # builds and instances: long enough to read back in `agents status`
 CLAIM_SECONDS = 30.0  # a resubmission claimed longer ago than this, with no queue item, was abandoned
+HISTORY_TTL_SECONDS = 30 * 86400
+HISTORY_ITEM_BYTES = 64 * 1024  # well below DynamoDB's 400 KB item limit; grouped fan-outs are far smaller
+MAX_KEY_BYTES = 2048  # DynamoDB's partition key limit
 OPEN_STATES = ("recorded", "keeping", "aborting", "resubmitting")
 
 
@@ -102,6 +106,33 @@ class DynamoLedger:
 
     def save(self) -> None:
         """Every write above is already durable."""
+
+
+class HistoryStore:
+    """The pre-warm history (`history.History`) in the same table: one item per job
+    (`pk` = `history#JOB`), a plain put (last writer wins: two controllers learn the same
+    facts), at most `HISTORY_ITEM_BYTES` (the fan-out is cut to fit), TTL `HISTORY_TTL_SECONDS`
+    after its last write (a job gone that long is forgotten)."""
+
+    def __init__(self, dynamodb, table: str, clock=time.time):
+        self.db = dynamodb
+        self.table = table
+        self.clock = clock
+
+    def load(self) -> list[dict]:
+        return self.db.query_prefix(self.table, "history")
+
+    def save(self, entry: dict) -> bool:
+        """Store one job's entry; False (nothing written) when even its key is too long."""
+        key = f"history#{entry['job']}"
+        if len(key.encode()) > MAX_KEY_BYTES:
+            return False
+        item = {"pk": key, "kind": "history", **entry, "at": self.clock(),
+                "expires": int(self.clock() + HISTORY_TTL_SECONDS)}
+        while len(repr(item).encode()) > HISTORY_ITEM_BYTES and item["fanout"]:
+            item["fanout"] = item["fanout"][:-1]  # the last shapes seen go first
+        self.db.put(self.table, item)
+        return True
 
 
 def _build_key(job: str, number: int) -> str:

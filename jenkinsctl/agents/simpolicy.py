@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jenkinsctl.agents.history import History
 from jenkinsctl.agents.scaler import Build, Expected, Group, Instance, WarmPool, decide
 from jenkinsctl.agents.simtrace import TraceBuild
 from jenkinsctl.agents.simulator import TICK, Conditions, Result, Sim, SimInstance, drain_on_warning, on_demand_price, shape
@@ -35,38 +36,21 @@ class Tuning:
     estimate_error: float = 0.15  # Jenkins' duration estimate: the true one x lognormal(0, this)
 
 
-class History:
-    """What the controller remembers per job: its recent durations and what its end released."""
+def history_of(past: list[TraceBuild]) -> History:
+    """What the controller's store (DynamoDB in production) holds after `past` ran: each job's
+    durations and what its end released."""
+    h = History()
+    kids: dict[int, list[TraceBuild]] = {}
+    for b in past:
+        if b.parent is not None:
+            kids.setdefault(b.parent, []).append(b)
+    for b in past:
+        h.learn(b.job_name, b.duration, _children(kids.get(b.id, [])))
+    return h
 
-    def __init__(self):
-        self.durations: dict[str, list[float]] = {}
-        self.fanout: dict[str, list[tuple[str, int, int]]] = {}
 
-    def learn(self, parent: TraceBuild, took: float, children: list[TraceBuild]) -> None:
-        self.durations.setdefault(parent.job_name, []).append(took)
-        if children:
-            self.fanout[parent.job_name] = [(c.label, c.cpu, c.memory) for c in children]
-
-    @classmethod
-    def of(cls, past: list[TraceBuild]) -> "History":
-        """What the controller's store (DynamoDB in production) holds after `past` ran: each
-        job's durations and what its end released."""
-        h = cls()
-        kids: dict[int, list[TraceBuild]] = {}
-        for b in past:
-            if b.parent is not None:
-                kids.setdefault(b.parent, []).append(b)
-        for b in past:
-            h.learn(b, b.duration, kids.get(b.id, []))
-        return h
-
-    def predict(self, b: TraceBuild, started: float) -> list[Expected]:
-        past, kids = self.durations.get(b.job_name), self.fanout.get(b.job_name)
-        if not past or not kids:
-            return []
-        eta = started + min(past[-5:])
-        return [Expected(f"exp-{b.id}-{k}", label, cpu, mem, eta, f"build {b.id} ({b.job_name})")
-                for k, (label, cpu, mem) in enumerate(kids)]
+def _children(kids: list[TraceBuild]) -> list[tuple[str, int, int]]:
+    return [(c.label, c.cpu, c.memory) for c in kids]
 
 
 def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, tuning: Tuning = Tuning(),  # noqa: B008 (frozen)
@@ -85,7 +69,7 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
         inst.cost += on_demand_price(burst_type) * boot.cold / 3600  # its first boot, before the trace
         sim.stop(inst)
         pool.append(inst)
-    history = History.of(list(past))
+    history = history_of(list(past))
     expected: dict[int, list[Expected]] = {}
     started_at: dict[int, float] = {}
     rng = sim.rng
@@ -181,12 +165,12 @@ def simulate_policy(spec: FleetSpec, trace: list[TraceBuild], cond: Conditions, 
         for bid in before - set(sim.queue):
             b = sim.by_id[bid]
             started_at.setdefault(bid, t)
-            if sim.children.get(bid) is not None or history.fanout.get(b.job_name):
-                expected[bid] = history.predict(b, t)
+            if sim.children.get(bid) is not None or history.knows(b.job_name):
+                expected[bid] = history.predict(b.job_name, str(b.id), t)
 
     def on_done(b: TraceBuild, t: float) -> None:
         kids = sim.children.get(b.id, [])
-        history.learn(b, t - started_at.get(b.id, t), kids)
+        history.learn(b.job_name, t - started_at.get(b.id, t), _children(kids))
         expected.pop(b.id, None)
         Sim.on_done(sim, b, t)
 

@@ -65,6 +65,10 @@ class DynamoDb(Service):
         got = self._call("get_item", TableName=table, Key=to_item(key), ConsistentRead=True).get("Item")
         return from_item(got) if got else None
 
+    def put(self, table: str, item: dict) -> None:
+        """Write `item` whatever is there (last writer wins)."""
+        self._call("put_item", TableName=table, Item=to_item(item))
+
     def put_new(self, table: str, item: dict, key_attr: str = "pk") -> bool:
         """Write `item` unless an item with its key exists; False when one did (nothing changed)."""
         return self._conditional("put_item", TableName=table, Item=to_item(item),

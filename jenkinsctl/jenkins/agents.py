@@ -13,7 +13,7 @@ from jenkinsctl.jenkins.client import JenkinsClient, JenkinsNotFound
 
 # Jenkins' messages quote the label with \u2018...\u2019 (older ones and the fake with '...')
 _WHY_LABEL = re.compile("(?:on|label) ['\u2018]([^'\u2019]+)['\u2019]")
-QUEUE_TREE = "items[id,inQueueSince,why,task[fullName,name,url]]"
+QUEUE_TREE = "items[id,inQueueSince,why,task[fullName,name,url],actions[causes[upstreamProject,upstreamBuild]]]"
 NODES_TREE = ("computer[displayName,offline,temporarilyOffline,idle,numExecutors,assignedLabels[name],"
               "executors[currentExecutable[number,url]]]")
 
@@ -24,6 +24,7 @@ class QueuedBuild:
     job: str
     label: str | None
     waiting_seconds: float
+    upstream: tuple[str, int] | None = None  # the build whose end queued it (Cause$UpstreamCause)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class BuildState:
     parameters: dict[str, str]
     started: float | None = None  # epoch seconds
     estimated_seconds: float | None = None  # Jenkins' estimate from the job's recent builds; None: no history
+    duration_seconds: float | None = None  # once it ended
+    upstream: tuple[str, int] | None = None  # the build whose end queued it (Cause$UpstreamCause)
+    queue_id: int | None = None
 
 
 def _parameters(info: dict) -> dict[str, str]:
@@ -59,6 +63,16 @@ def _parameters(info: dict) -> dict[str, str]:
             if "name" in p:
                 params[p["name"]] = "" if p.get("value") is None else str(p["value"])
     return params
+
+
+def upstream_of(info: dict) -> tuple[str, int] | None:
+    """The first Cause$UpstreamCause of a queue item or build: (upstreamProject, upstreamBuild)."""
+    for action in info.get("actions") or []:
+        for cause in (action or {}).get("causes") or []:
+            project, number = (cause or {}).get("upstreamProject"), (cause or {}).get("upstreamBuild")
+            if project and isinstance(number, int):
+                return str(project), number
+    return None
 
 
 def label_of(item: dict) -> str | None:
@@ -99,7 +113,8 @@ class JenkinsAgents:
             task = item.get("task") or {}
             job = task.get("fullName") or job_from_url(self.client.url, task.get("url", ""))[0] or task.get("name", "")
             since = item.get("inQueueSince") or now_ms
-            out.append(QueuedBuild(int(item["id"]), job, label_of(item), max(0.0, (now_ms - since) / 1000)))
+            out.append(QueuedBuild(int(item["id"]), job, label_of(item), max(0.0, (now_ms - since) / 1000),
+                                   upstream_of(item)))
         return out
 
     def nodes(self) -> list[AgentNode]:
@@ -132,14 +147,17 @@ class JenkinsAgents:
 
     def build_state(self, job: str, number: int) -> BuildState | None:
         try:
-            info = self.client.get_build(job, number, tree="building,result,timestamp,estimatedDuration,"
-                                                            "actions[parameters[name,value]]")
+            info = self.client.get_build(job, number, tree="building,result,timestamp,estimatedDuration,duration,"
+                                                            "queueId,actions[parameters[name,value],"
+                                                            "causes[upstreamProject,upstreamBuild]]")
         except JenkinsNotFound:
             return None
         estimate = info.get("estimatedDuration")
         return BuildState(job, number, bool(info.get("building")), info.get("result"), _parameters(info),
                           info["timestamp"] / 1000 if info.get("timestamp") else None,
-                          estimate / 1000 if isinstance(estimate, (int, float)) and estimate > 0 else None)
+                          estimate / 1000 if isinstance(estimate, (int, float)) and estimate > 0 else None,
+                          info["duration"] / 1000 if not info.get("building") and info.get("duration") else None,
+                          upstream_of(info), int(info["queueId"]) if info.get("queueId") else None)
 
     def find_resubmission(self, job: str, parameters: dict[str, str], after: int) -> int | None:
         """A queue item, or a build numbered after `after`, of `job` with exactly `parameters`

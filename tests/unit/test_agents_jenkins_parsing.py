@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jenkinsctl.jenkins.agents import job_from_url, label_of
+from jenkinsctl.jenkins.agents import job_from_url, label_of, upstream_of
 
 
 @pytest.mark.parametrize("item, label", [
@@ -28,3 +28,25 @@ def test_label_of_a_queue_item(item, label):
 ])
 def test_job_of_an_executable_url(base, url, expected):
     assert job_from_url(base, url) == expected
+
+
+# Jenkins core exports a queue item's or build's causes in a CauseAction (hudson.model.Cause:
+# UpstreamCause's upstreamProject, upstreamBuild, upstreamUrl are @Exported, upstreamCauses is not)
+UPSTREAM = {"_class": "hudson.model.Cause$UpstreamCause",
+            "shortDescription": "Started by upstream project \"apps/build\" build number 41",
+            "upstreamBuild": 41, "upstreamProject": "apps/build", "upstreamUrl": "job/apps/job/build/"}
+
+
+@pytest.mark.parametrize("info, parent", [
+    ({"actions": [{"_class": "hudson.model.ParametersAction", "parameters": []},
+                  {"_class": "hudson.model.CauseAction", "causes": [UPSTREAM]}]}, ("apps/build", 41)),
+    ({"actions": [{}, {"_class": "hudson.model.CauseAction", "causes": [
+        {"_class": "hudson.model.Cause$UserIdCause", "shortDescription": "Started by user admin"}, UPSTREAM]}]},
+     ("apps/build", 41)),  # a build merged from a user's and an upstream request: the upstream counts
+    ({"actions": [{"_class": "hudson.model.CauseAction", "causes": [
+        {"_class": "hudson.triggers.TimerTrigger$TimerTriggerCause"}]}]}, None),
+    ({"actions": [None, {"causes": [{"upstreamProject": "a", "upstreamBuild": "7"}]}]}, None),  # not a number
+    ({}, None),
+])
+def test_the_upstream_build_of_a_queue_item(info, parent):
+    assert upstream_of(info) == parent

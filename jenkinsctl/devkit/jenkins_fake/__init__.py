@@ -188,8 +188,10 @@ class FakeJenkins(Router):
     def remove_node(self, name: str) -> None:
         self.state.delete_node(name)
 
-    def enqueue(self, job: str, parameters: dict[str, str] | None = None, label: str | None = None) -> QueueItem:
-        return self.state.enqueue(job, parameters, label)
+    def enqueue(self, job: str, parameters: dict[str, str] | None = None, label: str | None = None,
+                upstream: tuple[str, int] | None = None) -> QueueItem:
+        """`upstream`: (job, build number) of the build whose end triggered it (Cause$UpstreamCause)."""
+        return self.state.enqueue(job, parameters, label, upstream)
 
     def start_build(self, queue_id: int, node: str | None = None) -> Build:
         return self.state.start(queue_id, node)

@@ -53,6 +53,7 @@ class Build:
     result: str | None = None
     timestamp: int = field(default_factory=_now_ms)
     duration: int = 0
+    upstream: tuple[str, int] | None = None  # Cause$UpstreamCause: the (job, build) that triggered it
 
 
 @dataclass
@@ -127,6 +128,7 @@ class QueueItem:
     buildable_since: int = field(default_factory=_now_ms)
     cancelled: bool = False
     build_number: int | None = None  # set when it left the queue to run
+    upstream: tuple[str, int] | None = None  # Cause$UpstreamCause: the (job, build) that triggered it
 
 
 @dataclass
@@ -334,7 +336,8 @@ class State:
 
     # -- queue and builds ----------------------------------------------------------------------
 
-    def enqueue(self, job: str, parameters: dict[str, str] | None = None, label: str | None = None) -> QueueItem:
+    def enqueue(self, job: str, parameters: dict[str, str] | None = None, label: str | None = None,
+                upstream: tuple[str, int] | None = None) -> QueueItem:
         with self.lock:
             item = self.get(job)
             if item.is_folder or item.is_multibranch:
@@ -345,7 +348,8 @@ class State:
             for q in self.queue.values():  # Jenkins merges an identical pending request
                 if q.job == job and q.parameters == params:
                     return q
-            q = QueueItem(self.next_queue_id, job, params, label if label is not None else item.assigned_label())
+            q = QueueItem(self.next_queue_id, job, params, label if label is not None else item.assigned_label(),
+                          upstream=upstream)
             self.next_queue_id += 1
             self.queue[q.id] = q
             return q
@@ -380,7 +384,7 @@ class State:
             if executor is None:
                 raise FakeError(409, f"node {node.name} has no free executor")
             item = self.get(q.job)
-            build = Build(item.next_build, q.job, dict(q.parameters), q.id, node.name, executor)
+            build = Build(item.next_build, q.job, dict(q.parameters), q.id, node.name, executor, upstream=q.upstream)
             item.builds[build.number] = build
             item.next_build += 1
             node.busy[executor] = (q.job, build.number)

@@ -85,10 +85,22 @@ def build_json(state: State, base: str, build: Build) -> dict[str, Any]:
             {"_class": "hudson.model.ParametersAction", "parameters": [
                 {"_class": "hudson.model.StringParameterValue", "name": k, "value": v}
                 for k, v in build.parameters.items()]},
-            {"_class": "hudson.model.CauseAction", "causes": [
-                {"_class": "hudson.model.Cause$UserIdCause", "shortDescription": "Started by user"}]},
+            cause_action(base, build.upstream),
         ],
     }
+
+
+def cause_action(base: str, upstream: tuple[str, int] | None) -> dict[str, Any]:
+    """CauseAction as Jenkins core exports it (hudson.model.Cause: UpstreamCause's upstreamProject,
+    upstreamBuild and upstreamUrl, every cause's shortDescription)."""
+    if upstream is None:
+        return {"_class": "hudson.model.CauseAction", "causes": [
+            {"_class": "hudson.model.Cause$UserIdCause", "shortDescription": "Started by user"}]}
+    job, number = upstream
+    return {"_class": "hudson.model.CauseAction", "causes": [
+        {"_class": "hudson.model.Cause$UpstreamCause",
+         "shortDescription": f"Started by upstream project \"{job}\" build number {number}",
+         "upstreamBuild": number, "upstreamProject": job, "upstreamUrl": job_url("", job)}]}
 
 
 def estimated_duration(item, build: Build) -> int:
@@ -109,7 +121,8 @@ def queue_item_json(state: State, base: str, q: QueueItem) -> dict[str, Any]:
         "id": q.id, "url": f"queue/item/{q.id}/", "task": task, "inQueueSince": q.in_queue_since,
         "params": "".join(f"\n{k}={v}" for k, v in q.parameters.items()),
         "actions": [{"_class": "hudson.model.ParametersAction", "parameters": [
-            {"_class": "hudson.model.StringParameterValue", "name": k, "value": v} for k, v in q.parameters.items()]}],
+            {"_class": "hudson.model.StringParameterValue", "name": k, "value": v} for k, v in q.parameters.items()]},
+            cause_action(base, q.upstream)],
     }
     if q.build_number is not None or q.cancelled:
         out.update({"_class": "hudson.model.Queue$LeftItem", "cancelled": q.cancelled, "blocked": False,
