@@ -1,4 +1,4 @@
-"""Fixtures the agents integration tests share."""
+"""Fixtures integration tests share."""
 
 from __future__ import annotations
 
@@ -17,3 +17,16 @@ def jenkins():
     """The Jenkins REST fake with the `apps/api` job, and the agents wrapper on it."""
     with fake_jenkins() as pair:
         yield pair
+
+
+@pytest.fixture
+def aws_in_process():
+    """moto in-process (no HTTP: a thousand deploys are thousands of calls), through the same typed
+    clients the factory builds."""
+    from moto import mock_aws
+
+    from jenkinsctl.factory import Factory
+
+    with mock_aws():
+        yield Factory({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}).aws(
+            region="us-east-1", max_attempts=1)

@@ -18,15 +18,9 @@ PREFIX = "/jenkinsctl/orders-api/prod"
 
 
 @pytest.fixture
-def aws():
-    """moto in-process (no HTTP: 1,000 deploys are ~4,000 calls), through the same typed clients."""
-    from moto import mock_aws
-
-    from jenkinsctl.factory import Factory
-
-    with mock_aws():
-        yield Factory({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}).aws(
-            region="us-east-1", max_attempts=1)
+def aws(aws_in_process):
+    """moto in-process (1,000 deploys are ~4,000 calls): the shared fixture in conftest."""
+    return aws_in_process
 
 
 def _image(n: int) -> str:
